@@ -1,0 +1,220 @@
+package detect
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/planner/terragrunt"
+)
+
+// selectUnits maps the changed files to the units and roots they affect,
+// adds their dependents, and fills res in apply order.
+func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBase func() (*inventory, error), res *Result) {
+	reasons := map[string][]string{}
+	add := func(unit, reason string) {
+		for _, r := range reasons[unit] {
+			if r == reason {
+				return
+			}
+		}
+		reasons[unit] = append(reasons[unit], reason)
+	}
+
+	// Indexes from a path to the units that read or probe it, and from a
+	// module directory to the units that use it.
+	readers := map[string][]string{}
+	probers := map[string][]string{}
+	users := map[string][]string{}
+	for dir, cfg := range inv.units {
+		for _, r := range cfg.Reads[1:] { // Reads[0] is the unit's own file
+			readers[r.Path] = append(readers[r.Path], dir+"\x00"+r.Why)
+		}
+		for _, p := range cfg.Probes {
+			probers[p] = append(probers[p], dir)
+		}
+	}
+	for dir, mods := range inv.modules {
+		for m := range mods {
+			users[m] = append(users[m], dir)
+		}
+	}
+
+	deleted := map[string]bool{}
+	matched := map[string]bool{}
+	for _, c := range changes {
+		for _, p := range c.Paths() {
+			desc := describe(c, p)
+			if owner, ok := inv.owner(p); ok {
+				add(owner, desc)
+				matched[c.Path] = true
+			}
+			for _, rw := range readers[p] {
+				unit, why, _ := strings.Cut(rw, "\x00")
+				add(unit, fmt.Sprintf("%s %s (%s)", readVerb(why), p, changeWord(c, p)))
+				matched[c.Path] = true
+			}
+			if c.Kind != gitrepo.Modified {
+				// A file that appears or disappears where an evaluation
+				// looked for one changes what it finds.
+				for _, unit := range probers[p] {
+					add(unit, fmt.Sprintf("looks for %s (%s)", p, changeWord(c, p)))
+					matched[c.Path] = true
+				}
+			}
+			for dir := path.Dir(p); ; dir = path.Dir(dir) {
+				for _, unit := range users[dir] {
+					via := inv.modules[unit][dir]
+					r := fmt.Sprintf("module %s changed (%s)", dir, p)
+					if via != "" {
+						r = fmt.Sprintf("module %s, called by %s, changed (%s)", dir, via, p)
+					}
+					add(unit, r)
+					matched[c.Path] = true
+				}
+				if dir == "." {
+					break
+				}
+			}
+			if path.Base(p) == terragrunt.ConfigFileName && (c.Kind == gitrepo.Deleted || (c.Kind == gitrepo.Renamed && p == c.From)) {
+				if dir := path.Dir(p); inv.units[dir] == nil {
+					deleted[dir] = true
+					matched[c.Path] = true
+				}
+			}
+		}
+	}
+	if err := deletedRoots(inv, changes, loadBase, deleted, matched); err != nil {
+		res.Warnings = append(res.Warnings, err.Error())
+	}
+
+	if !d.opts.SkipDependents {
+		var roots []string
+		for u := range reasons {
+			roots = append(roots, u)
+		}
+		sort.Strings(roots)
+		g := newGraph(inv.deps)
+		for unit, via := range g.dependentsClosure(roots) {
+			add(unit, "depends on "+via)
+		}
+	}
+
+	for _, dir := range inv.order {
+		rs, ok := reasons[dir]
+		if !ok {
+			continue
+		}
+		u := Unit{Path: dir, Kind: Terraform, Reasons: rs, Dependencies: inv.deps[dir], Config: inv.units[dir]}
+		if u.Dependencies == nil {
+			u.Dependencies = []string{}
+		}
+		if u.Config != nil {
+			u.Kind = Terragrunt
+		}
+		res.Units = append(res.Units, u)
+	}
+	for dir := range deleted {
+		res.Deleted = append(res.Deleted, dir)
+	}
+	sort.Strings(res.Deleted)
+	for _, c := range changes {
+		if !matched[c.Path] {
+			res.Unmatched = append(res.Unmatched, c.Path)
+		}
+	}
+}
+
+// owner returns the unit or root whose directory holds p: the deepest one,
+// since units may nest.
+func (inv *inventory) owner(p string) (string, bool) {
+	for dir := path.Dir(p); ; dir = path.Dir(dir) {
+		if inv.units[dir] != nil || inv.roots[dir] {
+			return dir, true
+		}
+		if dir == "." {
+			return "", false
+		}
+	}
+}
+
+// deletedRoots finds Terraform roots the change removes: folders that lost
+// their last Terraform file and were roots, not modules, at the base
+// revision. Only then is the base revision inventoried, so the common case
+// costs nothing.
+func deletedRoots(inv *inventory, changes []gitrepo.Change, loadBase func() (*inventory, error), deleted, matched map[string]bool) error {
+	var gone []string
+	for _, c := range changes {
+		from := c.Path
+		if c.Kind == gitrepo.Renamed {
+			from = c.From
+		} else if c.Kind != gitrepo.Deleted {
+			continue
+		}
+		if !(strings.HasSuffix(from, ".tf") || strings.HasSuffix(from, ".tf.json")) {
+			continue
+		}
+		dir := path.Dir(from)
+		if !inv.tfDirs[dir] && inv.units[dir] == nil {
+			gone = append(gone, dir)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	base, err := loadBase()
+	if err != nil {
+		return fmt.Errorf("could not tell whether %s were Terraform roots or modules, so they are not reported as deleted: the base revision does not evaluate: %w", strings.Join(gone, ", "), err)
+	}
+	for _, dir := range gone {
+		if base.roots[dir] {
+			deleted[dir] = true
+			for _, c := range changes {
+				if path.Dir(c.Path) == dir || (c.Kind == gitrepo.Renamed && path.Dir(c.From) == dir) {
+					matched[c.Path] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func describe(c gitrepo.Change, p string) string {
+	switch c.Kind {
+	case gitrepo.Renamed:
+		return fmt.Sprintf("renamed %s to %s", c.From, c.Path)
+	case gitrepo.Added:
+		return "added " + p
+	case gitrepo.Deleted:
+		return "deleted " + p
+	}
+	return "changed " + p
+}
+
+func changeWord(c gitrepo.Change, p string) string {
+	switch {
+	case c.Kind == gitrepo.Renamed && p == c.From:
+		return "renamed away"
+	case c.Kind == gitrepo.Renamed:
+		return "renamed here"
+	case c.Kind == gitrepo.Added:
+		return "added"
+	case c.Kind == gitrepo.Deleted:
+		return "deleted"
+	}
+	return "changed"
+}
+
+func readVerb(why string) string {
+	switch why {
+	case "include":
+		return "includes"
+	case "read_terragrunt_config":
+		return "reads config"
+	case "templatefile":
+		return "renders template"
+	}
+	return "reads"
+}

@@ -1,0 +1,74 @@
+package terragrunt
+
+import (
+	"slices"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// dependencyVariable builds the `dependency` variable: for each enabled
+// dependency block its outputs, config_path and mock_outputs.
+func (fe *fileEval) dependencyVariable(deps []Dependency) (cty.Value, error) {
+	m := make(map[string]cty.Value, len(deps))
+	for _, d := range deps {
+		if !d.Enabled {
+			continue
+		}
+		outputs, err := fe.st.outputs(d)
+		if err != nil {
+			return cty.NilVal, err
+		}
+		obj := map[string]cty.Value{
+			"outputs":     outputs,
+			"config_path": cty.StringVal(fe.st.ev.abs(d.ConfigPath)),
+		}
+		if d.MockOutputs != cty.NilVal {
+			obj["mock_outputs"] = d.MockOutputs
+		}
+		m[d.Name] = cty.ObjectVal(obj)
+	}
+	return cty.ObjectVal(m), nil
+}
+
+// outputs resolves a dependency's outputs for the command being prepared:
+// the dependency's state when it has some, otherwise its mock outputs when
+// they are allowed for the command. During detection (no command) they are
+// unknown.
+func (st *evalState) outputs(d Dependency) (cty.Value, error) {
+	opts := st.ev.opts
+	if opts.Command == "" {
+		return cty.DynamicVal, nil
+	}
+	hasMocks := d.MockOutputs != cty.NilVal && !d.MockOutputs.IsNull()
+	mocksAllowed := hasMocks && (len(d.MockOutputsAllowedTerraformCommands) == 0 ||
+		slices.Contains(d.MockOutputsAllowedTerraformCommands, opts.Command))
+	if d.SkipOutputs {
+		if hasMocks {
+			return d.MockOutputs, nil
+		}
+		return cty.EmptyObjectVal, nil
+	}
+	if opts.DependencyOutputs != nil {
+		out, found, err := opts.DependencyOutputs(st.ctx, d.ConfigPath)
+		if err != nil {
+			return cty.NilVal, errorAt(d.Range, "Cannot read dependency outputs", "dependency %q (%s): %v", d.Name, d.ConfigPath, err)
+		}
+		if found && isMapLike(out) && out.LengthInt() > 0 {
+			switch {
+			case !mocksAllowed:
+				return out, nil
+			case d.MockOutputsMergeStrategyWithState == "shallow":
+				return shallowMerge(d.MockOutputs, out), nil
+			case d.MockOutputsMergeStrategyWithState == "deep_map_only":
+				return deepMerge(d.MockOutputs, out), nil
+			}
+			return out, nil
+		}
+	}
+	if mocksAllowed {
+		return d.MockOutputs, nil
+	}
+	return cty.NilVal, errorAt(d.Range, "Dependency has no outputs",
+		"dependency %q (%s) has no outputs yet. Apply it first, or set mock_outputs and allow them for %q with mock_outputs_allowed_terraform_commands.",
+		d.Name, d.ConfigPath, opts.Command)
+}

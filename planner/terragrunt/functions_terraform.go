@@ -1,0 +1,313 @@
+package terragrunt
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/apparentlymart/go-cidr/cidr"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	ctyyaml "github.com/zclconf/go-cty-yaml"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// terraformFunctions are the Terraform language functions that need no
+// file system or unit context. They are built once and shared: every file's
+// evaluation context inherits them.
+func terraformFunctions() map[string]function.Function {
+	return map[string]function.Function{
+		// strings
+		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
+		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
+		"upper": stdlib.UpperFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
+		"replace": replaceFunc, "split": stdlib.SplitFunc, "strrev": stdlib.ReverseFunc,
+		"substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc, "trim": stdlib.TrimFunc,
+		"trimprefix": stdlib.TrimPrefixFunc, "trimsuffix": stdlib.TrimSuffixFunc,
+		"trimspace": stdlib.TrimSpaceFunc, "startswith": startsWithFunc, "endswith": endsWithFunc,
+		"strcontains": strContainsFunc,
+		// numbers
+		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
+		"log": stdlib.LogFunc, "max": stdlib.MaxFunc, "min": stdlib.MinFunc,
+		"parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc, "signum": stdlib.SignumFunc,
+		// collections
+		"alltrue": allTrueFunc, "anytrue": anyTrueFunc, "chunklist": stdlib.ChunklistFunc,
+		"coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
+		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
+		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
+		"index": indexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
+		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
+		"reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
+		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc,
+		"setunion": stdlib.SetUnionFunc, "slice": stdlib.SliceFunc, "sort": stdlib.SortFunc,
+		"sum": sumFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc, "one": oneFunc,
+		// encoding
+		"base64decode": base64DecodeFunc, "base64encode": base64EncodeFunc,
+		"csvdecode": stdlib.CSVDecodeFunc, "jsondecode": stdlib.JSONDecodeFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "yamldecode": ctyyaml.YAMLDecodeFunc,
+		"yamlencode": ctyyaml.YAMLEncodeFunc, "urlencode": urlEncodeFunc,
+		// hashing
+		"md5": hashFunc(func(b []byte) []byte { s := md5.Sum(b); return s[:] }),
+		"sha1": hashFunc(func(b []byte) []byte { s := sha1.Sum(b); return s[:] }),
+		"sha256": hashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
+		"sha512": hashFunc(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] }),
+		"base64sha256": base64HashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
+		"base64sha512": base64HashFunc(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] }),
+		// time
+		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc, "timestamp": timestampFunc,
+		// network
+		"cidrhost": cidrHostFunc, "cidrnetmask": cidrNetmaskFunc, "cidrsubnet": cidrSubnetFunc,
+		// types
+		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "tonumber": stdlib.MakeToFunc(cty.Number),
+		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tostring": stdlib.MakeToFunc(cty.String),
+		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
+	}
+}
+
+func stringFunc(params []string, impl func(args []string) (cty.Value, error), ret cty.Type) function.Function {
+	ps := make([]function.Parameter, len(params))
+	for i, n := range params {
+		ps[i] = function.Parameter{Name: n, Type: cty.String}
+	}
+	return function.New(&function.Spec{
+		Params: ps,
+		Type:   function.StaticReturnType(ret),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			ss := make([]string, len(args))
+			for i, a := range args {
+				ss[i] = a.AsString()
+			}
+			return impl(ss)
+		},
+	})
+}
+
+var (
+	startsWithFunc = stringFunc([]string{"str", "prefix"}, func(a []string) (cty.Value, error) {
+		return cty.BoolVal(strings.HasPrefix(a[0], a[1])), nil
+	}, cty.Bool)
+	endsWithFunc = stringFunc([]string{"str", "suffix"}, func(a []string) (cty.Value, error) {
+		return cty.BoolVal(strings.HasSuffix(a[0], a[1])), nil
+	}, cty.Bool)
+	strContainsFunc = stringFunc([]string{"str", "substr"}, func(a []string) (cty.Value, error) {
+		return cty.BoolVal(strings.Contains(a[0], a[1])), nil
+	}, cty.Bool)
+	base64EncodeFunc = stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
+		return cty.StringVal(base64.StdEncoding.EncodeToString([]byte(a[0]))), nil
+	}, cty.String)
+	base64DecodeFunc = stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
+		b, err := base64.StdEncoding.DecodeString(a[0])
+		if err != nil {
+			return cty.NilVal, fmt.Errorf("failed to decode base64 data: %w", err)
+		}
+		return cty.StringVal(string(b)), nil
+	}, cty.String)
+	urlEncodeFunc = stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
+		return cty.StringVal(strings.ReplaceAll(urlQueryEscape(a[0]), "+", "%20")), nil
+	}, cty.String)
+	// replace treats a substring wrapped in slashes as a regular expression,
+	// as Terraform does.
+	replaceFunc = stringFunc([]string{"str", "substr", "replace"}, func(a []string) (cty.Value, error) {
+		if len(a[1]) > 1 && strings.HasPrefix(a[1], "/") && strings.HasSuffix(a[1], "/") {
+			re, err := regexp.Compile(a[1][1 : len(a[1])-1])
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("invalid regular expression %s: %w", a[1], err)
+			}
+			return cty.StringVal(re.ReplaceAllString(a[0], a[2])), nil
+		}
+		return cty.StringVal(strings.ReplaceAll(a[0], a[1], a[2])), nil
+	}, cty.String)
+	timestampFunc = function.New(&function.Spec{
+		Type: function.StaticReturnType(cty.String),
+		Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+			return cty.StringVal(time.Now().UTC().Format(time.RFC3339)), nil
+		},
+	})
+)
+
+func hashFunc(sum func([]byte) []byte) function.Function {
+	return stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
+		return cty.StringVal(hex.EncodeToString(sum([]byte(a[0])))), nil
+	}, cty.String)
+}
+
+func base64HashFunc(sum func([]byte) []byte) function.Function {
+	return stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
+		return cty.StringVal(base64.StdEncoding.EncodeToString(sum([]byte(a[0])))), nil
+	}, cty.String)
+}
+
+func urlQueryEscape(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+func boolListFunc(all bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.List(cty.Bool)}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if !args[0].IsWhollyKnown() {
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			for it := args[0].ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				if v.IsNull() {
+					continue
+				}
+				if v.True() != all {
+					return cty.BoolVal(!all), nil
+				}
+			}
+			return cty.BoolVal(all), nil
+		},
+	})
+}
+
+var (
+	allTrueFunc = boolListFunc(true)
+	anyTrueFunc = boolListFunc(false)
+	sumFunc     = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.Number),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			l := args[0]
+			if !l.CanIterateElements() || l.LengthInt() == 0 {
+				return cty.NilVal, fmt.Errorf("sum needs a non-empty list or set of numbers")
+			}
+			total := cty.Zero
+			for it := l.ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				n, err := convertNumber(v)
+				if err != nil {
+					return cty.NilVal, err
+				}
+				if !n.IsKnown() {
+					return cty.UnknownVal(cty.Number), nil
+				}
+				total = total.Add(n)
+			}
+			return total, nil
+		},
+	})
+	oneFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.DynamicPseudoType),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			l := args[0]
+			if !l.CanIterateElements() {
+				return cty.NilVal, fmt.Errorf("one needs a list, set or tuple")
+			}
+			switch l.LengthInt() {
+			case 0:
+				return cty.NullVal(cty.DynamicPseudoType), nil
+			case 1:
+				it := l.ElementIterator()
+				it.Next()
+				_, v := it.Element()
+				return v, nil
+			}
+			return cty.NilVal, fmt.Errorf("one needs a collection with no more than one element, got %d", l.LengthInt())
+		},
+	})
+	// indexFunc is Terraform's index(list, value): the position of value.
+	indexFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}, {Name: "value", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.Number),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			l := args[0]
+			if !(l.Type().IsListType() || l.Type().IsTupleType()) {
+				return cty.NilVal, fmt.Errorf("index needs a list or tuple")
+			}
+			if !l.IsWhollyKnown() || !args[1].IsWhollyKnown() {
+				return cty.UnknownVal(cty.Number), nil
+			}
+			for it := l.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				if eq := v.Equals(args[1]); eq.IsKnown() && eq.True() {
+					return k, nil
+				}
+			}
+			return cty.NilVal, fmt.Errorf("item not found")
+		},
+	})
+)
+
+func convertNumber(v cty.Value) (cty.Value, error) {
+	if v.Type() == cty.Number || !v.IsKnown() {
+		return v, nil
+	}
+	n, err := stdlib.MakeToFunc(cty.Number).Call([]cty.Value{v})
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("sum needs numbers: %w", err)
+	}
+	return n, nil
+}
+
+var (
+	cidrHostFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "prefix", Type: cty.String}, {Name: "hostnum", Type: cty.Number}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			_, network, err := net.ParseCIDR(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("invalid CIDR expression: %w", err)
+			}
+			n, _ := args[1].AsBigFloat().Int(nil)
+			ip, err := cidr.HostBig(network, n)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(ip.String()), nil
+		},
+	})
+	cidrNetmaskFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "prefix", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			_, network, err := net.ParseCIDR(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("invalid CIDR expression: %w", err)
+			}
+			return cty.StringVal(net.IP(network.Mask).String()), nil
+		},
+	})
+	cidrSubnetFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "prefix", Type: cty.String}, {Name: "newbits", Type: cty.Number}, {Name: "netnum", Type: cty.Number}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			_, network, err := net.ParseCIDR(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("invalid CIDR expression: %w", err)
+			}
+			newbits, _ := args[1].AsBigFloat().Int64()
+			netnum, _ := args[2].AsBigFloat().Int(nil)
+			sub, err := cidr.SubnetBig(network, int(newbits), netnum)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(sub.String()), nil
+		},
+	})
+)

@@ -1,0 +1,455 @@
+package terragrunt
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"os/exec"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// newContext builds the evaluation context of one file: the shared
+// Terraform functions plus the Terragrunt functions, which depend on the
+// file and the unit.
+func (fe *fileEval) newContext() *hcl.EvalContext {
+	base := &hcl.EvalContext{Functions: fe.st.ev.funcs}
+	ctx := base.NewChild()
+	ctx.Variables = map[string]cty.Value{}
+	ctx.Functions = fe.functions()
+	return ctx
+}
+
+func noArgs(impl func() (cty.Value, error), ret cty.Type) function.Function {
+	return function.New(&function.Spec{
+		Type: function.StaticReturnType(ret),
+		Impl: func([]cty.Value, cty.Type) (cty.Value, error) { return impl() },
+	})
+}
+
+func optionalStrings(names []string, impl func(args []string) (cty.Value, error), ret cty.Type) function.Function {
+	return function.New(&function.Spec{
+		VarParam: &function.Parameter{Name: strings.Join(names, ", "), Type: cty.String},
+		Type:     function.StaticReturnType(ret),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if len(args) > len(names) {
+				return cty.NilVal, fmt.Errorf("takes at most %d arguments (%s), got %d", len(names), strings.Join(names, ", "), len(args))
+			}
+			ss := make([]string, len(args))
+			for i, a := range args {
+				ss[i] = a.AsString()
+			}
+			return impl(ss)
+		},
+	})
+}
+
+var (
+	commandsThatNeedVars = []string{"apply", "console", "destroy", "import", "plan", "push", "refresh"}
+	commandsNeedInput    = []string{"apply", "import", "init", "plan", "refresh"}
+	commandsNeedLocking  = []string{"apply", "destroy", "import", "plan", "refresh", "taint", "untaint"}
+	commandsNeedParallel = []string{"apply", "plan", "destroy"}
+)
+
+func (fe *fileEval) functions() map[string]function.Function {
+	st, ev := fe.st, fe.st.ev
+	absDir := func(rel string) cty.Value { return cty.StringVal(ev.abs(rel)) }
+	return map[string]function.Function{
+		"find_in_parent_folders": optionalStrings([]string{"name", "fallback"}, fe.findInParentFolders, cty.String),
+		"path_relative_to_include": optionalStrings([]string{"include_name"}, func(a []string) (cty.Value, error) {
+			return cty.StringVal(relPath(fe.includeDir(a), fe.tgDir)), nil
+		}, cty.String),
+		"path_relative_from_include": optionalStrings([]string{"include_name"}, func(a []string) (cty.Value, error) {
+			return cty.StringVal(relPath(fe.tgDir, fe.includeDir(a))), nil
+		}, cty.String),
+		"get_terragrunt_dir": noArgs(func() (cty.Value, error) { return absDir(fe.tgDir), nil }, cty.String),
+		"get_parent_terragrunt_dir": optionalStrings([]string{"include_name"}, func(a []string) (cty.Value, error) {
+			return absDir(fe.includeDir(a)), nil
+		}, cty.String),
+		"get_original_terragrunt_dir": noArgs(func() (cty.Value, error) {
+			st.usedOriginalDir = true
+			return absDir(st.origDir), nil
+		}, cty.String),
+		"get_repo_root": noArgs(func() (cty.Value, error) { return absDir("."), nil }, cty.String),
+		"get_path_from_repo_root": noArgs(func() (cty.Value, error) {
+			return cty.StringVal(fe.tgDir), nil
+		}, cty.String),
+		"get_path_to_repo_root": noArgs(func() (cty.Value, error) {
+			return cty.StringVal(relPath(fe.tgDir, ".")), nil
+		}, cty.String),
+		"read_terragrunt_config": function.New(&function.Spec{
+			Params:   []function.Parameter{{Name: "config_path", Type: cty.String}},
+			VarParam: &function.Parameter{Name: "default_val", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true},
+			Type:     function.StaticReturnType(cty.DynamicPseudoType),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				if len(args) > 2 {
+					return cty.NilVal, fmt.Errorf("takes a path and an optional default value")
+				}
+				return fe.readTerragruntConfig(args[0].AsString(), args[1:])
+			},
+		}),
+		"get_env": optionalStrings([]string{"name", "default"}, fe.getEnv, cty.String),
+		"get_platform": noArgs(func() (cty.Value, error) { return cty.StringVal(runtime.GOOS), nil }, cty.String),
+		"get_terraform_commands_that_need_vars": noArgs(func() (cty.Value, error) {
+			return stringsVal(commandsThatNeedVars), nil
+		}, cty.List(cty.String)),
+		"get_terraform_commands_that_need_input": noArgs(func() (cty.Value, error) {
+			return stringsVal(commandsNeedInput), nil
+		}, cty.List(cty.String)),
+		"get_terraform_commands_that_need_locking": noArgs(func() (cty.Value, error) {
+			return stringsVal(commandsNeedLocking), nil
+		}, cty.List(cty.String)),
+		"get_terraform_commands_that_need_parallelism": noArgs(func() (cty.Value, error) {
+			return stringsVal(commandsNeedParallel), nil
+		}, cty.List(cty.String)),
+		"get_terraform_command": noArgs(func() (cty.Value, error) {
+			return cty.StringVal(ev.opts.Command), nil
+		}, cty.String),
+		"get_terraform_cli_args": noArgs(func() (cty.Value, error) {
+			return cty.ListValEmpty(cty.String), nil
+		}, cty.List(cty.String)),
+		"get_terragrunt_source_cli_flag": noArgs(func() (cty.Value, error) {
+			return cty.StringVal(""), nil
+		}, cty.String),
+		"get_aws_account_id":              fe.awsFunction("get_aws_account_id"),
+		"get_aws_caller_identity_arn":     fe.awsFunction("get_aws_caller_identity_arn"),
+		"get_aws_caller_identity_user_id": fe.awsFunction("get_aws_caller_identity_user_id"),
+		"run_cmd": function.New(&function.Spec{
+			VarParam: &function.Parameter{Name: "args", Type: cty.String},
+			Type:     function.StaticReturnType(cty.String),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				ss := make([]string, len(args))
+				for i, a := range args {
+					ss[i] = a.AsString()
+				}
+				return fe.runCmd(ss)
+			},
+		}),
+		"sops_decrypt_file": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			if len(a) != 1 {
+				return cty.NilVal, fmt.Errorf("takes the path of an encrypted file")
+			}
+			return fe.sopsDecrypt(a[0])
+		}, cty.String),
+		"mark_as_read": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			if len(a) != 1 {
+				return cty.NilVal, fmt.Errorf("takes one path")
+			}
+			p, err := fe.resolve(a[0])
+			if err != nil {
+				return cty.NilVal, err
+			}
+			st.rec.read(p, "mark_as_read")
+			return cty.StringVal(a[0]), nil
+		}, cty.String),
+		"file": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			b, err := fe.readOne(a, "file")
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(string(b)), nil
+		}, cty.String),
+		"filebase64": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			b, err := fe.readOne(a, "filebase64")
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(base64.StdEncoding.EncodeToString(b)), nil
+		}, cty.String),
+		"fileexists": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			if len(a) != 1 {
+				return cty.NilVal, fmt.Errorf("takes one path")
+			}
+			p, err := fe.resolve(a[0])
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.BoolVal(st.fileExists(p)), nil
+		}, cty.Bool),
+		"templatefile": function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
+			Type:   function.StaticReturnType(cty.String),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				return fe.templateFile(args[0].AsString(), args[1])
+			},
+		}),
+		"abspath": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			if len(a) != 1 {
+				return cty.NilVal, fmt.Errorf("takes one path")
+			}
+			if strings.HasPrefix(a[0], "/") {
+				return cty.StringVal(path.Clean(a[0])), nil
+			}
+			return cty.StringVal(path.Join(ev.abs(fe.tgDir), a[0])), nil
+		}, cty.String),
+		"dirname": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			if len(a) != 1 {
+				return cty.NilVal, fmt.Errorf("takes one path")
+			}
+			return cty.StringVal(path.Dir(a[0])), nil
+		}, cty.String),
+		"basename": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
+			if len(a) != 1 {
+				return cty.NilVal, fmt.Errorf("takes one path")
+			}
+			return cty.StringVal(path.Base(a[0])), nil
+		}, cty.String),
+	}
+}
+
+// includeDir is the repository-relative directory of the include that
+// path_relative_to_include and get_parent_terragrunt_dir refer to.
+func (fe *fileEval) includeDir(name []string) string {
+	if fe.asInclude != nil {
+		return path.Dir(fe.asInclude.Path)
+	}
+	for _, inc := range fe.includes {
+		if len(name) == 0 || inc.Name == name[0] {
+			return path.Dir(inc.Path)
+		}
+	}
+	return fe.tgDir
+}
+
+// resolve turns a path argument (absolute, or relative to the Terragrunt
+// directory) into a repository-relative path.
+func (fe *fileEval) resolve(p string) (string, error) {
+	return repoRelative(p, fe.tgDir, fe.st.ev.opts.Root)
+}
+
+func (fe *fileEval) findInParentFolders(a []string) (cty.Value, error) {
+	name := ConfigFileName
+	if len(a) > 0 && a[0] != "" {
+		name = a[0]
+	}
+	dir := fe.tgDir
+	for dir != "." {
+		dir = path.Dir(dir)
+		candidate := cleanRel(path.Join(dir, name))
+		if escapes(candidate) {
+			break
+		}
+		if fe.st.fileExists(candidate) {
+			return cty.StringVal(fe.st.ev.abs(candidate)), nil
+		}
+	}
+	if len(a) > 1 {
+		return cty.StringVal(a[1]), nil
+	}
+	return cty.NilVal, fmt.Errorf("no %s in any folder above %s in the repository; create it or pass a fallback as the second argument", name, fe.tgDir)
+}
+
+func (fe *fileEval) getEnv(a []string) (cty.Value, error) {
+	if len(a) == 0 {
+		return cty.NilVal, fmt.Errorf("takes the name of an environment variable and an optional default")
+	}
+	opts := fe.st.ev.opts
+	v, ok := opts.Env[a[0]]
+	fe.st.rec.lookupEnv(a[0], v, ok)
+	switch {
+	case ok:
+		return cty.StringVal(v), nil
+	case len(a) > 1:
+		return cty.StringVal(a[1]), nil
+	case opts.UnknownEnv:
+		return cty.UnknownVal(cty.String), nil
+	}
+	return cty.NilVal, fmt.Errorf("environment variable %s is not set and has no default; set it under terragrunt.env in the server config, or give get_env a default", a[0])
+}
+
+func (fe *fileEval) awsFunction(name string) function.Function {
+	return noArgs(func() (cty.Value, error) {
+		if fe.st.ev.opts.Command == "" {
+			return cty.UnknownVal(cty.String), nil
+		}
+		return cty.NilVal, fmt.Errorf("%s would call AWS while csocbot evaluates configuration, which it does not do; pass the value as an input or through get_env", name)
+	}, cty.String)
+}
+
+func (fe *fileEval) readOne(a []string, why string) ([]byte, error) {
+	if len(a) != 1 {
+		return nil, fmt.Errorf("takes one path")
+	}
+	p, err := fe.resolve(a[0])
+	if err != nil {
+		return nil, err
+	}
+	return fe.st.readFile(p, why)
+}
+
+func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
+	rel, err := fe.resolve(p)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	src, err := fe.st.readFile(rel, "templatefile")
+	if err != nil {
+		return cty.NilVal, err
+	}
+	tmpl, diags := hclsyntax.ParseTemplate(src, rel, hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.NilVal, diagError(diags)
+	}
+	if !vars.IsWhollyKnown() {
+		return cty.UnknownVal(cty.String), nil
+	}
+	if !vars.IsNull() && !vars.Type().IsObjectType() && !vars.Type().IsMapType() {
+		return cty.NilVal, fmt.Errorf("vars must be an object or map")
+	}
+	ctx := (&hcl.EvalContext{Functions: fe.st.ev.funcs}).NewChild()
+	ctx.Variables = map[string]cty.Value{}
+	if !vars.IsNull() {
+		ctx.Variables = vars.AsValueMap()
+	}
+	v, diags := tmpl.Value(ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, diagError(diags)
+	}
+	return v, nil
+}
+
+func (fe *fileEval) readTerragruntConfig(p string, def []cty.Value) (cty.Value, error) {
+	st := fe.st
+	rel, err := fe.resolve(p)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	if !st.fileExists(rel) {
+		if len(def) > 0 {
+			return def[0], nil
+		}
+		return cty.NilVal, fmt.Errorf("%s does not exist; create it or pass a default value as the second argument", rel)
+	}
+	if slices.Contains(st.reading, rel) {
+		return cty.NilVal, fmt.Errorf("read_terragrunt_config cycle: %s -> %s", strings.Join(st.reading, " -> "), rel)
+	}
+	if len(st.reading) >= maxReadDepth {
+		return cty.NilVal, fmt.Errorf("read_terragrunt_config nested more than %d deep at %s", maxReadDepth, rel)
+	}
+	return st.ev.readConfig(st, rel)
+}
+
+// readEntry memoises one read_terragrunt_config target for every unit of
+// an evaluator: account.hcl is evaluated once, not once per unit.
+type readEntry struct {
+	once   sync.Once
+	val    cty.Value
+	err    error
+	rec    *recorder
+	shared bool // false when the result depends on the reading unit
+}
+
+func (e *Evaluator) readConfig(st *evalState, rel string) (cty.Value, error) {
+	evalRead := func() (cty.Value, *recorder, bool, error) {
+		sub := &evalState{ev: e, ctx: st.ctx, rec: &recorder{}, origDir: st.origDir, reading: append(slices.Clone(st.reading), rel)}
+		part, err := sub.evalFile(rel, path.Dir(rel), nil, "read_terragrunt_config")
+		if err != nil {
+			return cty.NilVal, sub.rec, false, err
+		}
+		return part.value(), sub.rec, !sub.usedOriginalDir, nil
+	}
+	v, _ := e.reads.LoadOrStore(rel, &readEntry{})
+	ent := v.(*readEntry)
+	ent.once.Do(func() { ent.val, ent.rec, ent.shared, ent.err = evalRead() })
+	val, rec, err := ent.val, ent.rec, ent.err
+	if !ent.shared && err == nil {
+		st.usedOriginalDir = true
+		val, rec, _, err = evalRead()
+	}
+	st.rec.merge(rec)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	return val, nil
+}
+
+func (fe *fileEval) runCmd(args []string) (cty.Value, error) {
+	opts := fe.st.ev.opts
+	if !opts.AllowRunCmd {
+		return cty.NilVal, fmt.Errorf("run_cmd is disabled: it runs a program from the repository while csocbot reads configuration, and a pull request controls that program. An operator can enable it with terragrunt.allow_run_cmd: true in the server config")
+	}
+	for len(args) > 0 && strings.HasPrefix(args[0], "--terragrunt-") {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return cty.NilVal, fmt.Errorf("needs a command to run")
+	}
+	cmd := exec.CommandContext(fe.st.ctx, args[0], args[1:]...)
+	cmd.Dir = fe.st.ev.abs(fe.tgDir)
+	cmd.Env = commandEnv(opts.Env)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("run_cmd %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return cty.StringVal(strings.TrimSuffix(string(out), "\n")), nil
+}
+
+func (fe *fileEval) sopsDecrypt(p string) (cty.Value, error) {
+	opts := fe.st.ev.opts
+	if !opts.AllowSopsDecrypt {
+		return cty.NilVal, fmt.Errorf("sops_decrypt_file is disabled: it runs sops with the server's keys on a file the pull request controls. An operator can enable it with terragrunt.allow_sops_decrypt: true in the server config")
+	}
+	rel, err := fe.resolve(p)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	fe.st.rec.read(rel, "sops_decrypt_file")
+	cmd := exec.CommandContext(fe.st.ctx, "sops", "--decrypt", fe.st.ev.abs(rel))
+	cmd.Env = commandEnv(opts.Env)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("sops --decrypt %s: %w: %s", rel, err, strings.TrimSpace(stderr.String()))
+	}
+	return cty.StringVal(string(out)), nil
+}
+
+// commandEnv is the environment of programs run for run_cmd and sops: the
+// configured variables only, never the server's own.
+func commandEnv(env map[string]string) []string {
+	out := make([]string, 0, len(env)+1)
+	if _, ok := env["PATH"]; !ok {
+		out = append(out, "PATH=/usr/local/bin:/usr/bin:/bin")
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// relPath is the relative slash path from the repository-relative
+// directory from to to.
+func relPath(from, to string) string {
+	split := func(p string) []string {
+		if p == "." || p == "" {
+			return nil
+		}
+		return strings.Split(p, "/")
+	}
+	f, t := split(from), split(to)
+	i := 0
+	for i < len(f) && i < len(t) && f[i] == t[i] {
+		i++
+	}
+	parts := make([]string, 0, len(f)-i+len(t)-i)
+	for range f[i:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, t[i:]...)
+	if len(parts) == 0 {
+		return "."
+	}
+	return strings.Join(parts, "/")
+}

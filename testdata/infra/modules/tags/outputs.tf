@@ -1,0 +1,4 @@
+output "tags" {
+  description = "Merged tag map: the common tags plus Name and component."
+  value       = local.tags
+}
