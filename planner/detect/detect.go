@@ -60,6 +60,21 @@ type Detector struct {
 	mu      sync.Mutex
 	units   map[string]*evaluation // unit dir -> newest evaluation
 	modules map[string][]string    // dir + "@" + tree hash -> local module calls
+	// snaps are the recently inventoried revisions by root tree hash, and
+	// changed the files that differ between two of them: together they
+	// validate a cached evaluation by set lookups instead of tree walks.
+	snaps   map[string]*gitrepo.Snapshot
+	recent  []string
+	changed map[[2]string]*changedFiles
+}
+
+// keptSnapshots bounds how many revisions validate cached evaluations.
+const keptSnapshots = 8
+
+type changedFiles struct {
+	once  sync.Once
+	files map[string]struct{}
+	err   error
 }
 
 // New returns a Detector for repo.
@@ -73,6 +88,8 @@ func New(repo *gitrepo.Repo, opts Options) *Detector {
 		parse:   terragrunt.NewParseCache(),
 		units:   map[string]*evaluation{},
 		modules: map[string][]string{},
+		snaps:   map[string]*gitrepo.Snapshot{},
+		changed: map[[2]string]*changedFiles{},
 	}
 }
 
@@ -172,6 +189,7 @@ func (d *Detector) inventory(ctx context.Context, snap *gitrepo.Snapshot) (*inve
 	if err != nil {
 		return nil, err
 	}
+	d.remember(snap)
 	inv := &inventory{snap: snap, units: map[string]*terragrunt.Config{}, roots: map[string]bool{},
 		modules: map[string]map[string]string{}, deps: map[string][]string{}, tfDirs: tfDirs}
 
@@ -202,6 +220,7 @@ func (d *Detector) inventory(ctx context.Context, snap *gitrepo.Snapshot) (*inve
 	}
 
 	usedAsModule := map[string]bool{}
+	closures := map[string]map[string]string{} // module dir -> closure, shared by its units
 	for dir, cfg := range inv.units {
 		moduleDir := dir
 		if m := cfg.Terraform.Module; m.Kind == terragrunt.LocalSource {
@@ -210,7 +229,12 @@ func (d *Detector) inventory(ctx context.Context, snap *gitrepo.Snapshot) (*inve
 		} else if m.Kind != terragrunt.NoSource {
 			moduleDir = ""
 		}
-		inv.modules[dir] = d.moduleClosure(snap, moduleDir, usedAsModule)
+		cl, ok := closures[moduleDir]
+		if !ok || moduleDir == dir {
+			cl = d.moduleClosure(snap, moduleDir, usedAsModule)
+			closures[moduleDir] = cl
+		}
+		inv.modules[dir] = cl
 		var deps []string
 		for _, dep := range cfg.Dependencies {
 			if dep.Enabled {
@@ -230,14 +254,14 @@ func (d *Detector) inventory(ctx context.Context, snap *gitrepo.Snapshot) (*inve
 		}
 	}
 	sort.Strings(tfCandidates)
-	closures := map[string]map[string]string{}
+	rootClosures := map[string]map[string]string{}
 	for _, dir := range tfCandidates {
-		closures[dir] = d.moduleClosure(snap, dir, usedAsModule)
+		rootClosures[dir] = d.moduleClosure(snap, dir, usedAsModule)
 	}
 	for _, dir := range tfCandidates {
 		if !usedAsModule[dir] {
 			inv.roots[dir] = true
-			inv.modules[dir] = closures[dir]
+			inv.modules[dir] = rootClosures[dir]
 			inv.deps[dir] = nil
 		}
 	}
@@ -329,13 +353,25 @@ type evaluation struct {
 	cfg    *terragrunt.Config
 	err    error
 	hashes []string // blob hash of each of cfg.Probes at evaluation time, "" when absent
+	seen   string   // root hash of the newest revision it is known valid for
 }
 
-// valid reports whether a cached evaluation still holds for snap: every
-// path it looked at has the same content, or is still missing.
-func (ev *evaluation) valid(snap *gitrepo.Snapshot) bool {
+// valid reports whether a cached evaluation still holds for snap: no path
+// it looked at changed since a revision it was valid for.
+func (d *Detector) valid(ev *evaluation, snap *gitrepo.Snapshot) bool {
 	if ev == nil || ev.cfg == nil {
 		return false
+	}
+	if ev.seen == snap.RootHash() {
+		return true
+	}
+	if changed, ok := d.changedSince(ev.seen, snap); ok {
+		for _, p := range ev.cfg.Probes {
+			if _, hit := changed[p]; hit {
+				return false
+			}
+		}
+		return true
 	}
 	for i, p := range ev.cfg.Probes {
 		h, _ := snap.BlobHash(p)
@@ -344,6 +380,47 @@ func (ev *evaluation) valid(snap *gitrepo.Snapshot) bool {
 		}
 	}
 	return true
+}
+
+// remember keeps snap for validating evaluations later.
+func (d *Detector) remember(snap *gitrepo.Snapshot) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	root := snap.RootHash()
+	if _, ok := d.snaps[root]; ok {
+		return
+	}
+	d.snaps[root] = snap
+	d.recent = append(d.recent, root)
+	if len(d.recent) > keptSnapshots {
+		old := d.recent[0]
+		d.recent = d.recent[1:]
+		delete(d.snaps, old)
+		for k := range d.changed {
+			if k[0] == old || k[1] == old {
+				delete(d.changed, k)
+			}
+		}
+	}
+}
+
+// changedSince returns the files that differ between the kept revision
+// with root hash from and snap; ok is false when from is no longer kept.
+func (d *Detector) changedSince(from string, snap *gitrepo.Snapshot) (map[string]struct{}, bool) {
+	key := [2]string{from, snap.RootHash()}
+	d.mu.Lock()
+	prev, ok := d.snaps[from]
+	c := d.changed[key]
+	if ok && c == nil {
+		c = &changedFiles{}
+		d.changed[key] = c
+	}
+	d.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	c.once.Do(func() { c.files, c.err = snap.ChangedFiles(prev) })
+	return c.files, c.err == nil
 }
 
 func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs []string) ([]*evaluation, error) {
@@ -380,14 +457,22 @@ func (d *Detector) evaluate(ctx context.Context, ev *terragrunt.Evaluator, snap 
 	d.mu.Lock()
 	cached := d.units[dir]
 	d.mu.Unlock()
-	if cached.valid(snap) {
+	if d.valid(cached, snap) {
+		if cached.seen != snap.RootHash() {
+			fresh := *cached
+			fresh.seen = snap.RootHash()
+			cached = &fresh
+			d.mu.Lock()
+			d.units[dir] = cached
+			d.mu.Unlock()
+		}
 		return cached
 	}
 	cfg, err := ev.EvaluateUnit(ctx, dir)
 	if err != nil {
 		return &evaluation{err: err}
 	}
-	res := &evaluation{cfg: cfg, hashes: make([]string, len(cfg.Probes))}
+	res := &evaluation{cfg: cfg, hashes: make([]string, len(cfg.Probes)), seen: snap.RootHash()}
 	for i, p := range cfg.Probes {
 		res.hashes[i], _ = snap.BlobHash(p)
 	}
@@ -396,4 +481,3 @@ func (d *Detector) evaluate(ctx context.Context, ev *terragrunt.Evaluator, snap 
 	d.mu.Unlock()
 	return res
 }
-

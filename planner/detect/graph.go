@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"container/heap"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,33 +41,23 @@ func (e *CycleError) Error() string {
 // cycle when there is one.
 func (g *graph) order() ([]string, error) {
 	indegree := make(map[string]int, len(g.deps))
+	ready := &pathHeap{}
 	for n, ds := range g.deps {
-		indegree[n] += 0
-		for range ds {
-			indegree[n]++
+		indegree[n] = len(ds)
+		if len(ds) == 0 {
+			*ready = append(*ready, n)
 		}
 	}
-	var ready []string
-	for n, d := range indegree {
-		if d == 0 {
-			ready = append(ready, n)
-		}
-	}
-	sort.Strings(ready)
+	heap.Init(ready)
 	out := make([]string, 0, len(g.deps))
-	for len(ready) > 0 {
-		n := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		n := heap.Pop(ready).(string)
 		out = append(out, n)
-		var freed []string
 		for _, m := range g.dependents[n] {
 			indegree[m]--
 			if indegree[m] == 0 {
-				freed = append(freed, m)
+				heap.Push(ready, m)
 			}
-		}
-		if len(freed) > 0 {
-			ready = mergeSorted(ready, freed)
 		}
 	}
 	if len(out) < len(g.deps) {
@@ -75,20 +66,18 @@ func (g *graph) order() ([]string, error) {
 	return out, nil
 }
 
-func mergeSorted(a, b []string) []string {
-	sort.Strings(b)
-	out := make([]string, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if a[i] <= b[j] {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	return append(append(out, a[i:]...), b[j:]...)
+// pathHeap is a min-heap of paths.
+type pathHeap []string
+
+func (h pathHeap) Len() int           { return len(h) }
+func (h pathHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h pathHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *pathHeap) Push(x any)        { *h = append(*h, x.(string)) }
+func (h *pathHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // findCycle walks dependencies among the nodes left with unmet

@@ -23,64 +23,71 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 		reasons[unit] = append(reasons[unit], reason)
 	}
 
-	// Indexes from a path to the units that read or probe it, and from a
-	// module directory to the units that use it.
-	readers := map[string][]string{}
-	probers := map[string][]string{}
-	users := map[string][]string{}
-	for dir, cfg := range inv.units {
-		for _, r := range cfg.Reads[1:] { // Reads[0] is the unit's own file
-			readers[r.Path] = append(readers[r.Path], dir+"\x00"+r.Why)
-		}
-		for _, p := range cfg.Probes {
-			probers[p] = append(probers[p], dir)
-		}
-	}
-	for dir, mods := range inv.modules {
-		for m := range mods {
-			users[m] = append(users[m], dir)
-		}
-	}
-
-	deleted := map[string]bool{}
-	matched := map[string]bool{}
+	// The changed paths, and every directory above them: a module is
+	// affected when anything below its directory changes.
+	changed := map[string]gitrepo.Change{}
+	changedDirs := map[string]string{} // dir -> a changed path below it
 	for _, c := range changes {
 		for _, p := range c.Paths() {
-			desc := describe(c, p)
-			if owner, ok := inv.owner(p); ok {
-				add(owner, desc)
-				matched[c.Path] = true
-			}
-			for _, rw := range readers[p] {
-				unit, why, _ := strings.Cut(rw, "\x00")
-				add(unit, fmt.Sprintf("%s %s (%s)", readVerb(why), p, changeWord(c, p)))
-				matched[c.Path] = true
-			}
-			if c.Kind != gitrepo.Modified {
-				// A file that appears or disappears where an evaluation
-				// looked for one changes what it finds.
-				for _, unit := range probers[p] {
-					add(unit, fmt.Sprintf("looks for %s (%s)", p, changeWord(c, p)))
-					matched[c.Path] = true
-				}
-			}
+			changed[p] = c
 			for dir := path.Dir(p); ; dir = path.Dir(dir) {
-				for _, unit := range users[dir] {
-					via := inv.modules[unit][dir]
-					r := fmt.Sprintf("module %s changed (%s)", dir, p)
-					if via != "" {
-						r = fmt.Sprintf("module %s, called by %s, changed (%s)", dir, via, p)
-					}
-					add(unit, r)
-					matched[c.Path] = true
+				if _, ok := changedDirs[dir]; ok {
+					break
 				}
+				changedDirs[dir] = p
 				if dir == "." {
 					break
 				}
 			}
+		}
+	}
+	matched := map[string]bool{}
+	deleted := map[string]bool{}
+	for _, c := range changes {
+		for _, p := range c.Paths() {
+			if owner, ok := inv.owner(p); ok {
+				add(owner, describe(c, p))
+				matched[c.Path] = true
+			}
 			if path.Base(p) == terragrunt.ConfigFileName && (c.Kind == gitrepo.Deleted || (c.Kind == gitrepo.Renamed && p == c.From)) {
 				if dir := path.Dir(p); inv.units[dir] == nil {
 					deleted[dir] = true
+					matched[c.Path] = true
+				}
+			}
+		}
+	}
+	// Units are visited in apply order so reasons come out the same every
+	// time.
+	for _, unit := range inv.order {
+		if cfg := inv.units[unit]; cfg != nil {
+			for _, r := range cfg.Reads[1:] { // Reads[0] is the unit's own file
+				if c, ok := changed[r.Path]; ok {
+					add(unit, fmt.Sprintf("%s %s (%s)", readVerb(r.Why), r.Path, changeWord(c, r.Path)))
+					matched[c.Path] = true
+				}
+			}
+			for _, p := range cfg.Probes {
+				// A file that appears or disappears where an evaluation
+				// looked for one changes what it finds.
+				if c, ok := changed[p]; ok && c.Kind != gitrepo.Modified {
+					add(unit, fmt.Sprintf("looks for %s (%s)", p, changeWord(c, p)))
+					matched[c.Path] = true
+				}
+			}
+		}
+		for _, dir := range sortedKeys(inv.modules[unit]) {
+			p, ok := changedDirs[dir]
+			if !ok {
+				continue
+			}
+			r := fmt.Sprintf("module %s changed (%s)", dir, p)
+			if via := inv.modules[unit][dir]; via != "" {
+				r = fmt.Sprintf("module %s, called by %s, changed (%s)", dir, via, p)
+			}
+			add(unit, r)
+			for q, c := range changed {
+				if strings.HasPrefix(q, dir+"/") {
 					matched[c.Path] = true
 				}
 			}
@@ -217,4 +224,13 @@ func readVerb(why string) string {
 		return "renders template"
 	}
 	return "reads"
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -16,7 +16,10 @@ import (
 	"io"
 	"sync"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -42,7 +45,27 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
 	}
+	// Reopen the same storage keeping pack files open: by default go-git
+	// opens and closes the pack for every object it reads.
+	if st, ok := r.Storer.(*filesystem.Storage); ok {
+		var wt billy.Filesystem
+		if w, err := r.Worktree(); err == nil {
+			wt = w.Filesystem
+		}
+		kept := filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+		if reopened, err := git.Open(kept, wt); err == nil {
+			r = reopened
+		}
+	}
 	return &Repo{git: r, trees: make(map[plumbing.Hash]*tree)}, nil
+}
+
+// Close releases the pack files the repository keeps open.
+func (r *Repo) Close() error {
+	if st, ok := r.git.Storer.(*filesystem.Storage); ok {
+		return st.Close()
+	}
+	return nil
 }
 
 // Git returns the underlying go-git repository, for callers that fetch or
