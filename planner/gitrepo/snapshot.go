@@ -158,7 +158,6 @@ func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) {
 	return out, nil
 }
 
-
 // Open implements fs.FS.
 func (s *Snapshot) Open(name string) (fs.File, error) {
 	info, err := s.Stat(name)
