@@ -1,0 +1,270 @@
+package comment
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/csocbot/csocbot/planner/plansummary"
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test -update to accept):\ngot:\n%s", path, got)
+	}
+}
+
+// summarize reads one of the real terraform plans kept as fixtures by
+// package plansummary.
+func summarize(t *testing.T, file string) *plansummary.Summary {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "plansummary", "testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p tfjson.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	s, err := plansummary.Summarize(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRender(t *testing.T) {
+	r := Report{
+		Title: "csocbot plan for `abc1234`",
+		Units: []UnitReport{{
+			Path:        "live/prod/app",
+			Environment: "prod",
+			Status:      Planned,
+			Summary:     summarize(t, "mixed.json"),
+			Reasons:     []string{"live/prod/app/terragrunt.hcl changed", "modules/app/main.tf changed"},
+		}, {
+			Path:        "live/dev/app",
+			Environment: "dev",
+			Status:      Planned,
+			Summary:     summarize(t, "no_changes.json"),
+		}, {
+			Path:          "live/prod/vpc",
+			Environment:   "prod",
+			Status:        Failed,
+			FailedCommand: "terragrunt plan -out=tfplan -input=false",
+			ErrorTail:     "\x1b[31m╷\x1b[0m\n│ Error: Unsupported argument\n│\n│   on main.tf line 3:\n│    3:   cidr = \"10.0.0.0/16\"\n╵\n",
+			Reasons:       []string{"live/prod/vpc/terragrunt.hcl changed"},
+		}, {
+			Path:        "live/prod/eks",
+			Environment: "prod",
+			Status:      Skipped,
+			SkipReason:  "dependency live/prod/vpc failed",
+		}, {
+			Path:   "live/staging/dns",
+			Status: NoChanges,
+		}},
+	}
+	golden(t, "report.golden.md", Render(r))
+}
+
+// Units without a plan to show take one line after the table.
+func TestRenderOneLineUnits(t *testing.T) {
+	tests := []struct {
+		name string
+		unit UnitReport
+		want string
+	}{
+		{"no changes", UnitReport{Path: "a", Status: NoChanges}, "✅ `a`: no changes."},
+		{"planned without changes", UnitReport{Path: "a", Status: Planned, Summary: &plansummary.Summary{Read: 1}}, "✅ `a`: no changes."},
+		{"skipped", UnitReport{Path: "a", Environment: "prod", Status: Skipped, SkipReason: "dependency b failed"}, "⏭️ `a` (prod) skipped: dependency b failed."},
+		{"planned without summary", UnitReport{Path: "a", Status: Planned}, "📝 `a`: changes, but no plan summary is available."},
+		{"unknown status", UnitReport{Path: "a", Status: Status(42)}, "❔ `a`: unknown, but no plan summary is available."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Render(Report{Title: "t", Units: []UnitReport{tt.unit}})
+			if last := got[strings.LastIndex(got[:len(got)-1], "\n")+1:]; last != tt.want+"\n" {
+				t.Errorf("got %q, want %q", last, tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderWithoutUnits(t *testing.T) {
+	got := Render(Report{Title: "csocbot plan for `abc1234`"})
+	want := "### csocbot plan for `abc1234`\n\nNo units were selected for planning.\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A pull request author controls unit paths, resource names, values and
+// error output. None of it may end a code block or <details> element, add
+// table cells or inject HTML.
+func TestRenderContainsUntrustedText(t *testing.T) {
+	hostile := "x```</details><img src=x onerror=alert(1)>| @team\n# heading\r\n````"
+	r := Report{
+		Title: "csocbot plan for `abc1234`",
+		Units: []UnitReport{{
+			Path:        hostile,
+			Environment: hostile,
+			Status:      Planned,
+			Reasons:     []string{hostile},
+			Summary: &plansummary.Summary{
+				Create: 1,
+				Resources: []plansummary.Resource{{
+					Address:  `aws_s3_bucket.b["` + hostile + `"]`,
+					Action:   plansummary.ActionCreate,
+					Imported: true,
+					ImportID: hostile,
+					Attributes: []plansummary.Attribute{
+						{Path: "policy", After: `"` + hostile + `"`},
+					},
+				}},
+			},
+		}, {
+			Path:          hostile,
+			Status:        Failed,
+			FailedCommand: hostile,
+			ErrorTail:     hostile + "\n</details>\n```\n" + hostile,
+		}, {
+			Path:       hostile,
+			Status:     Skipped,
+			SkipReason: hostile,
+		}},
+	}
+	got := Render(r)
+	golden(t, "untrusted.golden.md", got)
+	checkStructure(t, got)
+
+	// Outside code blocks, only the renderer's own tags may appear.
+	prose, _ := proseLines(got)
+	for _, line := range prose {
+		if strings.HasPrefix(line, "|") && strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") != 8 {
+			t.Errorf("table row with forged cells: %q", line)
+		}
+		markup := markup(line)
+		if strings.Contains(markup, "<img") || strings.Contains(markup, "</details>") && line != "</details>" {
+			t.Errorf("untrusted HTML outside a code block: %q", line)
+		}
+		if strings.HasPrefix(line, "# heading") {
+			t.Errorf("untrusted text started a line: %q", line)
+		}
+	}
+}
+
+// markup returns what of line Markdown interprets: line without code spans
+// and backslash-escaped characters.
+func markup(line string) string {
+	var b strings.Builder
+	for i := 0; i < len(line); {
+		switch {
+		case line[i] == '\\' && i+1 < len(line):
+			i += 2
+		case line[i] == '`':
+			n := len(line[i:]) - len(strings.TrimLeft(line[i:], "`"))
+			delim := line[i : i+n]
+			end := i + n
+			for {
+				j := strings.Index(line[end:], delim)
+				if j < 0 {
+					end = -1
+					break
+				}
+				end += j
+				if end+n == len(line) || line[end+n] != '`' {
+					break
+				}
+				end += n + len(line[end+n:]) - len(strings.TrimLeft(line[end+n:], "`"))
+			}
+			if end < 0 {
+				b.WriteString(delim)
+				i += n
+				continue
+			}
+			i = end + n
+		default:
+			b.WriteByte(line[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// fenceRE matches a line opening a code block, as the splitter and GitHub
+// see it.
+var fenceRE = regexp.MustCompile("^ {0,3}(`{3,}|~{3,})(.*)$")
+
+// detailsRE matches a trimmed line opening a <details> element.
+var detailsRE = regexp.MustCompile(`(?i)^<details([ \t>]|$)`)
+
+// checkStructure fails the test unless every code block and <details>
+// element opened in markdown is closed in it, and none is closed that was
+// not opened. It reads Markdown independently of Split.
+func checkStructure(t *testing.T, markdown string) {
+	t.Helper()
+	if err := structureError(markdown); err != "" {
+		t.Errorf("%s in:\n%s", err, markdown)
+	}
+}
+
+func structureError(markdown string) string {
+	prose, fenceOpen := proseLines(markdown)
+	if fenceOpen {
+		return "code block left open"
+	}
+	depth := 0
+	for _, line := range prose {
+		switch trimmed := strings.TrimSpace(line); {
+		case detailsRE.MatchString(trimmed):
+			depth++
+		case strings.EqualFold(trimmed, "</details>"):
+			depth--
+			if depth < 0 {
+				return "</details> without <details>"
+			}
+		}
+	}
+	if depth > 0 {
+		return "<details> left open"
+	}
+	return ""
+}
+
+// proseLines returns the lines of markdown outside code blocks, and
+// whether the last code block is left open.
+func proseLines(markdown string) (prose []string, fenceOpen bool) {
+	var closer *regexp.Regexp
+	for _, line := range strings.Split(markdown, "\n") {
+		if closer != nil {
+			if closer.MatchString(line) {
+				closer = nil
+			}
+			continue
+		}
+		if m := fenceRE.FindStringSubmatch(line); m != nil && !(m[1][0] == '`' && strings.Contains(m[2], "`")) {
+			closer = regexp.MustCompile("^ {0,3}" + regexp.QuoteMeta(m[1]) + regexp.QuoteMeta(m[1][:1]) + "*[ \t]*$")
+			continue
+		}
+		prose = append(prose, line)
+	}
+	return prose, closer != nil
+}
