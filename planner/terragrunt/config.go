@@ -28,7 +28,7 @@ type Config struct {
 
 	Includes  []Include
 	Locals    map[string]cty.Value // the unit file's own locals
-	Inputs    cty.Value // an object, merged with the included files' inputs
+	Inputs    cty.Value            // an object, merged with the included files' inputs
 	Terraform Terraform
 
 	Dependencies []Dependency // dependency blocks, sorted by name
@@ -120,6 +120,10 @@ type Dependency struct {
 	MockOutputsAllowedTerraformCommands []string
 	MockOutputsMergeStrategyWithState   string
 	Range                               hcl.Range
+
+	// set names the attributes the block sets: a deep merge with an
+	// included file's block of the same name overrides only those.
+	set map[string]bool
 }
 
 // RemoteState is the remote_state block.
@@ -144,6 +148,10 @@ type Generate struct {
 	Contents         string
 	CommentPrefix    string
 	DisableSignature bool
+
+	// disabled is `disable = true`: such a block only switches off an
+	// included block of the same name and never reaches Config.Generate.
+	disabled bool
 }
 
 // FileRead is a file the evaluation read.

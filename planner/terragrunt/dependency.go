@@ -6,21 +6,20 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// dependencyVariable builds the `dependency` variable: for each enabled
-// dependency block its outputs, config_path and mock_outputs.
+// dependencyVariable builds the `dependency` variable: for each dependency
+// block its outputs, config_path and mock_outputs. A block without outputs
+// (disabled, or skipping outputs without mocks) has no outputs attribute,
+// so referring to them fails with the position of the reference.
 func (fe *fileEval) dependencyVariable(deps []Dependency) (cty.Value, error) {
 	m := make(map[string]cty.Value, len(deps))
 	for _, d := range deps {
-		if !d.Enabled {
-			continue
-		}
 		outputs, err := fe.st.outputs(d)
 		if err != nil {
 			return cty.NilVal, err
 		}
-		obj := map[string]cty.Value{
-			"outputs":     outputs,
-			"config_path": cty.StringVal(fe.st.ev.abs(d.ConfigPath)),
+		obj := map[string]cty.Value{"config_path": cty.StringVal(fe.st.ev.abs(d.ConfigPath))}
+		if outputs != cty.NilVal {
+			obj["outputs"] = outputs
 		}
 		if d.MockOutputs != cty.NilVal {
 			obj["mock_outputs"] = d.MockOutputs
@@ -33,9 +32,13 @@ func (fe *fileEval) dependencyVariable(deps []Dependency) (cty.Value, error) {
 // outputs resolves a dependency's outputs for the command being prepared:
 // the dependency's state when it has some, otherwise its mock outputs when
 // they are allowed for the command. During detection (no command) they are
-// unknown.
+// unknown. A disabled dependency always has its mock outputs, if any, as in
+// Terragrunt; cty.NilVal means no outputs at all.
 func (st *evalState) outputs(d Dependency) (cty.Value, error) {
 	opts := st.ev.opts
+	if !d.Enabled {
+		return d.MockOutputs, nil
+	}
 	if opts.Command == "" {
 		return cty.DynamicVal, nil
 	}
@@ -43,7 +46,7 @@ func (st *evalState) outputs(d Dependency) (cty.Value, error) {
 	mocksAllowed := hasMocks && (len(d.MockOutputsAllowedTerraformCommands) == 0 ||
 		slices.Contains(d.MockOutputsAllowedTerraformCommands, opts.Command))
 	if d.SkipOutputs {
-		if hasMocks {
+		if mocksAllowed {
 			return d.MockOutputs, nil
 		}
 		return cty.EmptyObjectVal, nil
@@ -60,7 +63,7 @@ func (st *evalState) outputs(d Dependency) (cty.Value, error) {
 			case d.MockOutputsMergeStrategyWithState == "shallow":
 				return shallowMerge(d.MockOutputs, out), nil
 			case d.MockOutputsMergeStrategyWithState == "deep_map_only":
-				return deepMerge(d.MockOutputs, out), nil
+				return deepMerge(d.MockOutputs, out, false), nil
 			}
 			return out, nil
 		}

@@ -95,7 +95,7 @@ func (e *Evaluator) EvaluateUnit(ctx context.Context, dir string) (*Config, erro
 		file = ConfigFileName
 	}
 	st := &evalState{ev: e, ctx: ctx, rec: rec, origDir: dir}
-	cfg, err := st.evalFile(file, dir, nil, "config")
+	cfg, err := st.evalFile(file, dir, "config")
 	if err != nil {
 		return nil, err
 	}
@@ -236,10 +236,7 @@ func (st *evalState) parse(p, why string) (*hclsyntax.Body, error) {
 // abs turns a repository-relative path into the absolute path functions
 // return.
 func (e *Evaluator) abs(rel string) string {
-	if rel == "." {
-		return e.opts.Root
-	}
-	return e.opts.Root + "/" + rel
+	return path.Join(e.opts.Root, rel)
 }
 
 // ParseCache caches parsed files by path and content hash. It is safe for

@@ -1,6 +1,7 @@
 package terragrunt
 
 import (
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 type fileEval struct {
 	st   *evalState
 	path string // the file, relative to the repository root
+	body *hclsyntax.Body
 	// tgDir is what get_terragrunt_dir returns: the unit's directory for the
 	// unit and its includes, the read file's directory under
 	// read_terragrunt_config.
@@ -26,7 +28,10 @@ type fileEval struct {
 	includes []Include
 	exposed  map[string]cty.Value
 	locals   map[string]cty.Value
-	deps     cty.Value // the `dependency` variable
+	deps     []Dependency // the file's own dependency blocks
+	// features are the `feature` variable's flags: the file's own and, for
+	// a file with includes, the included files'.
+	features map[string]cty.Value
 
 	hctx *hcl.EvalContext
 }
@@ -44,6 +49,7 @@ type partial struct {
 	hooks        []Hook
 	inclInCopy   []string
 	deps         []Dependency
+	depVar       cty.Value // the file's `dependency` variable, outputs resolved
 	depPaths     []string
 	depPathsSet  bool
 	remoteState  *RemoteState
@@ -67,30 +73,24 @@ var topLevelAttributes = map[string]bool{
 	"retry_sleep_interval_sec": true, "retry_sleep_interval_sec_max": true,
 }
 
-// evalFile evaluates the file p with get_terragrunt_dir() == tgDir. asInclude
-// is set when p is included by a unit.
-func (st *evalState) evalFile(p, tgDir string, asInclude *Include, why string) (*partial, error) {
-	if err := st.ctx.Err(); err != nil {
-		return nil, err
-	}
-	body, err := st.parse(p, why)
+// evalFile evaluates the file p, a unit's or one read by
+// read_terragrunt_config, with get_terragrunt_dir() == tgDir, and merges
+// its includes into it.
+//
+// The order is Terragrunt's: include blocks, locals, dependency blocks,
+// the rest. An included file is evaluated up to its dependency blocks
+// first; an exposed one is then evaluated on its own for include.<name>,
+// while the one merged into the unit sees the unit's dependency variable,
+// which merges the dependency blocks of both files.
+func (st *evalState) evalFile(p, tgDir, why string) (*partial, error) {
+	fe, err := st.openFile(p, tgDir, nil, why)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTopLevel(body); err != nil {
-		return nil, err
-	}
-	fe := &fileEval{st: st, path: p, tgDir: tgDir, asInclude: asInclude}
-	fe.hctx = fe.newContext()
-
-	var included []*partial
-	for _, blk := range body.Blocks {
+	var included []*fileEval
+	for _, blk := range fe.body.Blocks {
 		if blk.Type != "include" {
 			continue
-		}
-		if asInclude != nil {
-			return nil, errorAt(blk.DefRange(), "Nested include",
-				"%s is included by %s and has an include block of its own; Terragrunt allows only one level of include. Use read_terragrunt_config to share values instead.", p, path.Join(tgDir, ConfigFileName))
 		}
 		inc, err := fe.evalInclude(blk)
 		if err != nil {
@@ -101,54 +101,127 @@ func (st *evalState) evalFile(p, tgDir string, asInclude *Include, why string) (
 				return nil, errorAt(blk.DefRange(), "Duplicate include", "an include block named %q is already defined", inc.Name)
 			}
 		}
-		part, err := st.evalFile(inc.Path, tgDir, &inc, "include")
+		ife, err := st.openFile(inc.Path, tgDir, &inc, "include")
 		if err != nil {
 			return nil, err
 		}
+		if err := ife.evalLocalsAndDependencies(); err != nil {
+			return nil, err
+		}
 		fe.includes = append(fe.includes, inc)
-		included = append(included, part)
+		included = append(included, ife)
 		if inc.Expose {
-			if fe.exposed == nil {
-				fe.exposed = map[string]cty.Value{}
+			if err := fe.expose(inc.Name, ife); err != nil {
+				return nil, err
 			}
-			fe.exposed[inc.Name] = part.value()
 		}
 	}
 	fe.hctx.Variables["include"] = fe.includeVariable()
-
-	if fe.locals, err = fe.evalLocals(body); err != nil {
+	for _, ife := range included {
+		maps.Copy(fe.features, ife.features)
+	}
+	if err := fe.evalLocalsAndDependencies(); err != nil {
 		return nil, err
 	}
-	fe.hctx.Variables["local"] = cty.ObjectVal(fe.locals)
 
-	own := &partial{includes: fe.includes, locals: fe.locals}
-	if own.deps, err = fe.evalDependencies(body); err != nil {
-		return nil, err
-	}
 	// Dependencies declared in included files are visible to the unit, with
 	// the unit's own blocks winning by name.
-	visible := own.deps
-	for i := len(included) - 1; i >= 0; i-- {
-		if fe.includes[i].MergeStrategy != NoMerge {
-			visible = mergeDependencies(included[i].deps, visible, fe.includes[i].MergeStrategy)
-		}
-	}
-	if fe.deps, err = fe.dependencyVariable(visible); err != nil {
-		return nil, err
-	}
-	fe.hctx.Variables["dependency"] = fe.deps
-
-	if err := fe.evalRest(body, own); err != nil {
-		return nil, err
-	}
-	result := own
+	visible := fe.deps
 	for i := len(included) - 1; i >= 0; i-- {
 		if s := fe.includes[i].MergeStrategy; s != NoMerge {
-			result = mergePartials(included[i], result, s)
+			visible = mergeDependencies(included[i].deps, visible, s)
 		}
 	}
-	result.includes, result.locals = fe.includes, fe.locals
+	depVar, err := fe.dependencyVariable(visible)
+	if err != nil {
+		return nil, err
+	}
+	result, err := fe.evalBody(depVar)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(included) - 1; i >= 0; i-- {
+		s := fe.includes[i].MergeStrategy
+		if s == NoMerge {
+			continue
+		}
+		part, err := included[i].evalBody(depVar)
+		if err != nil {
+			return nil, err
+		}
+		result = mergePartials(part, result, s)
+	}
+	result.includes, result.locals, result.depVar = fe.includes, fe.locals, depVar
 	return result, nil
+}
+
+// openFile parses and checks the file p.
+func (st *evalState) openFile(p, tgDir string, asInclude *Include, why string) (*fileEval, error) {
+	if err := st.ctx.Err(); err != nil {
+		return nil, err
+	}
+	body, err := st.parse(p, why)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTopLevel(body); err != nil {
+		return nil, err
+	}
+	if asInclude != nil {
+		for _, blk := range body.Blocks {
+			if blk.Type == "include" {
+				return nil, errorAt(blk.DefRange(), "Nested include",
+					"%s is included by %s and has an include block of its own; Terragrunt allows only one level of include. Use read_terragrunt_config to share values instead.", p, path.Join(tgDir, ConfigFileName))
+			}
+		}
+	}
+	fe := &fileEval{st: st, path: p, body: body, tgDir: tgDir, asInclude: asInclude, features: map[string]cty.Value{}}
+	fe.hctx = fe.newContext()
+	return fe, nil
+}
+
+// evalLocalsAndDependencies evaluates the feature flags, the locals, which
+// may refer to them, and the dependency blocks, which may refer to both.
+func (fe *fileEval) evalLocalsAndDependencies() error {
+	if err := fe.evalFeatures(); err != nil {
+		return err
+	}
+	var err error
+	if fe.locals, err = fe.evalLocals(fe.body); err != nil {
+		return err
+	}
+	fe.hctx.Variables["local"] = cty.ObjectVal(fe.locals)
+	fe.deps, err = fe.evalDependencies(fe.body)
+	return err
+}
+
+// evalBody evaluates the rest of the file with the given dependency
+// variable.
+func (fe *fileEval) evalBody(depVar cty.Value) (*partial, error) {
+	fe.hctx.Variables["dependency"] = depVar
+	p := &partial{locals: fe.locals, deps: fe.deps, depVar: depVar}
+	if err := fe.evalRest(fe.body, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// expose makes an included file's configuration, evaluated on its own,
+// include.<name> of the including file.
+func (fe *fileEval) expose(name string, ife *fileEval) error {
+	depVar, err := ife.dependencyVariable(ife.deps)
+	if err != nil {
+		return err
+	}
+	part, err := ife.evalBody(depVar)
+	if err != nil {
+		return err
+	}
+	if fe.exposed == nil {
+		fe.exposed = map[string]cty.Value{}
+	}
+	fe.exposed[name] = part.value()
+	return nil
 }
 
 func checkTopLevel(body *hclsyntax.Body) error {
@@ -315,6 +388,30 @@ func localsReady(expr hclsyntax.Expression, done map[string]cty.Value, all hclsy
 	return true
 }
 
+// evalFeatures evaluates the feature blocks. A flag's value is its
+// default: csocbot has no --feature option to override it.
+func (fe *fileEval) evalFeatures() error {
+	for _, blk := range fe.body.Blocks {
+		if blk.Type != "feature" {
+			continue
+		}
+		if len(blk.Labels) != 1 {
+			return errorAt(blk.DefRange(), "Missing feature name", `a feature block needs a name, e.g. feature "new_vpc" { default = false }`)
+		}
+		def, ok := blk.Body.Attributes["default"]
+		if !ok {
+			return errorAt(blk.DefRange(), "Missing feature default", "feature %q needs a default value", blk.Labels[0])
+		}
+		v, err := fe.eval(def.Expr)
+		if err != nil {
+			return err
+		}
+		fe.features[blk.Labels[0]] = cty.ObjectVal(map[string]cty.Value{"value": v})
+	}
+	fe.hctx.Variables["feature"] = cty.ObjectVal(fe.features)
+	return nil
+}
+
 func (fe *fileEval) evalDependencies(body *hclsyntax.Body) ([]Dependency, error) {
 	var deps []Dependency
 	seen := map[string]bool{}
@@ -325,67 +422,79 @@ func (fe *fileEval) evalDependencies(body *hclsyntax.Body) ([]Dependency, error)
 		if len(blk.Labels) != 1 {
 			return nil, errorAt(blk.DefRange(), "Missing dependency name", `a dependency block needs one name, e.g. dependency "vpc" { config_path = "../vpc" }`)
 		}
-		d := Dependency{Name: blk.Labels[0], Enabled: true, Range: blk.DefRange()}
+		d, err := fe.evalDependency(blk)
+		if err != nil {
+			return nil, err
+		}
 		if seen[d.Name] {
 			return nil, errorAt(blk.DefRange(), "Duplicate dependency", "a dependency named %q is already defined in this file", d.Name)
 		}
 		seen[d.Name] = true
-		a := blk.Body.Attributes
-		cp, ok := a["config_path"]
-		if !ok {
-			return nil, errorAt(blk.DefRange(), "Missing config_path", "dependency %q needs config_path, the directory of the unit it depends on", d.Name)
-		}
-		raw, err := fe.stringAttr(cp)
-		if err != nil {
-			return nil, err
-		}
-		dir, err := repoRelative(raw, fe.tgDir, fe.st.ev.opts.Root)
-		if err != nil {
-			return nil, errorAt(cp.Expr.Range(), "Invalid dependency path", "%v", err)
-		}
-		if !fe.st.fileExists(path.Join(dir, ConfigFileName)) {
-			return nil, errorAt(cp.Expr.Range(), "Dependency not found",
-				"dependency %q points at %s, which has no %s. Fix config_path or remove the block.", d.Name, dir, ConfigFileName)
-		}
-		d.ConfigPath = dir
-		for name, attr := range a {
-			switch name {
-			case "config_path":
-			case "enabled":
-				if d.Enabled, err = fe.boolAttr(attr); err != nil {
-					return nil, err
-				}
-			case "skip_outputs":
-				if d.SkipOutputs, err = fe.boolAttr(attr); err != nil {
-					return nil, err
-				}
-			case "mock_outputs":
-				if d.MockOutputs, err = fe.eval(attr.Expr); err != nil {
-					return nil, err
-				}
-			case "mock_outputs_allowed_terraform_commands":
-				if d.MockOutputsAllowedTerraformCommands, err = fe.stringListAttr(attr); err != nil {
-					return nil, err
-				}
-			case "mock_outputs_merge_with_state":
-				merge, err := fe.boolAttr(attr)
-				if err != nil {
-					return nil, err
-				}
-				if merge {
-					d.MockOutputsMergeStrategyWithState = "shallow"
-				}
-			case "mock_outputs_merge_strategy_with_state":
-				if d.MockOutputsMergeStrategyWithState, err = fe.stringAttr(attr); err != nil {
-					return nil, err
-				}
-			default:
-				return nil, errorAt(attr.NameRange, "Unsupported argument", "a dependency block has no argument %q", name)
-			}
-		}
 		deps = append(deps, d)
 	}
 	return deps, nil
+}
+
+func (fe *fileEval) evalDependency(blk *hclsyntax.Block) (Dependency, error) {
+	d := Dependency{Name: blk.Labels[0], Enabled: true, Range: blk.DefRange(), set: map[string]bool{}}
+	attrs := blk.Body.Attributes
+	cp, ok := attrs["config_path"]
+	if !ok {
+		return d, errorAt(blk.DefRange(), "Missing config_path", "dependency %q needs config_path, the directory of the unit it depends on", d.Name)
+	}
+	var err error
+	for name, a := range attrs {
+		d.set[name] = true
+		switch name {
+		case "config_path":
+		case "enabled":
+			d.Enabled, err = fe.boolAttr(a)
+		case "skip_outputs":
+			d.SkipOutputs, err = fe.boolAttr(a)
+		case "mock_outputs":
+			d.MockOutputs, err = fe.eval(a.Expr)
+		case "mock_outputs_allowed_terraform_commands":
+			d.MockOutputsAllowedTerraformCommands, err = fe.stringListAttr(a)
+		case "mock_outputs_merge_with_state":
+			var merge bool
+			if merge, err = fe.boolAttr(a); merge && d.MockOutputsMergeStrategyWithState == "" {
+				d.MockOutputsMergeStrategyWithState = "shallow"
+			}
+		case "mock_outputs_merge_strategy_with_state":
+			d.MockOutputsMergeStrategyWithState, err = fe.mockMergeStrategy(a)
+		default:
+			err = errorAt(a.NameRange, "Unsupported argument", "a dependency block has no argument %q", name)
+		}
+		if err != nil {
+			return d, err
+		}
+	}
+	raw, err := fe.stringAttr(cp)
+	if err != nil {
+		return d, err
+	}
+	if d.ConfigPath, err = repoRelative(raw, fe.tgDir, fe.st.ev.opts.Root); err != nil {
+		return d, errorAt(cp.Expr.Range(), "Invalid dependency path", "%v", err)
+	}
+	// Terragrunt never looks at a disabled dependency, so a feature flag
+	// may point one at a unit that does not exist (yet).
+	if d.Enabled && !fe.st.fileExists(path.Join(d.ConfigPath, ConfigFileName)) {
+		return d, errorAt(cp.Expr.Range(), "Dependency not found",
+			"dependency %q points at %s, which has no %s. Fix config_path or remove the block.", d.Name, d.ConfigPath, ConfigFileName)
+	}
+	return d, nil
+}
+
+func (fe *fileEval) mockMergeStrategy(a *hclsyntax.Attribute) (string, error) {
+	s, err := fe.stringAttr(a)
+	if err != nil {
+		return "", err
+	}
+	switch s {
+	case "no_merge", "shallow", "deep_map_only":
+		return s, nil
+	}
+	return "", errorAt(a.Expr.Range(), "Invalid mock_outputs_merge_strategy_with_state", "%q is not a merge strategy; use no_merge, shallow or deep_map_only", s)
 }
 
 // evalRest evaluates everything but include, locals and dependency blocks.
@@ -445,7 +554,6 @@ func (fe *fileEval) evalRest(body *hclsyntax.Body, p *partial) error {
 			return err
 		}
 	}
-	sort.Slice(p.generate, func(i, j int) bool { return p.generate[i].Name < p.generate[j].Name })
 	return nil
 }
 
@@ -480,15 +588,15 @@ func (fe *fileEval) evalTerraform(blk *hclsyntax.Block, p *partial) error {
 				var err error
 				switch an {
 				case "commands":
-					ea.Commands, err = fe.stringListAttr(a)
+					ea.Commands, err = fe.detailStringList(a)
 				case "arguments":
-					ea.Arguments, err = fe.stringListAttr(a)
+					ea.Arguments, err = fe.detailStringList(a)
 				case "required_var_files":
-					ea.RequiredVarFiles, err = fe.stringListAttr(a)
+					ea.RequiredVarFiles, err = fe.detailStringList(a)
 				case "optional_var_files":
-					ea.OptionalVarFiles, err = fe.stringListAttr(a)
+					ea.OptionalVarFiles, err = fe.detailStringList(a)
 				case "env_vars":
-					ea.EnvVars, err = fe.stringMapAttr(a)
+					ea.EnvVars, err = fe.detailStringMap(a)
 				}
 				if err != nil {
 					return err
@@ -501,9 +609,9 @@ func (fe *fileEval) evalTerraform(blk *hclsyntax.Block, p *partial) error {
 				var err error
 				switch an {
 				case "commands":
-					h.Commands, err = fe.stringListAttr(a)
+					h.Commands, err = fe.detailStringList(a)
 				case "execute":
-					h.Execute, err = fe.stringListAttr(a)
+					h.Execute, err = fe.detailStringList(a)
 				}
 				if err != nil {
 					return err
@@ -556,37 +664,31 @@ func (fe *fileEval) evalRemoteState(blk *hclsyntax.Block, p *partial) error {
 	return nil
 }
 
+// remoteStateFromValue reads a remote_state block or attribute. Parts not
+// known yet (a bucket named after a dependency output during detection)
+// stay empty: the state location is not needed to find a unit's files.
 func remoteStateFromValue(v cty.Value, rng hcl.Range) (*RemoteState, error) {
-	if !v.IsWhollyKnown() && !v.IsKnown() {
-		return &RemoteState{}, nil
+	rs := &RemoteState{Config: map[string]cty.Value{}}
+	if !v.IsKnown() {
+		return rs, nil
 	}
-	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+	if !isMapLike(v) {
 		return nil, errorAt(rng, "Invalid remote_state", "remote_state must be an object with backend and config")
 	}
-	rs := &RemoteState{Config: map[string]cty.Value{}}
 	m := v.AsValueMap()
-	if b, ok := m["backend"]; ok {
+	if b, ok := m["backend"]; ok && b.IsKnown() {
 		s, err := ctyString(b)
 		if err != nil {
-			return nil, errorAt(rng, "Invalid remote_state backend", "%v", err)
+			return nil, errorAt(rng, "Invalid remote_state backend", "backend %v", err)
 		}
 		rs.Backend = s
 	}
-	if c, ok := m["config"]; ok && c.IsKnown() && !c.IsNull() && c.CanIterateElements() {
-		for k, cv := range c.AsValueMap() {
-			rs.Config[k] = cv
-		}
+	if c := m["config"]; c != cty.NilVal && isMapLike(c) {
+		maps.Copy(rs.Config, c.AsValueMap())
 	}
-	if g, ok := m["generate"]; ok && g.IsKnown() && !g.IsNull() && g.CanIterateElements() {
+	if g := m["generate"]; g != cty.NilVal && isMapLike(g) {
 		gm := g.AsValueMap()
-		t := &GenerateTarget{}
-		if v, ok := gm["path"]; ok {
-			t.Path, _ = ctyString(v)
-		}
-		if v, ok := gm["if_exists"]; ok {
-			t.IfExists, _ = ctyString(v)
-		}
-		rs.Generate = t
+		rs.Generate = &GenerateTarget{Path: knownString(gm["path"]), IfExists: knownString(gm["if_exists"])}
 	}
 	if d, ok := m["disable_init"]; ok && d.IsKnown() && d.Type() == cty.Bool && !d.IsNull() {
 		rs.DisableInit = d.True()
@@ -594,11 +696,26 @@ func remoteStateFromValue(v cty.Value, rng hcl.Range) (*RemoteState, error) {
 	return rs, nil
 }
 
+// knownString is v as a string, or "" when v is absent, unknown, null or
+// not a string.
+func knownString(v cty.Value) string {
+	if v == cty.NilVal || !v.IsKnown() {
+		return ""
+	}
+	s, _ := ctyString(v)
+	return s
+}
+
 func (fe *fileEval) evalGenerate(blk *hclsyntax.Block, p *partial) error {
 	if len(blk.Labels) != 1 {
 		return errorAt(blk.DefRange(), "Missing generate name", `a generate block needs a name, e.g. generate "provider" { … }`)
 	}
 	g := Generate{Name: blk.Labels[0], IfExists: "overwrite_terragrunt", CommentPrefix: "# "}
+	for _, prev := range p.generate {
+		if prev.Name == g.Name {
+			return errorAt(blk.DefRange(), "Duplicate generate block", "a generate block named %q is already defined in this file", g.Name)
+		}
+	}
 	for name, a := range blk.Body.Attributes {
 		var err error
 		switch name {
@@ -607,7 +724,7 @@ func (fe *fileEval) evalGenerate(blk *hclsyntax.Block, p *partial) error {
 		case "if_exists":
 			g.IfExists, err = fe.stringAttr(a)
 		case "contents":
-			g.Contents, err = fe.stringAttr(a)
+			g.Contents, err = fe.detailString(a)
 		case "comment_prefix":
 			g.CommentPrefix, err = fe.stringAttr(a)
 		case "hcl_fmt":
@@ -615,10 +732,7 @@ func (fe *fileEval) evalGenerate(blk *hclsyntax.Block, p *partial) error {
 		case "disable_signature":
 			g.DisableSignature, err = fe.boolAttr(a)
 		case "disable":
-			var off bool
-			if off, err = fe.boolAttr(a); err == nil && off {
-				return nil
-			}
+			g.disabled, err = fe.boolAttr(a)
 		default:
 			err = errorAt(a.NameRange, "Unsupported argument", "a generate block has no argument %q", name)
 		}
@@ -626,9 +740,11 @@ func (fe *fileEval) evalGenerate(blk *hclsyntax.Block, p *partial) error {
 			return err
 		}
 	}
-	if g.Path == "" {
+	if g.Path == "" && !g.disabled {
 		return errorAt(blk.DefRange(), "Missing generate path", "generate %q needs path, the file to write", g.Name)
 	}
+	// A disabled block is kept until the merge so that it can switch off an
+	// included file's block of the same name, as in Terragrunt.
 	p.generate = append(p.generate, g)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"net"
 	"regexp"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	ctyyaml "github.com/zclconf/go-cty-yaml"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -41,10 +43,10 @@ func terraformFunctions() map[string]function.Function {
 		"parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc, "signum": stdlib.SignumFunc,
 		// collections
 		"alltrue": allTrueFunc, "anytrue": anyTrueFunc, "chunklist": stdlib.ChunklistFunc,
-		"coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
+		"coalesce": coalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
 		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
-		"index": indexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
+		"index": indexFunc, "keys": stdlib.KeysFunc, "length": lengthFunc,
 		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
 		"reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
 		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc,
@@ -56,10 +58,10 @@ func terraformFunctions() map[string]function.Function {
 		"jsonencode": stdlib.JSONEncodeFunc, "yamldecode": ctyyaml.YAMLDecodeFunc,
 		"yamlencode": ctyyaml.YAMLEncodeFunc, "urlencode": urlEncodeFunc,
 		// hashing
-		"md5": hashFunc(func(b []byte) []byte { s := md5.Sum(b); return s[:] }),
-		"sha1": hashFunc(func(b []byte) []byte { s := sha1.Sum(b); return s[:] }),
-		"sha256": hashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
-		"sha512": hashFunc(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] }),
+		"md5":          hashFunc(func(b []byte) []byte { s := md5.Sum(b); return s[:] }),
+		"sha1":         hashFunc(func(b []byte) []byte { s := sha1.Sum(b); return s[:] }),
+		"sha256":       hashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
+		"sha512":       hashFunc(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] }),
 		"base64sha256": base64HashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
 		"base64sha512": base64HashFunc(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] }),
 		// time
@@ -71,6 +73,8 @@ func terraformFunctions() map[string]function.Function {
 		"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "tonumber": stdlib.MakeToFunc(cty.Number),
 		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tostring": stdlib.MakeToFunc(cty.String),
 		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
+		// csocbot does not track sensitivity: both return their argument.
+		"sensitive": identityFunc, "nonsensitive": identityFunc,
 	}
 }
 
@@ -173,7 +177,11 @@ func boolListFunc(all bool) function.Function {
 			}
 			for it := args[0].ElementIterator(); it.Next(); {
 				_, v := it.Element()
+				// As in Terraform, null counts as false.
 				if v.IsNull() {
+					if all {
+						return cty.False, nil
+					}
 					continue
 				}
 				if v.True() != all {
@@ -209,6 +217,62 @@ var (
 				total = total.Add(n)
 			}
 			return total, nil
+		},
+	})
+	identityFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true, AllowDynamicType: true}},
+		Type:   func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+		Impl:   func(args []cty.Value, _ cty.Type) (cty.Value, error) { return args[0], nil },
+	})
+	// lengthFunc is Terraform's length, which also counts the attributes
+	// of an object (what an HCL literal like {a = 1} is) and the
+	// characters of a string; go-cty's takes neither.
+	lengthFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true}},
+		Type:   function.StaticReturnType(cty.Number),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			v := args[0]
+			switch t := v.Type(); {
+			case t == cty.DynamicPseudoType || (t == cty.String && !v.IsKnown()):
+				return cty.UnknownVal(cty.Number), nil
+			case t == cty.String:
+				return stdlib.Strlen(v)
+			case t.IsCollectionType() || t.IsTupleType() || t.IsObjectType():
+				return v.Length(), nil
+			}
+			return cty.NilVal, fmt.Errorf("length needs a string, list, map, set, tuple or object, not %s", v.Type().FriendlyName())
+		},
+	})
+	// coalesceFunc is Terraform's coalesce: the first argument that is
+	// neither null nor an empty string (go-cty's only skips nulls).
+	coalesceFunc = function.New(&function.Spec{
+		VarParam: &function.Parameter{Name: "vals", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			types := make([]cty.Type, len(args))
+			for i, a := range args {
+				types[i] = a.Type()
+			}
+			ty, _ := convert.UnifyUnsafe(types)
+			if ty == cty.NilType {
+				return cty.NilType, fmt.Errorf("all arguments must have the same type")
+			}
+			return ty, nil
+		},
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			for _, a := range args {
+				a, err := convert.Convert(a, retType)
+				if err != nil {
+					return cty.NilVal, err
+				}
+				switch {
+				case !a.IsKnown():
+					return cty.UnknownVal(retType), nil
+				case a.IsNull(), retType == cty.String && a.RawEquals(cty.StringVal("")):
+					continue
+				}
+				return a, nil
+			}
+			return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
 		},
 	})
 	oneFunc = function.New(&function.Spec{
@@ -255,13 +319,28 @@ var (
 )
 
 func convertNumber(v cty.Value) (cty.Value, error) {
-	if v.Type() == cty.Number || !v.IsKnown() {
+	if !v.IsKnown() {
 		return v, nil
 	}
-	n, err := stdlib.MakeToFunc(cty.Number).Call([]cty.Value{v})
+	n, err := convert.Convert(v, cty.Number)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("sum needs numbers: %w", err)
 	}
+	if n.IsNull() {
+		return cty.NilVal, fmt.Errorf("sum needs numbers, not null")
+	}
+	return n, nil
+}
+
+// wholeNumber is a function argument that must be a finite integer, such
+// as a host or network number: log(0) is -Inf, which big.Float.Int cannot
+// represent.
+func wholeNumber(v cty.Value, what string) (*big.Int, error) {
+	f := v.AsBigFloat()
+	if f.IsInf() || !f.IsInt() {
+		return nil, fmt.Errorf("%s must be a whole number, got %s", what, f.Text('g', 10))
+	}
+	n, _ := f.Int(nil)
 	return n, nil
 }
 
@@ -274,7 +353,10 @@ var (
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("invalid CIDR expression: %w", err)
 			}
-			n, _ := args[1].AsBigFloat().Int(nil)
+			n, err := wholeNumber(args[1], "hostnum")
+			if err != nil {
+				return cty.NilVal, err
+			}
 			ip, err := cidr.HostBig(network, n)
 			if err != nil {
 				return cty.NilVal, err
@@ -301,9 +383,19 @@ var (
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("invalid CIDR expression: %w", err)
 			}
-			newbits, _ := args[1].AsBigFloat().Int64()
-			netnum, _ := args[2].AsBigFloat().Int(nil)
-			sub, err := cidr.SubnetBig(network, int(newbits), netnum)
+			newbits, err := wholeNumber(args[1], "newbits")
+			if err != nil {
+				return cty.NilVal, err
+			}
+			netnum, err := wholeNumber(args[2], "netnum")
+			if err != nil {
+				return cty.NilVal, err
+			}
+			ones, bits := network.Mask.Size()
+			if newbits.Sign() < 0 || newbits.Cmp(big.NewInt(int64(bits-ones))) > 0 {
+				return cty.NilVal, fmt.Errorf("cannot extend prefix /%d by %s bits: the address has %d bits", ones, newbits, bits)
+			}
+			sub, err := cidr.SubnetBig(network, int(newbits.Int64()), netnum)
 			if err != nil {
 				return cty.NilVal, err
 			}

@@ -3,13 +3,15 @@ package terragrunt
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -65,14 +67,17 @@ func (fe *fileEval) functions() map[string]function.Function {
 	return map[string]function.Function{
 		"find_in_parent_folders": optionalStrings([]string{"name", "fallback"}, fe.findInParentFolders, cty.String),
 		"path_relative_to_include": optionalStrings([]string{"include_name"}, func(a []string) (cty.Value, error) {
-			return cty.StringVal(relPath(fe.includeDir(a), fe.tgDir)), nil
+			dir, err := fe.includeDir(a)
+			return cty.StringVal(relPath(dir, fe.tgDir)), err
 		}, cty.String),
 		"path_relative_from_include": optionalStrings([]string{"include_name"}, func(a []string) (cty.Value, error) {
-			return cty.StringVal(relPath(fe.tgDir, fe.includeDir(a))), nil
+			dir, err := fe.includeDir(a)
+			return cty.StringVal(relPath(fe.tgDir, dir)), err
 		}, cty.String),
 		"get_terragrunt_dir": noArgs(func() (cty.Value, error) { return absDir(fe.tgDir), nil }, cty.String),
 		"get_parent_terragrunt_dir": optionalStrings([]string{"include_name"}, func(a []string) (cty.Value, error) {
-			return absDir(fe.includeDir(a)), nil
+			dir, err := fe.includeDir(a)
+			return absDir(dir), err
 		}, cty.String),
 		"get_original_terragrunt_dir": noArgs(func() (cty.Value, error) {
 			st.usedOriginalDir = true
@@ -96,7 +101,7 @@ func (fe *fileEval) functions() map[string]function.Function {
 				return fe.readTerragruntConfig(args[0].AsString(), args[1:])
 			},
 		}),
-		"get_env": optionalStrings([]string{"name", "default"}, fe.getEnv, cty.String),
+		"get_env":      optionalStrings([]string{"name", "default"}, fe.getEnv, cty.String),
 		"get_platform": noArgs(func() (cty.Value, error) { return cty.StringVal(runtime.GOOS), nil }, cty.String),
 		"get_terraform_commands_that_need_vars": noArgs(func() (cty.Value, error) {
 			return stringsVal(commandsThatNeedVars), nil
@@ -119,26 +124,39 @@ func (fe *fileEval) functions() map[string]function.Function {
 		"get_terragrunt_source_cli_flag": noArgs(func() (cty.Value, error) {
 			return cty.StringVal(""), nil
 		}, cty.String),
+		"get_aws_account_alias":           fe.awsFunction("get_aws_account_alias"),
 		"get_aws_account_id":              fe.awsFunction("get_aws_account_id"),
 		"get_aws_caller_identity_arn":     fe.awsFunction("get_aws_caller_identity_arn"),
 		"get_aws_caller_identity_user_id": fe.awsFunction("get_aws_caller_identity_user_id"),
 		"run_cmd": function.New(&function.Spec{
-			VarParam: &function.Parameter{Name: "args", Type: cty.String},
+			// Unknown arguments reach Impl so that a disabled run_cmd is
+			// refused during detection too, not only once values are known.
+			VarParam: &function.Parameter{Name: "args", Type: cty.String, AllowUnknown: true, AllowDynamicType: true},
 			Type:     function.StaticReturnType(cty.String),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-				ss := make([]string, len(args))
-				for i, a := range args {
-					ss[i] = a.AsString()
+				if !fe.st.ev.opts.AllowRunCmd {
+					return cty.NilVal, errRunCmdDisabled
+				}
+				ss, known := knownStrings(args)
+				if !known {
+					return cty.UnknownVal(cty.String), nil
 				}
 				return fe.runCmd(ss)
 			},
 		}),
-		"sops_decrypt_file": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
-			if len(a) != 1 {
-				return cty.NilVal, fmt.Errorf("takes the path of an encrypted file")
-			}
-			return fe.sopsDecrypt(a[0])
-		}, cty.String),
+		"sops_decrypt_file": function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "path", Type: cty.String, AllowUnknown: true, AllowDynamicType: true}},
+			Type:   function.StaticReturnType(cty.String),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				if !fe.st.ev.opts.AllowSopsDecrypt {
+					return cty.NilVal, errSopsDisabled
+				}
+				if !args[0].IsKnown() {
+					return cty.UnknownVal(cty.String), nil
+				}
+				return fe.sopsDecrypt(args[0].AsString())
+			},
+		}),
 		"mark_as_read": optionalStrings([]string{"path"}, func(a []string) (cty.Value, error) {
 			if len(a) != 1 {
 				return cty.NilVal, fmt.Errorf("takes one path")
@@ -168,14 +186,16 @@ func (fe *fileEval) functions() map[string]function.Function {
 			if len(a) != 1 {
 				return cty.NilVal, fmt.Errorf("takes one path")
 			}
-			p, err := fe.resolve(a[0])
+			p, err := fe.resolveFile(a[0])
 			if err != nil {
 				return cty.NilVal, err
 			}
 			return cty.BoolVal(st.fileExists(p)), nil
 		}, cty.Bool),
 		"templatefile": function.New(&function.Spec{
-			Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
+			// vars may be unknown (dependency outputs during detection): the
+			// template is still read, so that it is recorded.
+			Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true}},
 			Type:   function.StaticReturnType(cty.String),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 				return fe.templateFile(args[0].AsString(), args[1])
@@ -206,23 +226,46 @@ func (fe *fileEval) functions() map[string]function.Function {
 }
 
 // includeDir is the repository-relative directory of the include that
-// path_relative_to_include and get_parent_terragrunt_dir refer to.
-func (fe *fileEval) includeDir(name []string) string {
-	if fe.asInclude != nil {
-		return path.Dir(fe.asInclude.Path)
+// path_relative_to_include, path_relative_from_include and
+// get_parent_terragrunt_dir refer to: in an included file the file itself;
+// in a file with one include block that one; with several, the one named
+// by the argument. Without includes it is the Terragrunt directory.
+func (fe *fileEval) includeDir(name []string) (string, error) {
+	switch {
+	case fe.asInclude != nil:
+		return path.Dir(fe.asInclude.Path), nil
+	case len(fe.includes) == 0:
+		return fe.tgDir, nil
+	case len(fe.includes) == 1:
+		return path.Dir(fe.includes[0].Path), nil
+	}
+	names := make([]string, len(fe.includes))
+	for i, inc := range fe.includes {
+		names[i] = strconv.Quote(inc.Name)
+	}
+	if len(name) == 0 {
+		return "", fmt.Errorf("%s has %d include blocks (%s); pass the name of the one you mean", fe.path, len(fe.includes), strings.Join(names, ", "))
 	}
 	for _, inc := range fe.includes {
-		if len(name) == 0 || inc.Name == name[0] {
-			return path.Dir(inc.Path)
+		if inc.Name == name[0] {
+			return path.Dir(inc.Path), nil
 		}
 	}
-	return fe.tgDir
+	return "", fmt.Errorf("%s has no include block named %q (it has %s)", fe.path, name[0], strings.Join(names, ", "))
 }
 
-// resolve turns a path argument (absolute, or relative to the Terragrunt
-// directory) into a repository-relative path.
+// resolve turns a path argument of a Terragrunt function (absolute, or
+// relative to the Terragrunt directory) into a repository-relative path.
 func (fe *fileEval) resolve(p string) (string, error) {
 	return repoRelative(p, fe.tgDir, fe.st.ev.opts.Root)
+}
+
+// resolveFile is resolve for Terraform's file functions (file, fileexists,
+// filebase64, templatefile). Terragrunt gives them the directory of the
+// file being evaluated as their base, so in an included file a relative
+// path is relative to that file, not to the unit.
+func (fe *fileEval) resolveFile(p string) (string, error) {
+	return repoRelative(p, path.Dir(fe.path), fe.st.ev.opts.Root)
 }
 
 func (fe *fileEval) findInParentFolders(a []string) (cty.Value, error) {
@@ -278,7 +321,7 @@ func (fe *fileEval) readOne(a []string, why string) ([]byte, error) {
 	if len(a) != 1 {
 		return nil, fmt.Errorf("takes one path")
 	}
-	p, err := fe.resolve(a[0])
+	p, err := fe.resolveFile(a[0])
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +329,7 @@ func (fe *fileEval) readOne(a []string, why string) ([]byte, error) {
 }
 
 func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
-	rel, err := fe.resolve(p)
+	rel, err := fe.resolveFile(p)
 	if err != nil {
 		return cty.NilVal, err
 	}
@@ -296,24 +339,41 @@ func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
 	}
 	tmpl, diags := hclsyntax.ParseTemplate(src, rel, hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.NilVal, diagError(diags)
+		return cty.NilVal, nestedError(diagError(diags))
 	}
 	if !vars.IsWhollyKnown() {
 		return cty.UnknownVal(cty.String), nil
 	}
-	if !vars.IsNull() && !vars.Type().IsObjectType() && !vars.Type().IsMapType() {
+	if !vars.IsNull() && !isMapLike(vars) {
 		return cty.NilVal, fmt.Errorf("vars must be an object or map")
 	}
-	ctx := (&hcl.EvalContext{Functions: fe.st.ev.funcs}).NewChild()
-	ctx.Variables = map[string]cty.Value{}
+	varMap := map[string]cty.Value{}
 	if !vars.IsNull() {
-		ctx.Variables = vars.AsValueMap()
+		maps.Copy(varMap, vars.AsValueMap())
 	}
-	v, diags := tmpl.Value(ctx)
+	for _, tr := range tmpl.Variables() {
+		if _, ok := varMap[tr.RootName()]; !ok {
+			r := tr.SourceRange()
+			return cty.NilVal, fmt.Errorf("vars map does not contain key %q, referenced at %s:%d:%d", tr.RootName(), r.Filename, r.Start.Line, r.Start.Column)
+		}
+	}
+	v, diags := tmpl.Value(&hcl.EvalContext{Functions: fe.templateFunctions(), Variables: varMap})
 	if diags.HasErrors() {
-		return cty.NilVal, diagError(diags)
+		return cty.NilVal, nestedError(diagError(diags))
 	}
 	return v, nil
+}
+
+// templateFunctions are the functions a template may call: Terraform's,
+// including its file functions, but not templatefile itself (a template
+// rendering itself would never end) nor Terragrunt's.
+func (fe *fileEval) templateFunctions() map[string]function.Function {
+	funcs := maps.Clone(fe.st.ev.funcs)
+	own := fe.hctx.Functions
+	for _, name := range []string{"file", "filebase64", "fileexists", "abspath", "dirname", "basename"} {
+		funcs[name] = own[name]
+	}
+	return funcs
 }
 
 func (fe *fileEval) readTerragruntConfig(p string, def []cty.Value) (cty.Value, error) {
@@ -321,6 +381,10 @@ func (fe *fileEval) readTerragruntConfig(p string, def []cty.Value) (cty.Value, 
 	rel, err := fe.resolve(p)
 	if err != nil {
 		return cty.NilVal, err
+	}
+	// Like Terragrunt, a directory means its terragrunt.hcl.
+	if !st.fileExists(rel) && st.fileExists(path.Join(rel, ConfigFileName)) {
+		rel = path.Join(rel, ConfigFileName)
 	}
 	if !st.fileExists(rel) {
 		if len(def) > 0 {
@@ -337,45 +401,40 @@ func (fe *fileEval) readTerragruntConfig(p string, def []cty.Value) (cty.Value, 
 	return st.ev.readConfig(st, rel)
 }
 
-// readEntry memoises one read_terragrunt_config target for every unit of
-// an evaluator: account.hcl is evaluated once, not once per unit.
+// readEntry is a memoised read_terragrunt_config result, shared by every
+// unit of an evaluator: account.hcl is evaluated once, not once per unit.
 type readEntry struct {
-	once   sync.Once
-	val    cty.Value
-	err    error
-	rec    *recorder
-	shared bool // false when the result depends on the reading unit
+	val cty.Value
+	rec *recorder
 }
 
+// readConfig evaluates the file rel for read_terragrunt_config. Only
+// successful results that do not depend on the reading unit are memoised.
+// Nothing is held while evaluating: two units reading files that read each
+// other in opposite orders must not wait on each other.
 func (e *Evaluator) readConfig(st *evalState, rel string) (cty.Value, error) {
-	evalRead := func() (cty.Value, *recorder, bool, error) {
-		sub := &evalState{ev: e, ctx: st.ctx, rec: &recorder{}, origDir: st.origDir, reading: append(slices.Clone(st.reading), rel)}
-		part, err := sub.evalFile(rel, path.Dir(rel), nil, "read_terragrunt_config")
-		if err != nil {
-			return cty.NilVal, sub.rec, false, err
-		}
-		return part.value(), sub.rec, !sub.usedOriginalDir, nil
+	if v, ok := e.reads.Load(rel); ok {
+		ent := v.(*readEntry)
+		st.rec.merge(ent.rec)
+		return ent.val, nil
 	}
-	v, _ := e.reads.LoadOrStore(rel, &readEntry{})
-	ent := v.(*readEntry)
-	ent.once.Do(func() { ent.val, ent.rec, ent.shared, ent.err = evalRead() })
-	val, rec, err := ent.val, ent.rec, ent.err
-	if !ent.shared && err == nil {
-		st.usedOriginalDir = true
-		val, rec, _, err = evalRead()
-	}
-	st.rec.merge(rec)
+	sub := &evalState{ev: e, ctx: st.ctx, rec: &recorder{}, origDir: st.origDir, reading: append(slices.Clone(st.reading), rel)}
+	part, err := sub.evalFile(rel, path.Dir(rel), "read_terragrunt_config")
+	st.rec.merge(sub.rec)
 	if err != nil {
-		return cty.NilVal, err
+		return cty.NilVal, nestedError(err)
 	}
+	val := part.value()
+	if sub.usedOriginalDir {
+		st.usedOriginalDir = true
+		return val, nil
+	}
+	e.reads.Store(rel, &readEntry{val: val, rec: sub.rec})
 	return val, nil
 }
 
 func (fe *fileEval) runCmd(args []string) (cty.Value, error) {
 	opts := fe.st.ev.opts
-	if !opts.AllowRunCmd {
-		return cty.NilVal, fmt.Errorf("run_cmd is disabled: it runs a program from the repository while csocbot reads configuration, and a pull request controls that program. An operator can enable it with terragrunt.allow_run_cmd: true in the server config")
-	}
 	for len(args) > 0 && strings.HasPrefix(args[0], "--terragrunt-") {
 		args = args[1:]
 	}
@@ -396,9 +455,6 @@ func (fe *fileEval) runCmd(args []string) (cty.Value, error) {
 
 func (fe *fileEval) sopsDecrypt(p string) (cty.Value, error) {
 	opts := fe.st.ev.opts
-	if !opts.AllowSopsDecrypt {
-		return cty.NilVal, fmt.Errorf("sops_decrypt_file is disabled: it runs sops with the server's keys on a file the pull request controls. An operator can enable it with terragrunt.allow_sops_decrypt: true in the server config")
-	}
 	rel, err := fe.resolve(p)
 	if err != nil {
 		return cty.NilVal, err
@@ -413,6 +469,31 @@ func (fe *fileEval) sopsDecrypt(p string) (cty.Value, error) {
 		return cty.NilVal, fmt.Errorf("sops --decrypt %s: %w: %s", rel, err, strings.TrimSpace(stderr.String()))
 	}
 	return cty.StringVal(string(out)), nil
+}
+
+var (
+	errRunCmdDisabled = errors.New("run_cmd is disabled: it runs a program from the repository while csocbot reads configuration, and a pull request controls that program. An operator can enable it with terragrunt.allow_run_cmd: true in the server config")
+	errSopsDisabled   = errors.New("sops_decrypt_file is disabled: it runs sops with the server's keys on a file the pull request controls. An operator can enable it with terragrunt.allow_sops_decrypt: true in the server config")
+)
+
+// nestedError is an error of a file a function read, returned by the
+// function: HCL ends a function's error with a period, which the nested
+// diagnostic already has.
+func nestedError(err error) error {
+	return errors.New(strings.TrimSuffix(err.Error(), "."))
+}
+
+// knownStrings converts string arguments; known is false when one is not
+// known yet.
+func knownStrings(args []cty.Value) (ss []string, known bool) {
+	ss = make([]string, len(args))
+	for i, a := range args {
+		if !a.IsKnown() {
+			return nil, false
+		}
+		ss[i] = a.AsString()
+	}
+	return ss, true
 }
 
 // commandEnv is the environment of programs run for run_cmd and sops: the

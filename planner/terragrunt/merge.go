@@ -1,6 +1,9 @@
 package terragrunt
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -10,12 +13,13 @@ import (
 // Terragrunt's merge strategies do.
 func mergePartials(parent, child *partial, s MergeStrategy) *partial {
 	out := *child
+	deep := s == DeepMerge
 	switch {
 	case child.inputs == cty.NilVal:
 		out.inputs = parent.inputs
 	case parent.inputs != cty.NilVal:
-		if s == DeepMerge {
-			out.inputs = deepMerge(parent.inputs, child.inputs)
+		if deep {
+			out.inputs = deepMerge(parent.inputs, child.inputs, true)
 		} else {
 			out.inputs = shallowMerge(parent.inputs, child.inputs)
 		}
@@ -25,15 +29,17 @@ func mergePartials(parent, child *partial, s MergeStrategy) *partial {
 	}
 	out.extraArgs = mergeNamed(parent.extraArgs, child.extraArgs, func(e ExtraArguments) string { return e.Name })
 	out.hooks = mergeNamed(parent.hooks, child.hooks, func(h Hook) string { return h.Kind + "." + h.Name })
-	if child.inclInCopy == nil {
+	switch {
+	case child.inclInCopy == nil:
 		out.inclInCopy = parent.inclInCopy
+	case deep:
+		out.inclInCopy = appendUnique(slices.Clone(parent.inclInCopy), child.inclInCopy...)
 	}
 	out.deps = mergeDependencies(parent.deps, child.deps, s)
-	switch {
-	case !child.depPathsSet:
-		out.depPaths, out.depPathsSet = parent.depPaths, parent.depPathsSet
-	case s == DeepMerge && parent.depPathsSet:
-		out.depPaths = appendUnique(append([]string(nil), parent.depPaths...), child.depPaths...)
+	// Terragrunt merges the dependencies block's paths whatever the
+	// strategy: the run order must honour both files.
+	if parent.depPathsSet {
+		out.depPaths, out.depPathsSet = appendUnique(slices.Clone(parent.depPaths), child.depPaths...), true
 	}
 	if child.remoteState == nil {
 		out.remoteState = parent.remoteState
@@ -70,21 +76,49 @@ func mergeNamed[T any](parent, child []T, name func(T) string) []T {
 	return append(out, child...)
 }
 
+// mergeDependencies merges dependency blocks by name. A shallow merge
+// takes the child's block; a deep merge overrides only what the child's
+// block sets.
 func mergeDependencies(parent, child []Dependency, s MergeStrategy) []Dependency {
-	if s != DeepMerge {
-		return mergeNamed(parent, child, func(d Dependency) string { return d.Name })
-	}
-	byName := map[string]Dependency{}
-	for _, p := range parent {
-		byName[p.Name] = p
-	}
-	out := mergeNamed(parent, child, func(d Dependency) string { return d.Name })
-	for i, d := range out {
-		p, ok := byName[d.Name]
-		if !ok || p.MockOutputs == cty.NilVal || d.MockOutputs == cty.NilVal {
-			continue
+	if s == DeepMerge {
+		child = slices.Clone(child)
+		for i, c := range child {
+			if j := slices.IndexFunc(parent, func(p Dependency) bool { return p.Name == c.Name }); j >= 0 {
+				child[i] = deepMergeDependency(parent[j], c)
+			}
 		}
-		out[i].MockOutputs = deepMerge(p.MockOutputs, d.MockOutputs)
+	}
+	return mergeNamed(parent, child, func(d Dependency) string { return d.Name })
+}
+
+// deepMergeDependency is the parent's block overridden by what the child's
+// sets, with mock_outputs deep-merged and the allowed commands added up.
+func deepMergeDependency(p, c Dependency) Dependency {
+	out := p
+	out.ConfigPath, out.Range = c.ConfigPath, c.Range
+	out.set = maps.Clone(p.set)
+	if out.set == nil {
+		out.set = map[string]bool{}
+	}
+	maps.Copy(out.set, c.set)
+	if c.set["enabled"] {
+		out.Enabled = c.Enabled
+	}
+	if c.set["skip_outputs"] {
+		out.SkipOutputs = c.SkipOutputs
+	}
+	if c.set["mock_outputs_merge_with_state"] || c.set["mock_outputs_merge_strategy_with_state"] {
+		out.MockOutputsMergeStrategyWithState = c.MockOutputsMergeStrategyWithState
+	}
+	switch {
+	case c.MockOutputs == cty.NilVal:
+	case p.MockOutputs == cty.NilVal:
+		out.MockOutputs = c.MockOutputs
+	default:
+		out.MockOutputs = deepMerge(p.MockOutputs, c.MockOutputs, true)
+	}
+	if c.set["mock_outputs_allowed_terraform_commands"] {
+		out.MockOutputsAllowedTerraformCommands = appendUnique(slices.Clone(p.MockOutputsAllowedTerraformCommands), c.MockOutputsAllowedTerraformCommands...)
 	}
 	return out
 }
@@ -130,7 +164,9 @@ func shallowMerge(parent, child cty.Value) cty.Value {
 	return cty.ObjectVal(m)
 }
 
-func deepMerge(parent, child cty.Value) cty.Value {
+// deepMerge merges maps recursively, the child winning, and concatenates
+// lists when appendLists is set (otherwise the child's list wins).
+func deepMerge(parent, child cty.Value, appendLists bool) cty.Value {
 	switch {
 	case isMapLike(parent) && isMapLike(child):
 		m := parent.AsValueMap()
@@ -139,13 +175,13 @@ func deepMerge(parent, child cty.Value) cty.Value {
 		}
 		for k, v := range child.AsValueMap() {
 			if pv, ok := m[k]; ok {
-				m[k] = deepMerge(pv, v)
+				m[k] = deepMerge(pv, v, appendLists)
 			} else {
 				m[k] = v
 			}
 		}
 		return cty.ObjectVal(m)
-	case isListLike(parent) && isListLike(child):
+	case appendLists && isListLike(parent) && isListLike(child):
 		var vs []cty.Value
 		for _, l := range []cty.Value{parent, child} {
 			for it := l.ElementIterator(); it.Next(); {

@@ -29,7 +29,9 @@ type ModuleSource struct {
 	// part before `//`, or Dir when there is none.
 	CopyRoot string
 	// URL is the address of a remote source without the `//subdir` and the
-	// query; Subdir and Ref (?ref= or ?version=) are split off.
+	// query, with its forced getter (`git::https://host/repo.git`): the
+	// getter decides how the address is fetched. Subdir and Ref (?ref= or
+	// ?version=) are split off.
 	URL    string
 	Subdir string
 	Ref    string
@@ -50,20 +52,15 @@ func parseSource(raw, unitDir, root string) (ModuleSource, error) {
 	switch {
 	case forced == "" && (strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "./") || strings.HasPrefix(addr, "../") || addr == "." || addr == ".."):
 		return parseLocalSource(addr, unitDir, root)
-	case forced == "file":
+	case forced == "file" || strings.HasPrefix(addr, "file://"):
 		return parseLocalSource(strings.TrimPrefix(addr, "file://"), unitDir, root)
 	case strings.HasPrefix(addr, "tfr://"):
 		u, sub, q := splitRemote(strings.TrimPrefix(addr, "tfr://"))
 		return ModuleSource{Kind: RegistrySource, URL: "tfr://" + u, Subdir: sub, Ref: q.Get("version")}, nil
 	case forced == "git" || strings.HasPrefix(addr, "github.com/") || strings.HasPrefix(addr, "git@") || strings.HasPrefix(addr, "bitbucket.org/"):
-		u, sub, q := splitRemote(addr)
-		return ModuleSource{Kind: GitSource, URL: u, Subdir: sub, Ref: q.Get("ref")}, nil
+		return remoteSource(GitSource, forced, addr), nil
 	case forced != "" || strings.Contains(addr, "://"):
-		u, sub, q := splitRemote(addr)
-		if forced != "" {
-			u = forced + "::" + u
-		}
-		return ModuleSource{Kind: RemoteSource, URL: u, Subdir: sub, Ref: q.Get("ref")}, nil
+		return remoteSource(RemoteSource, forced, addr), nil
 	}
 	// A bare relative path without ./ (e.g. "modules/vpc") is what go-getter
 	// would reject; Terragrunt treats it as a local path.
@@ -84,6 +81,14 @@ func parseLocalSource(p, unitDir, root string) (ModuleSource, error) {
 		}
 	}
 	return ModuleSource{Kind: LocalSource, Dir: dir, CopyRoot: base}, nil
+}
+
+func remoteSource(kind SourceKind, forced, addr string) ModuleSource {
+	u, sub, q := splitRemote(addr)
+	if forced != "" {
+		u = forced + "::" + u
+	}
+	return ModuleSource{Kind: kind, URL: u, Subdir: sub, Ref: q.Get("ref")}
 }
 
 // splitRemote splits "host/repo.git//sub/dir?ref=v1" into its address, the

@@ -2,6 +2,7 @@ package terragrunt
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -16,11 +17,29 @@ func unknownError(rng hcl.Range, what string) error {
 		"set the variable in the server config's terragrunt env, or use a literal.", what)
 }
 
+// The *Attr functions evaluate an attribute that must be known, such as a
+// path the evaluation follows. The detail* functions evaluate one that
+// csocbot only reports, such as the contents of a generated file or a
+// hook's arguments: an unknown value there (a dependency output during
+// detection) reads as the zero value instead of failing the unit.
+
 func (fe *fileEval) stringAttr(a *hclsyntax.Attribute) (string, error) {
 	v, err := fe.eval(a.Expr)
 	if err != nil {
 		return "", err
 	}
+	return attrString(a, v)
+}
+
+func (fe *fileEval) detailString(a *hclsyntax.Attribute) (string, error) {
+	v, err := fe.eval(a.Expr)
+	if err != nil || !v.IsWhollyKnown() {
+		return "", err
+	}
+	return attrString(a, v)
+}
+
+func attrString(a *hclsyntax.Attribute, v cty.Value) (string, error) {
 	if !v.IsWhollyKnown() {
 		return "", unknownError(a.Expr.Range(), a.Name)
 	}
@@ -51,6 +70,18 @@ func (fe *fileEval) stringListAttr(a *hclsyntax.Attribute) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return attrStringList(a, v)
+}
+
+func (fe *fileEval) detailStringList(a *hclsyntax.Attribute) ([]string, error) {
+	v, err := fe.eval(a.Expr)
+	if err != nil || !v.IsWhollyKnown() {
+		return nil, err
+	}
+	return attrStringList(a, v)
+}
+
+func attrStringList(a *hclsyntax.Attribute, v cty.Value) ([]string, error) {
 	if !v.IsWhollyKnown() {
 		return nil, unknownError(a.Expr.Range(), a.Name)
 	}
@@ -61,13 +92,10 @@ func (fe *fileEval) stringListAttr(a *hclsyntax.Attribute) ([]string, error) {
 	return l, nil
 }
 
-func (fe *fileEval) stringMapAttr(a *hclsyntax.Attribute) (map[string]string, error) {
+func (fe *fileEval) detailStringMap(a *hclsyntax.Attribute) (map[string]string, error) {
 	v, err := fe.eval(a.Expr)
-	if err != nil {
+	if err != nil || !v.IsWhollyKnown() {
 		return nil, err
-	}
-	if !v.IsWhollyKnown() {
-		return nil, unknownError(a.Expr.Range(), a.Name)
 	}
 	m, err := convert.Convert(v, cty.Map(cty.String))
 	if err != nil {
@@ -78,6 +106,9 @@ func (fe *fileEval) stringMapAttr(a *hclsyntax.Attribute) (map[string]string, er
 		return out, nil
 	}
 	for k, mv := range m.AsValueMap() {
+		if mv.IsNull() {
+			return nil, errorAt(a.Expr.Range(), "Invalid value", "%s.%s must not be null", a.Name, k)
+		}
 		out[k] = mv.AsString()
 	}
 	return out, nil
@@ -136,15 +167,9 @@ func (p *partial) value() cty.Value {
 		tf["source"] = cty.StringVal(*p.tfSource)
 	}
 	obj["terraform"] = cty.ObjectVal(tf)
-	deps := map[string]cty.Value{}
-	for _, d := range p.deps {
-		dv := map[string]cty.Value{"config_path": cty.StringVal(d.ConfigPath), "outputs": cty.DynamicVal}
-		if d.MockOutputs != cty.NilVal {
-			dv["mock_outputs"] = d.MockOutputs
-		}
-		deps[d.Name] = cty.ObjectVal(dv)
-	}
-	obj["dependency"] = cty.ObjectVal(deps)
+	// The dependency variable, with the outputs resolved for the command,
+	// as Terragrunt renders them for read_terragrunt_config.
+	obj["dependency"] = p.depVar
 	if p.depPathsSet {
 		obj["dependencies"] = cty.ObjectVal(map[string]cty.Value{"paths": stringsVal(p.depPaths)})
 	}
@@ -156,7 +181,7 @@ func (p *partial) value() cty.Value {
 		obj["remote_state"] = cty.ObjectVal(map[string]cty.Value{"backend": cty.StringVal(p.remoteState.Backend), "config": cfg})
 	}
 	gens := map[string]cty.Value{}
-	for _, g := range p.generate {
+	for _, g := range enabledGenerates(p.generate) {
 		gens[g.Name] = cty.ObjectVal(map[string]cty.Value{
 			"path": cty.StringVal(g.Path), "if_exists": cty.StringVal(g.IfExists), "contents": cty.StringVal(g.Contents),
 		})
@@ -192,7 +217,7 @@ func (p *partial) finish(file, dir string, root string) (*Config, error) {
 		Dependencies:    p.deps,
 		DependencyPaths: p.depPaths,
 		RemoteState:     p.remoteState,
-		Generate:        p.generate,
+		Generate:        enabledGenerates(p.generate),
 	}
 	c.Terraform.ExtraArguments = p.extraArgs
 	c.Terraform.Hooks = p.hooks
@@ -215,5 +240,11 @@ func (p *partial) finish(file, dir string, root string) (*Config, error) {
 		c.Skip = *p.skip
 	}
 	sort.Slice(c.Dependencies, func(i, j int) bool { return c.Dependencies[i].Name < c.Dependencies[j].Name })
+	sort.Slice(c.Generate, func(i, j int) bool { return c.Generate[i].Name < c.Generate[j].Name })
 	return c, nil
+}
+
+// enabledGenerates drops the generate blocks that are switched off.
+func enabledGenerates(gens []Generate) []Generate {
+	return slices.DeleteFunc(slices.Clone(gens), func(g Generate) bool { return g.disabled })
 }
