@@ -224,6 +224,12 @@ func (st *evalState) parse(p, why string) (*hclsyntax.Body, error) {
 			return nil, fmt.Errorf("%s does not exist", p)
 		}
 	}
+	if why == "config" {
+		// A unit's own file is read by that unit alone, and only again
+		// after it changed: caching it would only hold memory. Shared
+		// files (includes, read configs) are what the cache is for.
+		hash = ""
+	}
 	return st.ev.cache.parse(p, hash, func() ([]byte, error) {
 		b, err := fs.ReadFile(st.ev.opts.FS, p)
 		if errors.Is(err, fs.ErrNotExist) {
