@@ -29,6 +29,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"detect", "list the units a change between two revisions affects, in apply order", runDetect},
+		{"preview", "plan the affected units for real and print the pull request comment", runPreview},
 	}
 }
 

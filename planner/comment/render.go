@@ -9,6 +9,7 @@ package comment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/csocbot/csocbot/planner/plansummary"
@@ -69,10 +70,18 @@ func Render(r Report) string {
 		b.WriteString("No units were selected for planning.\n")
 		return b.String()
 	}
-	b.WriteString("| Unit | Environment | + | ~ | - | ± | Status |\n")
-	b.WriteString("|:-----|:------------|--:|--:|--:|--:|:-------|\n")
+	// The environment column is shown only when the server maps units to
+	// environments; an empty column would only take room.
+	withEnv := slices.ContainsFunc(r.Units, func(u UnitReport) bool { return u.Environment != "" })
+	if withEnv {
+		b.WriteString("| Unit | Environment | + | ~ | - | ± | Status |\n")
+		b.WriteString("|:-----|:------------|--:|--:|--:|--:|:-------|\n")
+	} else {
+		b.WriteString("| Unit | + | ~ | - | ± | Status |\n")
+		b.WriteString("|:-----|--:|--:|--:|--:|:-------|\n")
+	}
 	for i := range r.Units {
-		writeRow(&b, &r.Units[i])
+		writeRow(&b, &r.Units[i], withEnv)
 	}
 	for i := range r.Units {
 		b.WriteString("\n")
@@ -81,7 +90,7 @@ func Render(r Report) string {
 	return b.String()
 }
 
-func writeRow(b *strings.Builder, u *UnitReport) {
+func writeRow(b *strings.Builder, u *UnitReport, withEnv bool) {
 	nums := "| | |"
 	if s := u.Summary; s != nil && (u.Status == Planned || u.Status == NoChanges) {
 		nums = fmt.Sprintf("%d | %d | %d | %d", s.Create, s.Update, s.Delete, s.Replace)
@@ -89,7 +98,11 @@ func writeRow(b *strings.Builder, u *UnitReport) {
 		nums = "0 | 0 | 0 | 0"
 	}
 	icon, word := status(u)
-	fmt.Fprintf(b, "| %s | %s | %s | %s %s |\n", cell(code(u.Path)), text(u.Environment), nums, icon, word)
+	env := ""
+	if withEnv {
+		env = " " + text(u.Environment) + " |"
+	}
+	fmt.Fprintf(b, "| %s |%s %s | %s %s |\n", cell(code(u.Path)), env, nums, icon, word)
 }
 
 // status is the icon and short word that show a unit's outcome.

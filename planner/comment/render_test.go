@@ -268,3 +268,22 @@ func proseLines(markdown string) (prose []string, fenceOpen bool) {
 	}
 	return prose, closer != nil
 }
+
+func TestRenderEnvironmentColumnOnlyWhenKnown(t *testing.T) {
+	tests := []struct {
+		name string
+		env  string
+		want string
+	}{
+		{"no environment mapping", "", "| Unit | + | ~ | - | ± | Status |\n"},
+		{"mapped environment", "prod", "| Unit | Environment | + | ~ | - | ± | Status |\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			md := Render(Report{Title: "t", Units: []UnitReport{{Path: "live/vpc", Environment: tt.env, Status: Skipped, SkipReason: "x"}}})
+			if !strings.Contains(md, tt.want) {
+				t.Errorf("table header missing %q in:\n%s", tt.want, md)
+			}
+		})
+	}
+}

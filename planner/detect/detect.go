@@ -102,6 +102,10 @@ type Unit struct {
 	// Config is the evaluated configuration of a Terragrunt unit (nil for
 	// a Terraform root). Dependency outputs in it are unknown values.
 	Config *terragrunt.Config `json:"-"`
+	// Modules are the repository directories of the local modules the
+	// unit runs: its terraform.source and every local module called from
+	// there, recursively. A plan needs exactly these files.
+	Modules []string `json:"-"`
 }
 
 // Result is what a change affects.

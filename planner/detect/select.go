@@ -114,7 +114,7 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 		if !ok {
 			continue
 		}
-		u := Unit{Path: dir, Kind: Terraform, Reasons: rs, Dependencies: inv.deps[dir], Config: inv.units[dir]}
+		u := Unit{Path: dir, Kind: Terraform, Reasons: rs, Dependencies: inv.deps[dir], Config: inv.units[dir], Modules: sortedKeys(inv.modules[dir])}
 		if u.Dependencies == nil {
 			u.Dependencies = []string{}
 		}

@@ -1,0 +1,24 @@
+# The two commands of the README's quick start are `make demo` and `make test`.
+GO ?= go
+
+.PHONY: build demo test check bench
+
+build:
+	$(GO) build -o bin/csocbot ./cmd/csocbot
+
+# Builds csocbot, makes a throwaway git repository from the sample Gen3 infra
+# repo with a pull-request-like change, and shows what csocbot does with it.
+demo: build
+	./scripts/demo.sh
+
+# What CI runs (.ci/run): formatting, vet and every test.
+test: check
+	$(GO) test -count=1 -timeout 30m ./...
+
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/csocbot/csocbot/planner/comment"
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/engine"
+	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/planner/tfrun"
+)
+
+func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("preview", "preview --repo DIR --base REV --head REV [--json]", stderr)
+	repoDir := fs.String("repo", ".", "the git repository (work tree or bare)")
+	base := fs.String("base", "", "the revision the change starts from, e.g. main (required)")
+	head := fs.String("head", "", "the revision with the change (required)")
+	asJSON := fs.Bool("json", false, "print the results as JSON instead of the comment Markdown")
+	cacheDir := fs.String("cache", defaultCacheDir(), "working directories, provider plugin cache and module sources")
+	binary := fs.String("terraform", "", "terraform or tofu executable (default: terraform, then tofu, on PATH)")
+	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
+	noDependents := fs.Bool("no-dependents", false, "do not plan units that depend on affected units")
+	env := envFlag{}
+	fs.Var(env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *base == "" || *head == "" {
+		fmt.Fprintln(stderr, "both --base and --head are required")
+		fs.Usage()
+		return exitError{code: 2}
+	}
+	root, err := filepath.Abs(*repoDir)
+	if err != nil {
+		return err
+	}
+	repo, err := gitrepo.Open(root)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	found, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: *noDependents}).Detect(ctx, *base, *head)
+	if err != nil {
+		return err
+	}
+	bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: *binary})
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(engine.Options{Binary: bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env})
+	if err != nil {
+		return err
+	}
+	snap, err := repo.Snapshot(ctx, *head)
+	if err != nil {
+		return err
+	}
+	run, err := eng.Plan(ctx, engine.Request{
+		Key:   "preview/" + safeKey(root) + "/" + snap.Commit(),
+		Files: snap,
+		Root:  root,
+		Units: found.Units,
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(previewJSON(run, found)); err != nil {
+			return err
+		}
+	} else {
+		parts := comment.Split(previewMarkdown(run, found, snap.Commit()), comment.MaxCommentLength)
+		for i, p := range parts {
+			if i > 0 {
+				fmt.Fprintln(stdout, "\n---")
+			}
+			fmt.Fprintln(stdout, p)
+		}
+	}
+	if run.Failed() {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+func defaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "csocbot")
+	}
+	return filepath.Join(os.TempDir(), "csocbot-cache")
+}
+
+func safeKey(s string) string { return strings.Trim(strings.ReplaceAll(s, "/", "_"), "_") }
+
+// previewMarkdown renders the pull request comment for a run.
+func previewMarkdown(run *engine.Run, found *detect.Result, commit string) string {
+	r := comment.Report{Title: fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version)}
+	for _, res := range run.Results {
+		r.Units = append(r.Units, unitReport(res))
+	}
+	md := comment.Render(r)
+	if len(found.Deleted) > 0 {
+		var b strings.Builder
+		b.WriteString(md)
+		b.WriteString("\n**Removed from the repository** (not planned: csocbot does not destroy removed units; destroy them before deleting their configuration):\n\n")
+		for _, d := range found.Deleted {
+			fmt.Fprintf(&b, "- `%s`\n", d)
+		}
+		md = b.String()
+	}
+	return md
+}
+
+// unitReport converts an engine result into what the comment shows.
+func unitReport(res *engine.Result) comment.UnitReport {
+	u := comment.UnitReport{
+		Path:          res.Path,
+		Summary:       res.Summary,
+		FailedCommand: res.FailedCommand,
+		ErrorTail:     res.ErrorTail,
+		SkipReason:    res.SkipReason,
+		Reasons:       res.Reasons,
+	}
+	switch res.Status {
+	case engine.Planned:
+		u.Status = comment.Planned
+	case engine.NoChanges:
+		u.Status = comment.NoChanges
+	case engine.Failed:
+		u.Status = comment.Failed
+	case engine.Skipped:
+		u.Status = comment.Skipped
+	}
+	return u
+}
+
+type previewUnit struct {
+	Path          string   `json:"path"`
+	Kind          string   `json:"kind"`
+	Status        string   `json:"status"`
+	Reasons       []string `json:"reasons"`
+	Create        int      `json:"create"`
+	Update        int      `json:"update"`
+	Delete        int      `json:"delete"`
+	Replace       int      `json:"replace"`
+	PlanFile      string   `json:"plan_file,omitempty"`
+	PlanSHA256    string   `json:"plan_sha256,omitempty"`
+	FailedCommand string   `json:"failed_command,omitempty"`
+	Error         string   `json:"error,omitempty"`
+	SkipReason    string   `json:"skip_reason,omitempty"`
+	DurationMS    int64    `json:"duration_ms"`
+}
+
+func previewJSON(run *engine.Run, found *detect.Result) any {
+	units := make([]previewUnit, 0, len(run.Results))
+	for _, r := range run.Results {
+		u := previewUnit{
+			Path: r.Path, Kind: string(r.Kind), Status: string(r.Status), Reasons: r.Reasons,
+			PlanFile: r.PlanFile, PlanSHA256: r.PlanSHA256, FailedCommand: r.FailedCommand,
+			Error: r.ErrorTail, SkipReason: r.SkipReason, DurationMS: r.Duration.Milliseconds(),
+		}
+		if s := r.Summary; s != nil {
+			u.Create, u.Update, u.Delete, u.Replace = s.Create, s.Update, s.Delete, s.Replace
+		}
+		units = append(units, u)
+	}
+	return map[string]any{
+		"binary":  map[string]string{"path": run.Binary.Path, "flavor": run.Binary.Flavor.String(), "version": run.Binary.Version.String()},
+		"units":   units,
+		"deleted": found.Deleted,
+	}
+}

@@ -1,0 +1,324 @@
+// Package engine plans and applies the units change detection selected.
+//
+// The native engine (the default) prepares each Terragrunt unit the way
+// Terragrunt would, from the revision's files and never from a checkout it
+// could dirty: it copies the unit's modules into a private working
+// directory, writes the generate blocks, the backend and the inputs, reads
+// dependency outputs from the dependencies' state, and drives terraform or
+// OpenTofu through tfrun. The Terragrunt CLI engine runs a real terragrunt
+// binary instead, for configurations the native engine cannot prepare.
+// Units run in dependency order, independent ones in parallel.
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/plansummary"
+	"github.com/csocbot/csocbot/planner/tfrun"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Binary is the terraform or tofu executable (tfrun.Find).
+	Binary tfrun.Binary
+	// CacheDir holds working directories, the provider plugin cache and
+	// cloned module sources.
+	CacheDir string
+	// Parallelism bounds how many units run at once; 0 means the number
+	// of CPUs.
+	Parallelism int
+	// Env is what get_env sees in Terragrunt files.
+	Env map[string]string
+	// AllowRunCmd and AllowSopsDecrypt enable those Terragrunt functions.
+	AllowRunCmd      bool
+	AllowSopsDecrypt bool
+	// CLIConfigFile is terraform's CLI configuration (TF_CLI_CONFIG_FILE).
+	CLIConfigFile string
+	// Terragrunt, when set, runs units with the terragrunt CLI instead of
+	// preparing them natively.
+	Terragrunt *TerragruntCLI
+	// Logger receives progress; nil discards it.
+	Logger *slog.Logger
+}
+
+// Engine plans and applies units. It is safe for concurrent use.
+type Engine struct {
+	opts    Options
+	sources *sourceCache
+}
+
+// New returns an Engine.
+func New(opts Options) (*Engine, error) {
+	if opts.Binary.Path == "" {
+		return nil, errors.New("engine: Options.Binary is required (see tfrun.Find)")
+	}
+	if opts.CacheDir == "" {
+		return nil, errors.New("engine: Options.CacheDir is required")
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = runtime.NumCPU()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	abs, err := filepath.Abs(opts.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	opts.CacheDir = abs
+	return &Engine{opts: opts, sources: newSourceCache(filepath.Join(abs, "sources"))}, nil
+}
+
+// Request asks for the plans of some units at one revision.
+type Request struct {
+	// Key identifies the run's working directories, e.g.
+	// "org/infra/pr-12/<head sha>"; a new key gets fresh directories.
+	Key string
+	// Files is the revision's content (a gitrepo.Snapshot).
+	Files fs.FS
+	// Root is the absolute path get_repo_root returns.
+	Root string
+	// Units are the units to plan, in apply order (detect.Result.Units).
+	Units []detect.Unit
+	// TerraformEnv is passed to terraform, e.g. the read-only credentials
+	// for plans. Nothing else of the server's environment is.
+	TerraformEnv map[string]string
+}
+
+// Status is how planning a unit ended.
+type Status string
+
+// Statuses.
+const (
+	Planned   Status = "planned"    // the plan changes something
+	NoChanges Status = "no_changes" // the plan changes nothing
+	Failed    Status = "failed"
+	Skipped   Status = "skipped"
+)
+
+// Result is one unit's plan.
+type Result struct {
+	Path    string
+	Kind    detect.Kind
+	Reasons []string
+	Status  Status
+	// Summary and Plan are set for Planned and NoChanges units.
+	Summary *plansummary.Summary
+	Plan    *tfjson.Plan
+	// PlanFile is the saved plan; PlanSHA256 its digest, which Apply
+	// checks so that exactly the reviewed plan is applied.
+	PlanFile   string
+	PlanSHA256 string
+	// WorkDir is the directory terraform ran in.
+	WorkDir string
+	// Err, FailedCommand and ErrorTail describe a failure.
+	Err           error
+	FailedCommand string
+	ErrorTail     string
+	// SkipReason says why a Skipped unit did not run.
+	SkipReason string
+	Duration   time.Duration
+}
+
+// Run is the outcome of a Request.
+type Run struct {
+	Binary  tfrun.Binary
+	Results []*Result // in the order of Request.Units
+}
+
+// Failed reports whether any unit failed.
+func (r *Run) Failed() bool {
+	for _, res := range r.Results {
+		if res.Status == Failed {
+			return true
+		}
+	}
+	return false
+}
+
+// Plan plans every unit of req. A failing unit does not stop the others;
+// its dependents are skipped. The error is for the run as a whole (it was
+// cancelled, or the cache is unusable); unit failures are in the results.
+func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
+	runDir := filepath.Join(e.opts.CacheDir, "work", safeName(req.Key))
+	if err := os.RemoveAll(runDir); err != nil {
+		return nil, fmt.Errorf("clear working directory %s: %w", runDir, err)
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create working directory: %w", err)
+	}
+	st := &runState{e: e, req: req, dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
+	nodes := make([]node, len(req.Units))
+	results := make([]*Result, len(req.Units))
+	for i, u := range req.Units {
+		nodes[i] = node{path: u.Path, deps: u.Dependencies}
+		results[i] = &Result{Path: u.Path, Kind: u.Kind, Reasons: u.Reasons}
+		st.units[u.Path] = &unitState{unit: u, result: results[i]}
+	}
+	outcomes := schedule(ctx, nodes, e.opts.Parallelism, func(ctx context.Context, i int) error {
+		start := time.Now()
+		res := results[i]
+		err := st.plan(ctx, st.units[req.Units[i].Path])
+		res.Duration = time.Since(start)
+		if err != nil {
+			res.Status, res.Err = Failed, err
+			describeFailure(res, err)
+		}
+		e.opts.Logger.Info("planned unit", "unit", res.Path, "status", res.Status, "duration", res.Duration)
+		return err
+	})
+	for i, o := range outcomes {
+		if o.skipReason != "" {
+			results[i].Status, results[i].SkipReason = Skipped, o.skipReason
+		}
+	}
+	st.close()
+	if err := ctx.Err(); err != nil {
+		return &Run{Binary: e.opts.Binary, Results: results}, fmt.Errorf("plan run cancelled: %w", err)
+	}
+	return &Run{Binary: e.opts.Binary, Results: results}, nil
+}
+
+// describeFailure fills the failing command and the useful end of its
+// error output, which is what a reviewer needs, instead of a stack trace.
+func describeFailure(res *Result, err error) {
+	var tfErr *tfrun.Error
+	if errors.As(err, &tfErr) {
+		res.FailedCommand = tfErr.Binary + " " + tfErr.Command
+		res.ErrorTail = tail(tfErr.Stderr, 40)
+		if res.ErrorTail == "" {
+			res.ErrorTail = tail(tfErr.Stdout, 40)
+		}
+		if res.ErrorTail == "" {
+			res.ErrorTail = tfErr.Err.Error()
+		}
+		return
+	}
+	var stepErr *stepError
+	if errors.As(err, &stepErr) {
+		res.FailedCommand = stepErr.step
+	}
+	res.ErrorTail = tail(err.Error(), 40)
+}
+
+// stepError is a failure of a step csocbot takes itself, such as
+// evaluating terragrunt.hcl or writing the backend.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+func step(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{step: name, err: err}
+}
+
+func tail(s string, lines int) string {
+	s = strings.TrimRight(s, "\n")
+	parts := strings.Split(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safeName turns a key or repository path into one directory name.
+func safeName(s string) string {
+	clean := strings.Trim(unsafeChars.ReplaceAllString(s, "_"), "_")
+	sum := sha256.Sum256([]byte(s))
+	if len(clean) > 80 {
+		clean = clean[len(clean)-80:]
+	}
+	return clean + "-" + hex.EncodeToString(sum[:4])
+}
+
+// fileSHA256 returns the hex digest of a file.
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CleanWorkDirs removes working directories not used for olderThan, so the
+// cache does not grow with every pull request.
+func (e *Engine) CleanWorkDirs(olderThan time.Duration) error {
+	root := filepath.Join(e.opts.CacheDir, "work")
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cutoff := time.Now().Add(-olderThan)
+	var errs []error
+	for _, ent := range entries {
+		info, err := ent.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		errs = append(errs, os.RemoveAll(filepath.Join(root, ent.Name())))
+	}
+	return errors.Join(errs...)
+}
+
+// runState is one Plan call in progress.
+type runState struct {
+	e   *Engine
+	req Request
+	dir string
+
+	units map[string]*unitState
+
+	mu      sync.Mutex
+	outputs map[string]*outputsEntry // dependency dir -> its outputs
+	extra   []*tfrun.Runner          // runners opened to read outputs of units outside the run
+}
+
+type unitState struct {
+	unit   detect.Unit
+	result *Result
+	runner *tfrun.Runner // set once the unit is initialised
+}
+
+func (st *runState) close() {
+	for _, u := range st.units {
+		if u.runner != nil {
+			u.runner.Close()
+		}
+	}
+	for _, r := range st.extra {
+		r.Close()
+	}
+}

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/csocbot/csocbot/internal/gittest"
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/planner/tfrun"
+)
+
+const (
+	prod    = "live/gen3-prod/us-east-1/prod/"
+	staging = "live/gen3-staging/us-east-1/staging/"
+)
+
+// fixture is the sample infra repository in a git repository, with an
+// engine that plans it with the real terraform, offline.
+type fixture struct {
+	t      *testing.T
+	repo   *gittest.Repo
+	engine *Engine
+	base   string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	cli := filepath.Join(t.TempDir(), "terraformrc")
+	if err := os.WriteFile(cli, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := tfrun.Find(context.Background(), tfrun.FindOptions{})
+	if err != nil {
+		t.Skipf("no terraform or tofu: %v", err)
+	}
+	repo := gittest.New(t, filepath.Join("..", "..", "testdata", "infra"))
+	e, err := New(Options{Binary: bin, CacheDir: t.TempDir(), CLIConfigFile: cli, Parallelism: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, repo: repo, engine: e, base: repo.CommitAll("initial")}
+}
+
+// plan detects the units changed since the fixture's base commit (or all
+// of them with everything) and plans them at HEAD.
+func (f *fixture) plan(ctx context.Context, only ...string) *Run {
+	f.t.Helper()
+	head := f.repo.CommitAll("change")
+	g, err := gitrepo.Open(f.repo.Dir)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer g.Close()
+	res, err := detect.New(g, detect.Options{Root: f.repo.Dir}).Detect(ctx, f.base, head)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	units := res.Units
+	if len(only) > 0 {
+		units = slices.DeleteFunc(units, func(u detect.Unit) bool { return !slices.Contains(only, u.Path) })
+	}
+	snap, err := g.Snapshot(ctx, head)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	run, err := f.engine.Plan(ctx, Request{Key: "test/" + head, Files: snap, Root: f.repo.Dir, Units: units})
+	if err != nil {
+		f.t.Fatalf("Plan: %v", err)
+	}
+	return run
+}
+
+func (f *fixture) result(run *Run, path string) *Result {
+	f.t.Helper()
+	for _, r := range run.Results {
+		if r.Path == path {
+			return r
+		}
+	}
+	f.t.Fatalf("no result for %s", path)
+	return nil
+}
+
+func (f *fixture) apply(run *Run, paths ...string) {
+	f.t.Helper()
+	for _, p := range paths {
+		r := f.result(run, p)
+		if err := f.engine.Apply(context.Background(), r, nil); err != nil {
+			f.t.Fatalf("apply %s: %v", p, err)
+		}
+	}
+}
+
+// touchAll makes every unit and root count as changed.
+func (f *fixture) touchAll() {
+	f.repo.Append("root.hcl", "\n# touched\n")
+	f.repo.Append("terraform/csoc-dns/main.tf", "\n# touched\n")
+}
+
+func TestPlanCreatesEverythingWithMocks(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	run := f.plan(context.Background())
+	if len(run.Results) != 12 {
+		t.Fatalf("planned %d units, want 11 units and 1 root", len(run.Results))
+	}
+	for _, r := range run.Results {
+		if r.Status != Planned {
+			t.Errorf("%s: status %s (%v %s), want planned", r.Path, r.Status, r.Err, r.ErrorTail)
+			continue
+		}
+		if r.Summary.Create == 0 || r.Summary.Delete != 0 {
+			t.Errorf("%s: summary %+v, want only creates", r.Path, r.Summary)
+		}
+	}
+	// Nothing is applied, so eks plans with its vpc dependency's mocks.
+	if got := clusterVPC(f.result(run, prod+"eks")); got != "vpc-00000000" {
+		t.Errorf("eks cluster vpc_id = %q, want the mock vpc-00000000", got)
+	}
+}
+
+// clusterVPC returns the vpc_id an eks plan gives its cluster.
+func clusterVPC(r *Result) string {
+	for _, rc := range r.Plan.ResourceChanges {
+		if rc.Address == "terraform_data.cluster" {
+			after, _ := rc.Change.After.(map[string]any)
+			input, _ := after["input"].(map[string]any)
+			id, _ := input["vpc_id"].(string)
+			return id
+		}
+	}
+	return ""
+}
+
+func TestPlanReadsDependencyOutputsFromState(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	ctx := context.Background()
+	first := f.plan(ctx, prod+"vpc")
+	f.apply(first, prod+"vpc")
+
+	f.repo.Append(prod+"eks/terragrunt.hcl", "\n")
+	run := f.plan(ctx, prod+"eks")
+	eks := f.result(run, prod+"eks")
+	if eks.Status != Planned {
+		t.Fatalf("eks: %s %v %s", eks.Status, eks.Err, eks.ErrorTail)
+	}
+	if vpcID := clusterVPC(eks); vpcID == "" || vpcID == "vpc-00000000" {
+		t.Errorf("eks cluster vpc_id = %q, want the applied vpc's id, not the mock", vpcID)
+	}
+}
+
+func TestPlanUpdateReplaceDelete(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	ctx := context.Background()
+	units := []string{prod + "vpc", prod + "eks", prod + "s3-data"}
+	f.apply(f.plan(ctx, units...), units...)
+	f.base = f.repo.CommitAll("applied")
+
+	// Upgrade EKS (update the cluster, replace node groups) and turn off
+	// bucket versioning (deletes the lifecycle rule).
+	f.repo.Replace("_envcommon/eks.hcl", `cluster_version     = "1.30"`, `cluster_version     = "1.31"`)
+	f.repo.Replace(prod+"s3-data/terragrunt.hcl", "versioning    = true", "versioning    = false")
+	run := f.plan(ctx, prod+"eks", prod+"s3-data")
+	eks, s3 := f.result(run, prod+"eks"), f.result(run, prod+"s3-data")
+	if eks.Status != Planned || s3.Status != Planned {
+		t.Fatalf("eks %s %s / s3 %s %s", eks.Status, eks.ErrorTail, s3.Status, s3.ErrorTail)
+	}
+	if eks.Summary.Update == 0 || eks.Summary.Replace == 0 {
+		t.Errorf("eks summary %+v, want updates and replacements", eks.Summary)
+	}
+	if s3.Summary.Delete == 0 {
+		t.Errorf("s3 summary %+v, want a delete", s3.Summary)
+	}
+}
+
+func TestFailingUnitSkipsDependents(t *testing.T) {
+	f := newFixture(t)
+	// An invalid CIDR fails the vpc module's variable validation.
+	f.repo.Replace(prod+"vpc/terragrunt.hcl", "10.10.0.0/16", "10.10.0.0/99")
+	run := f.plan(context.Background())
+	vpc := f.result(run, prod+"vpc")
+	if vpc.Status != Failed || vpc.FailedCommand == "" || vpc.ErrorTail == "" {
+		t.Fatalf("vpc: status %s, command %q, error %q; want a failure with command and error", vpc.Status, vpc.FailedCommand, vpc.ErrorTail)
+	}
+	if strings.Contains(vpc.ErrorTail, "goroutine") {
+		t.Errorf("error tail shows a stack trace: %s", vpc.ErrorTail)
+	}
+	for _, dep := range []string{prod + "eks", prod + "rds", prod + "irsa-fence", prod + "irsa-hatchery"} {
+		r := f.result(run, dep)
+		if r.Status != Skipped || !strings.Contains(r.SkipReason, "failed") {
+			t.Errorf("%s: status %s, reason %q; want skipped because a dependency failed", dep, r.Status, r.SkipReason)
+		}
+	}
+	if !run.Failed() {
+		t.Error("run.Failed() = false")
+	}
+}
+
+func TestPlainRootPlansInACopy(t *testing.T) {
+	f := newFixture(t)
+	f.repo.Append("terraform/csoc-dns/main.tf", "\n")
+	run := f.plan(context.Background())
+	r := f.result(run, "terraform/csoc-dns")
+	if r.Status != Planned {
+		t.Fatalf("csoc-dns: %s %s", r.Status, r.ErrorTail)
+	}
+	if status := f.repo.Git("status", "--porcelain"); status != "" {
+		t.Errorf("planning dirtied the checkout:\n%s", status)
+	}
+}
+
+func TestApplyRefusesAChangedPlan(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	run := f.plan(context.Background(), prod+"s3-data")
+	r := f.result(run, prod+"s3-data")
+	if err := os.WriteFile(r.PlanFile, []byte("not the reviewed plan"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := f.engine.Apply(context.Background(), r, nil)
+	if err == nil || !strings.Contains(err.Error(), "changed since it was planned") {
+		t.Fatalf("Apply = %v, want a refusal", err)
+	}
+}
+
+func TestApplyDoesNotLeakTheServerEnvironment(t *testing.T) {
+	t.Setenv("GITHUB_TOKEN", "ghp_csocbotShouldNeverLeakThis")
+	f := newFixture(t)
+	envFile := filepath.Join(t.TempDir(), "env.txt")
+	f.repo.Write("terraform/leak-check/main.tf", `resource "terraform_data" "env" {
+  provisioner "local-exec" {
+    command = "env > `+envFile+`"
+  }
+}
+`)
+	run := f.plan(context.Background(), "terraform/leak-check")
+	r := f.result(run, "terraform/leak-check")
+	if err := f.engine.Apply(context.Background(), r, map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::1:role/apply"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "GITHUB_TOKEN") || strings.Contains(string(b), "ghp_csocbot") {
+		t.Errorf("the server's GITHUB_TOKEN reached terraform:\n%s", b)
+	}
+	if !strings.Contains(string(b), "AWS_ROLE_ARN=arn:aws:iam::1:role/apply") {
+		t.Errorf("the apply credentials did not reach terraform:\n%s", b)
+	}
+}
+
+func TestCancelledRunStopsTerraform(t *testing.T) {
+	f := newFixture(t)
+	// Planning 30,000 resources takes terraform long enough to cancel it.
+	f.repo.Write("terraform/big/main.tf", "resource \"terraform_data\" \"r\" {\n  count = 30000\n  input = count.index\n}\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(3*time.Second, cancel)
+	start := time.Now()
+	head := f.repo.CommitAll("big")
+	g, _ := gitrepo.Open(f.repo.Dir)
+	snap, _ := g.Snapshot(context.Background(), head)
+	run, err := f.engine.Plan(ctx, Request{Key: "cancel", Files: snap, Root: f.repo.Dir,
+		Units: []detect.Unit{{Path: "terraform/big", Kind: detect.Terraform}}})
+	if err == nil {
+		t.Fatal("Plan of a cancelled run returned no error")
+	}
+	if run == nil || run.Results[0].Status != Failed {
+		t.Fatalf("run = %+v, want the unit failed by cancellation", run)
+	}
+	if elapsed := time.Since(start); elapsed > 30*time.Second {
+		t.Errorf("cancellation took %s", elapsed)
+	}
+}

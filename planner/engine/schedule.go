@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// node is one unit of a run for the scheduler.
+type node struct {
+	path string
+	deps []string // paths of units it depends on; those outside the run are ignored
+}
+
+// outcome is how a scheduled unit ended.
+type outcome struct {
+	err        error
+	skipReason string // set when the unit never ran
+	failed     string // the failed unit that caused the skip, if one did
+}
+
+// schedule runs work for every node once the nodes it depends on have
+// succeeded, at most parallel at a time. A node whose dependency failed or
+// was skipped is skipped with the reason; unrelated nodes go on. Nodes
+// must come in an order where dependencies come first.
+func schedule(ctx context.Context, nodes []node, parallel int, work func(ctx context.Context, i int) error) []outcome {
+	out := make([]outcome, len(nodes))
+	done := make([]chan struct{}, len(nodes))
+	index := make(map[string]int, len(nodes))
+	for i, n := range nodes {
+		done[i] = make(chan struct{})
+		index[n.path] = i
+	}
+	sem := make(chan struct{}, max(parallel, 1))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Go(func() {
+			defer close(done[i])
+			for _, d := range n.deps {
+				j, ok := index[d]
+				if !ok {
+					continue
+				}
+				<-done[j]
+				if out[j].err != nil {
+					out[i].skipReason, out[i].failed = fmt.Sprintf("dependency %s failed", d), d
+					return
+				}
+				if out[j].skipReason != "" {
+					out[i].skipReason, out[i].failed = fmt.Sprintf("dependency %s was skipped", d), out[j].failed
+					if out[j].failed != "" {
+						out[i].skipReason += fmt.Sprintf(" because %s failed", out[j].failed)
+					}
+					return
+				}
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i].skipReason = "the run was cancelled"
+				return
+			}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out[i].skipReason = "the run was cancelled"
+				return
+			}
+			out[i].err = work(ctx, i)
+		})
+	}
+	wg.Wait()
+	return out
+}

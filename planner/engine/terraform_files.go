@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/csocbot/csocbot/planner/terragrunt"
+)
+
+// backendFile renders the terraform block a remote_state block with
+// generate asks for.
+func backendFile(rs *terragrunt.RemoteState, commentPrefix string) ([]byte, error) {
+	f := hclwrite.NewEmptyFile()
+	tf := f.Body().AppendNewBlock("terraform", nil)
+	be := tf.Body().AppendNewBlock("backend", []string{rs.Backend})
+	keys := make([]string, 0, len(rs.Config))
+	for k := range rs.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := rs.Config[k]
+		if !v.IsWhollyKnown() {
+			return nil, fmt.Errorf("remote_state config %q is not known; it may not depend on dependency outputs", k)
+		}
+		be.Body().SetAttributeValue(k, v)
+	}
+	return append([]byte(commentPrefix+signature+"\n"), f.Bytes()...), nil
+}
+
+// backendConfigFile renders remote_state config as a -backend-config file,
+// for modules that declare an empty backend block themselves.
+func backendConfigFile(rs *terragrunt.RemoteState) ([]byte, error) {
+	f := hclwrite.NewEmptyFile()
+	keys := make([]string, 0, len(rs.Config))
+	for k := range rs.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := rs.Config[k]
+		if !v.IsWhollyKnown() {
+			return nil, fmt.Errorf("remote_state config %q is not known; it may not depend on dependency outputs", k)
+		}
+		f.Body().SetAttributeValue(k, v)
+	}
+	return f.Bytes(), nil
+}
+
+// declaredVariables lists the input variables the Terraform files in dir
+// declare. Inputs for anything else are dropped, as Terragrunt's TF_VAR_
+// variables are silently ignored, so no plan warns about them.
+func declaredVariables(dir string) (map[string]bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	parser := hclparse.NewParser()
+	vars := map[string]bool{}
+	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "variable", LabelNames: []string{"name"}}}}
+	for _, e := range entries {
+		name := e.Name()
+		var f *hcl.File
+		var diags hcl.Diagnostics
+		switch {
+		case e.IsDir():
+			continue
+		case strings.HasSuffix(name, ".tf"):
+			f, diags = parser.ParseHCLFile(filepath.Join(dir, name))
+		case strings.HasSuffix(name, ".tf.json"):
+			f, diags = parser.ParseJSONFile(filepath.Join(dir, name))
+		default:
+			continue
+		}
+		if diags.HasErrors() {
+			// terraform reports syntax errors itself, with context.
+			continue
+		}
+		content, _, _ := f.Body.PartialContent(schema)
+		for _, b := range content.Blocks {
+			vars[b.Labels[0]] = true
+		}
+	}
+	return vars, nil
+}
+
+// varsFile renders the inputs the module declares as a .tfvars.json file.
+func varsFile(inputs cty.Value, declared map[string]bool) ([]byte, error) {
+	out := map[string]json.RawMessage{}
+	if inputs.IsKnown() && !inputs.IsNull() && inputs.CanIterateElements() {
+		for k, v := range inputs.AsValueMap() {
+			if !declared[k] {
+				continue
+			}
+			if !v.IsWhollyKnown() {
+				return nil, fmt.Errorf("input %q is not known; it depends on a dependency output that could not be read", k)
+			}
+			b, err := ctyjson.Marshal(v, v.Type())
+			if err != nil {
+				return nil, fmt.Errorf("input %q: %w", k, err)
+			}
+			out[k] = b
+		}
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// outputsValue turns `terraform output -json` into the object dependency
+// blocks see.
+func outputsValue(outputs map[string]tfexec.OutputMeta) (cty.Value, error) {
+	vals := make(map[string]cty.Value, len(outputs))
+	for name, o := range outputs {
+		ty, err := ctyjson.UnmarshalType(o.Type)
+		if err != nil {
+			return cty.NilVal, fmt.Errorf("output %q: type: %w", name, err)
+		}
+		v, err := ctyjson.Unmarshal(o.Value, ty)
+		if err != nil {
+			return cty.NilVal, fmt.Errorf("output %q: %w", name, err)
+		}
+		vals[name] = v
+	}
+	return cty.ObjectVal(vals), nil
+}

@@ -1,0 +1,150 @@
+package tfrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-version"
+)
+
+// Flavor tells which implementation a binary is.
+type Flavor int
+
+const (
+	Terraform Flavor = iota + 1
+	OpenTofu
+)
+
+// String returns the product name, e.g. "OpenTofu".
+func (f Flavor) String() string {
+	switch f {
+	case Terraform:
+		return "Terraform"
+	case OpenTofu:
+		return "OpenTofu"
+	}
+	return fmt.Sprintf("Flavor(%d)", int(f))
+}
+
+// command returns the usual executable name, used in messages.
+func (f Flavor) command() string {
+	if f == OpenTofu {
+		return "tofu"
+	}
+	return "terraform"
+}
+
+// Minimum versions Find accepts.
+var (
+	MinTerraformVersion = version.Must(version.NewVersion("1.5.0"))
+	MinOpenTofuVersion  = version.Must(version.NewVersion("1.6.0"))
+)
+
+// Binary is a terraform or tofu executable whose version has been checked.
+type Binary struct {
+	Path    string
+	Flavor  Flavor
+	Version *version.Version
+}
+
+// FindOptions configures Find.
+type FindOptions struct {
+	// Path is the configured executable (a path, or a name looked up on
+	// PATH). When set, it is the only candidate.
+	Path string
+}
+
+// ErrNotFound is wrapped by Find's error when no candidate executable exists.
+var ErrNotFound = errors.New("no terraform or tofu executable found")
+
+const installHint = "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) " +
+	"or OpenTofu >= 1.6, for example by running `go build -o /usr/local/bin/tofu ./cmd/tofu` " +
+	"in the OpenTofu module directory, then put it on PATH or configure its path"
+
+// findTimeout bounds each version query, so a wrong binary cannot hang startup.
+const findTimeout = 30 * time.Second
+
+// Find locates the executable to run: opts.Path if set, else terraform,
+// then tofu, on PATH. It runs `<bin> version` to learn the flavor and
+// version and rejects versions older than the minimums.
+func Find(ctx context.Context, opts FindOptions) (Binary, error) {
+	candidates := []string{"terraform", "tofu"}
+	if opts.Path != "" {
+		candidates = []string{opts.Path}
+	}
+	for _, name := range candidates {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			if opts.Path != "" {
+				return Binary{}, fmt.Errorf("configured binary %q: %w: %w; %s", opts.Path, ErrNotFound, err, installHint)
+			}
+			continue
+		}
+		return inspect(ctx, path)
+	}
+	return Binary{}, fmt.Errorf("%w on PATH (looked for terraform, then tofu); %s", ErrNotFound, installHint)
+}
+
+// inspect asks the binary at path for its version and flavor.
+func inspect(ctx context.Context, path string) (Binary, error) {
+	jsonOut, err := runVersion(ctx, path, "version", "-json")
+	if err != nil {
+		return Binary{}, err
+	}
+	var parsed struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(jsonOut, &parsed); err != nil {
+		return Binary{}, fmt.Errorf("%s version -json printed no version JSON (is it terraform or tofu?): %w", path, err)
+	}
+	v, err := version.NewVersion(parsed.Version)
+	if err != nil {
+		return Binary{}, fmt.Errorf("%s version -json: %w", path, err)
+	}
+	// Both products print "terraform_version" in their JSON, so the JSON
+	// cannot tell them apart; the first line of the text form can
+	// ("Terraform v1.11.4" or "OpenTofu v1.8.0").
+	textOut, err := runVersion(ctx, path, "version")
+	if err != nil {
+		return Binary{}, err
+	}
+	b := Binary{Path: path, Version: v}
+	first, _, _ := strings.Cut(string(textOut), "\n")
+	minimum := MinTerraformVersion
+	switch {
+	case strings.HasPrefix(first, "OpenTofu v"):
+		b.Flavor, minimum = OpenTofu, MinOpenTofuVersion
+	case strings.HasPrefix(first, "Terraform v"):
+		b.Flavor = Terraform
+	default:
+		return Binary{}, fmt.Errorf("%s is neither terraform nor tofu: `version` printed %q", path, first)
+	}
+	if v.Core().LessThan(minimum) {
+		return Binary{}, fmt.Errorf("%s at %s is version %s, older than the minimum %s; %s", b.Flavor, path, v, minimum, installHint)
+	}
+	return b, nil
+}
+
+// runVersion runs a version subcommand with a minimal environment.
+func runVersion(ctx context.Context, path string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, findTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	// No CLI configuration: the version must not depend on the bot's.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE=" + os.DevNull}
+	stdout, stderr := newBoundedBuffer(DefaultOutputLimit), newBoundedBuffer(4<<10)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w: %w", ctx.Err(), err)
+		}
+		return nil, fmt.Errorf("running %s %s: %w: %s", path, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return []byte(stdout.String()), nil
+}
