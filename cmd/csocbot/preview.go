@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
@@ -26,6 +28,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	binary := fs.String("terraform", "", "terraform or tofu executable (default: terraform, then tofu, on PATH)")
 	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
 	noDependents := fs.Bool("no-dependents", false, "do not plan units that depend on affected units")
+	verbose := fs.Bool("v", false, "log each step and terraform command with its duration to stderr")
 	env := envFlag{}
 	fs.Var(env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
@@ -40,20 +43,36 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	logger := slog.New(slog.DiscardHandler)
+	if *verbose {
+		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	// Checking the terraform binary runs it once; do that while detecting.
+	type found struct {
+		bin tfrun.Binary
+		err error
+	}
+	binCh := make(chan found, 1)
+	go func() {
+		bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: *binary})
+		binCh <- found{bin, err}
+	}()
 	repo, err := gitrepo.Open(root)
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
-	found, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: *noDependents}).Detect(ctx, *base, *head)
+	start := time.Now()
+	detected, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: *noDependents}).Detect(ctx, *base, *head)
 	if err != nil {
 		return err
 	}
-	bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: *binary})
-	if err != nil {
-		return err
+	logger.Info("detected affected units", "units", len(detected.Units), "duration", time.Since(start))
+	bf := <-binCh
+	if bf.err != nil {
+		return bf.err
 	}
-	eng, err := engine.New(engine.Options{Binary: bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env})
+	eng, err := engine.New(engine.Options{Binary: bf.bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -65,7 +84,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Key:   "preview/" + safeKey(root) + "/" + snap.Commit(),
 		Files: snap,
 		Root:  root,
-		Units: found.Units,
+		Units: detected.Units,
 	})
 	if err != nil {
 		return err
@@ -73,11 +92,11 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(previewJSON(run, found)); err != nil {
+		if err := enc.Encode(previewJSON(run, detected)); err != nil {
 			return err
 		}
 	} else {
-		parts := comment.Split(previewMarkdown(run, found, snap.Commit()), comment.MaxCommentLength)
+		parts := comment.Split(previewMarkdown(run, detected, snap.Commit()), comment.MaxCommentLength)
 		for i, p := range parts {
 			if i > 0 {
 				fmt.Fprintln(stdout, "\n---")

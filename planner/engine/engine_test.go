@@ -280,3 +280,24 @@ func TestCancelledRunStopsTerraform(t *testing.T) {
 		t.Errorf("cancellation took %s", elapsed)
 	}
 }
+
+// TestPlanReadsOutputsOfADependencyPlannedInTheSameRun covers the common
+// case: a pull request changes an applied unit and its dependent; the
+// dependent gets the outputs recorded in the dependency's state.
+func TestPlanReadsOutputsOfADependencyPlannedInTheSameRun(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	ctx := context.Background()
+	f.apply(f.plan(ctx, prod+"vpc"), prod+"vpc")
+	f.base = f.repo.CommitAll("applied")
+
+	f.repo.Append(prod+"vpc/terragrunt.hcl", "\n")
+	run := f.plan(ctx, prod+"vpc", prod+"eks")
+	eks := f.result(run, prod+"eks")
+	if eks.Status != Planned {
+		t.Fatalf("eks: %s %v %s", eks.Status, eks.Err, eks.ErrorTail)
+	}
+	if vpcID := clusterVPC(eks); !strings.HasPrefix(vpcID, "vpc-") || vpcID == "vpc-00000000" {
+		t.Errorf("eks cluster vpc_id = %q, want the applied vpc's id, not the mock", vpcID)
+	}
+}

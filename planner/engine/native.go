@@ -266,6 +266,11 @@ func (st *runState) dependencyOutputs(ctx context.Context, dir string) (cty.Valu
 }
 
 func (st *runState) readOutputs(ctx context.Context, dir string) (cty.Value, bool, error) {
+	if us, ok := st.units[dir]; ok && us.result.Plan != nil {
+		// The dependency was planned in this run: its plan holds the
+		// outputs in its state, which saves running terraform again.
+		return priorOutputs(us.result.Plan)
+	}
 	runner, err := st.outputsRunner(ctx, dir)
 	if err != nil || runner == nil {
 		return cty.NilVal, false, err

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/hashicorp/terraform-exec/tfexec"
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -132,4 +133,29 @@ func outputsValue(outputs map[string]tfexec.OutputMeta) (cty.Value, error) {
 		vals[name] = v
 	}
 	return cty.ObjectVal(vals), nil
+}
+
+// priorOutputs returns the root module outputs recorded in a plan's prior
+// state: what `terraform output` would have printed before the plan.
+func priorOutputs(plan *tfjson.Plan) (cty.Value, bool, error) {
+	if plan.PriorState == nil || plan.PriorState.Values == nil || len(plan.PriorState.Values.Outputs) == 0 {
+		return cty.EmptyObjectVal, false, nil
+	}
+	vals := make(map[string]cty.Value, len(plan.PriorState.Values.Outputs))
+	for name, o := range plan.PriorState.Values.Outputs {
+		b, err := json.Marshal(o.Value)
+		if err != nil {
+			return cty.NilVal, false, fmt.Errorf("output %q: %w", name, err)
+		}
+		ty, err := ctyjson.ImpliedType(b)
+		if err != nil {
+			return cty.NilVal, false, fmt.Errorf("output %q: %w", name, err)
+		}
+		v, err := ctyjson.Unmarshal(b, ty)
+		if err != nil {
+			return cty.NilVal, false, fmt.Errorf("output %q: %w", name, err)
+		}
+		vals[name] = v
+	}
+	return cty.ObjectVal(vals), true, nil
 }

@@ -71,60 +71,66 @@ resource "terraform_data" "slow" {
 	expectNoProcessesIn(t, dir)
 }
 
-// TestCancelKillsAfterGracePeriod runs a binary that ignores SIGINT: it must
-// be killed once the grace period is over.
+// TestCancelKillsAfterGracePeriod runs binaries that ignore SIGINT: they
+// must be killed once the grace period is over, with the children that
+// hold their output pipes open.
 func TestCancelKillsAfterGracePeriod(t *testing.T) {
-	dir := t.TempDir()
-	bin := writeFile(t, filepath.Join(t.TempDir(), "terraform"), "#!/bin/sh\necho $$ $PPID >> /tmp/fakepids\ntrap '' INT\nexec sleep 30\n")
-	if err := os.Chmod(bin, 0o755); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		bin  func(t *testing.T) string
+		env  map[string]string
+	}{
+		{
+			name: "the binary ignores SIGINT",
+			bin:  func(*testing.T) string { return os.Args[0] },
+			env:  map[string]string{fakeTerraformEnv: "ignore-sigint"},
+		},
+		{
+			name: "its child ignores SIGINT and holds stdout",
+			bin: func(t *testing.T) string {
+				bin := writeFile(t, filepath.Join(t.TempDir(), "terraform"), "#!/bin/sh\ntrap '' INT\nsleep 30 &\ntouch ready\nwait\n")
+				if err := os.Chmod(bin, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return bin
+			},
+		},
 	}
-	const grace = 500 * time.Millisecond
-	r := newRunner(t, dir, Options{Binary: Binary{Path: bin, Flavor: Terraform}, GracePeriod: grace})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			const grace = 500 * time.Millisecond
+			r := newRunner(t, dir, Options{Binary: Binary{Path: tt.bin(t), Flavor: Terraform}, GracePeriod: grace, Env: tt.env})
 
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- r.Apply(ctx, "tfplan") }()
-	waitFor(t, 10*time.Second, "sleep to start", func() bool {
-		return slicesContain(processesIn(t, dir), "sleep")
-	})
-	t.Logf("DEBUG procs before cancel %v", processesIn(t, dir))
-	start := time.Now()
-	cancel()
-	err := <-done
-	took := time.Since(start)
-	pids, _ := os.ReadFile("/tmp/fakepids")
-	t.Logf("DEBUG err=%#v mypid=%d fakepids=%s", err, os.Getpid(), pids)
-	for _, p := range processesIn(t, dir) {
-		pid, _, _ := strings.Cut(p, ":")
-		st, _ := os.ReadFile("/proc/" + pid + "/stat")
-		t.Logf("DEBUG proc %s", st)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- r.Apply(ctx, "tfplan") }()
+			waitFor(t, 10*time.Second, "the fake terraform to be ready", func() bool {
+				_, err := os.Stat(filepath.Join(dir, "ready"))
+				return err == nil
+			})
+			start := time.Now()
+			cancel()
+			err := <-done
+			took := time.Since(start)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("error %v does not wrap context.Canceled", err)
+			}
+			if took < grace || took > grace+2*time.Second {
+				t.Errorf("returned %v after cancel, want just over the %v grace period", took, grace)
+			}
+			expectNoProcessesIn(t, dir)
+		})
 	}
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("error %v does not wrap context.Canceled", err)
-	}
-	if took < grace || took > grace+2*time.Second {
-		t.Errorf("returned %v after cancel, want just over the %v grace period", took, grace)
-	}
-	expectNoProcessesIn(t, dir)
 }
 
 // expectNoProcessesIn fails the test unless the processes in dir are
 // gone, allowing a moment for those that were just sent SIGKILL to die.
 func expectNoProcessesIn(t *testing.T, dir string) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		left := processesIn(t, dir)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("processes still running in %s: %v", dir, left)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, 2*time.Second, "the processes in "+dir+" to end", func() bool {
+		return len(processesIn(t, dir)) == 0
+	})
 }
 
 // processesIn lists the names (comm) of the processes whose working

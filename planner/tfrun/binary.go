@@ -2,7 +2,6 @@ package tfrun
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -42,8 +41,8 @@ func (f Flavor) command() string {
 
 // Minimum versions Find accepts.
 var (
-	MinTerraformVersion = version.Must(version.NewVersion("1.5.0"))
-	MinOpenTofuVersion  = version.Must(version.NewVersion("1.6.0"))
+	minTerraform = version.Must(version.NewVersion("1.5.0"))
+	minOpenTofu  = version.Must(version.NewVersion("1.6.0"))
 )
 
 // Binary is a terraform or tofu executable whose version has been checked.
@@ -71,8 +70,10 @@ const installHint = "install Terraform >= 1.5 (https://developer.hashicorp.com/t
 const findTimeout = 30 * time.Second
 
 // Find locates the executable to run: opts.Path if set, else terraform,
-// then tofu, on PATH. It runs `<bin> version` to learn the flavor and
-// version and rejects versions older than the minimums.
+// then tofu, on PATH. It runs `<bin> version` to learn the version and
+// flavor, and rejects Terraform older than 1.5.0
+// and OpenTofu older than 1.6.0. Only the first executable found is
+// checked: a too old terraform is an error even if tofu is also on PATH.
 func Find(ctx context.Context, opts FindOptions) (Binary, error) {
 	candidates := []string{"terraform", "tofu"}
 	if opts.Path != "" {
@@ -91,40 +92,32 @@ func Find(ctx context.Context, opts FindOptions) (Binary, error) {
 	return Binary{}, fmt.Errorf("%w on PATH (looked for terraform, then tofu); %s", ErrNotFound, installHint)
 }
 
-// inspect asks the binary at path for its version and flavor.
+// inspect asks the binary at path for its version and flavor. One run of
+// `version` tells both: its first line is "Terraform v1.11.4" or
+// "OpenTofu v1.8.0" (the JSON form says "terraform_version" for both
+// products, so it could not tell them apart).
 func inspect(ctx context.Context, path string) (Binary, error) {
-	jsonOut, err := runVersion(ctx, path, "version", "-json")
+	out, err := runVersion(ctx, path, "version")
 	if err != nil {
 		return Binary{}, err
 	}
-	var parsed struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(jsonOut, &parsed); err != nil {
-		return Binary{}, fmt.Errorf("%s version -json printed no version JSON (is it terraform or tofu?): %w", path, err)
-	}
-	v, err := version.NewVersion(parsed.Version)
-	if err != nil {
-		return Binary{}, fmt.Errorf("%s version -json: %w", path, err)
-	}
-	// Both products print "terraform_version" in their JSON, so the JSON
-	// cannot tell them apart; the first line of the text form can
-	// ("Terraform v1.11.4" or "OpenTofu v1.8.0").
-	textOut, err := runVersion(ctx, path, "version")
-	if err != nil {
-		return Binary{}, err
-	}
-	b := Binary{Path: path, Version: v}
-	first, _, _ := strings.Cut(string(textOut), "\n")
-	minimum := MinTerraformVersion
+	first, _, _ := strings.Cut(string(out), "\n")
+	b := Binary{Path: path}
+	minimum := minTerraform
+	var rest string
 	switch {
 	case strings.HasPrefix(first, "OpenTofu v"):
-		b.Flavor, minimum = OpenTofu, MinOpenTofuVersion
+		b.Flavor, minimum, rest = OpenTofu, minOpenTofu, strings.TrimPrefix(first, "OpenTofu v")
 	case strings.HasPrefix(first, "Terraform v"):
-		b.Flavor = Terraform
+		b.Flavor, rest = Terraform, strings.TrimPrefix(first, "Terraform v")
 	default:
 		return Binary{}, fmt.Errorf("%s is neither terraform nor tofu: `version` printed %q", path, first)
 	}
+	v, err := version.NewVersion(strings.TrimSpace(rest))
+	if err != nil {
+		return Binary{}, fmt.Errorf("%s version: %w", path, err)
+	}
+	b.Version = v
 	if v.Core().LessThan(minimum) {
 		return Binary{}, fmt.Errorf("%s at %s is version %s, older than the minimum %s; %s", b.Flavor, path, v, minimum, installHint)
 	}

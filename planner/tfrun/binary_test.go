@@ -49,7 +49,7 @@ func TestFindConfiguredPath(t *testing.T) {
 		{"terraform 1.4.6 is too old", fakeBinary(t, dir, "tf146", Terraform, "1.4.6"), 0, "", "Terraform at " + dir + "/tf146 is version 1.4.6, older than the minimum 1.5.0"},
 		{"tofu 1.8.0", fakeBinary(t, dir, "tofu180", OpenTofu, "1.8.0"), OpenTofu, "1.8.0", ""},
 		{"tofu 1.5.0 does not exist", fakeBinary(t, dir, "tofu150", OpenTofu, "1.5.0"), 0, "", "older than the minimum 1.6.0"},
-		{"not terraform", garbage, 0, "", "printed no version JSON"},
+		{"not terraform", garbage, 0, "", "neither terraform nor tofu"},
 		{"missing", filepath.Join(dir, "nope"), 0, "", `configured binary "` + dir + `/nope": no terraform or tofu executable found`},
 	}
 	for _, tt := range tests {
@@ -117,7 +117,7 @@ func TestFindReal(t *testing.T) {
 	if b.Flavor != Terraform && b.Flavor != OpenTofu {
 		t.Errorf("flavor = %v", b.Flavor)
 	}
-	if b.Version.Core().LessThan(MinTerraformVersion) {
+	if b.Version.Core().LessThan(minTerraform) {
 		t.Errorf("version = %s", b.Version)
 	}
 	t.Logf("found %s %s at %s", b.Flavor, b.Version, b.Path)

@@ -4,10 +4,42 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"testing"
+	"time"
 )
+
+// The test binary doubles as a helper process that takes the lock, as
+// another bot process sharing the plugin cache would, and as a fake
+// terraform.
+const (
+	helperDirEnv     = "TFRUN_LOCK_HELPER_DIR"
+	helperModeEnv    = "TFRUN_LOCK_HELPER_MODE" // "contend" or "hold"
+	fakeTerraformEnv = "TFRUN_FAKE_TERRAFORM"   // "ignore-sigint"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(fakeTerraformEnv) == "ignore-sigint" {
+		// Ignore SIGINT, say so, and run for longer than any test waits.
+		signal.Ignore(os.Interrupt)
+		if err := os.WriteFile("ready", nil, 0o644); err != nil {
+			os.Exit(1)
+		}
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	if dir := os.Getenv(helperDirEnv); dir != "" {
+		if err := lockHelper(dir, os.Getenv(helperModeEnv)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // realBinary finds the terraform or tofu on PATH, skipping the test when
 // there is none.

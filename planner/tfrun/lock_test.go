@@ -15,24 +15,6 @@ import (
 	"time"
 )
 
-// The test binary doubles as a helper process that takes the lock, as
-// another bot process sharing the plugin cache would.
-const (
-	helperDirEnv  = "TFRUN_LOCK_HELPER_DIR"
-	helperModeEnv = "TFRUN_LOCK_HELPER_MODE" // "contend" or "hold"
-)
-
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(helperDirEnv); dir != "" {
-		if err := lockHelper(dir, os.Getenv(helperModeEnv)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 func lockHelper(dir, mode string) error {
 	ctx := context.Background()
 	switch mode {

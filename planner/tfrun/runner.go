@@ -43,7 +43,8 @@ type Options struct {
 	DataDir string
 	// Env holds further variables for terraform, such as credentials.
 	// It may not set the variables the Runner sets itself (PATH, HOME,
-	// CHECKPOINT_DISABLE and the TF_* ones of the fields above) nor those
+	// CHECKPOINT_DISABLE, CSOCBOT_TFRUN_ID and the TF_* ones of the fields
+	// above) nor those
 	// terraform-exec manages (TF_VAR_*, TF_CLI_ARGS*, TF_LOG*, TF_INPUT,
 	// TF_IN_AUTOMATION, TF_WORKSPACE, ...).
 	Env map[string]string
@@ -156,7 +157,7 @@ func New(dir string, opts Options) (*Runner, error) {
 }
 
 // reservedVars are set by the Runner itself and may not be in Options.Env.
-var reservedVars = []string{"PATH", "HOME", "CHECKPOINT_DISABLE", "TF_PLUGIN_CACHE_DIR", "TF_CLI_CONFIG_FILE", "TF_DATA_DIR"}
+var reservedVars = []string{"PATH", "HOME", "CHECKPOINT_DISABLE", "TF_PLUGIN_CACHE_DIR", "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", runIDVar}
 
 // environment builds the complete environment terraform runs with.
 // terraform-exec adds TF_IN_AUTOMATION=1, its TF_APPEND_USER_AGENT and
@@ -227,8 +228,23 @@ func (r *Runner) run(ctx context.Context, command string, captureStdout bool, fn
 		return fmt.Errorf("tfrun: %w", err)
 	}
 
+	// Once the grace period after a cancellation is over, kill terraform's
+	// children too: one that ignores SIGINT and holds terraform's output
+	// pipes open would otherwise keep fn waiting for it.
+	finished := make(chan struct{})
+	stopKiller := context.AfterFunc(ctx, func() {
+		select {
+		case <-finished:
+		case <-time.After(r.grace):
+			if pids := killLeftovers(id); len(pids) > 0 {
+				log.Warn("killed processes still running after the grace period", "pids", pids)
+			}
+		}
+	})
 	start := time.Now()
 	err := fn(ctx)
+	stopKiller()
+	close(finished)
 	if pids := killLeftovers(id); len(pids) > 0 {
 		log.Warn("killed processes terraform left running", "pids", pids)
 	}
