@@ -132,8 +132,9 @@ func describeCloneError(url, ref string, err error) error {
 	return fmt.Errorf("clone %s at %q: %w", url, ref, err)
 }
 
-// cloneURL turns go-getter's shorthand into a URL git understands.
+// cloneURL turns go-getter's address forms into a URL git understands.
 func cloneURL(u string) string {
+	u = strings.TrimPrefix(u, "git::")
 	switch {
 	case strings.HasPrefix(u, "github.com/"), strings.HasPrefix(u, "bitbucket.org/"):
 		return "https://" + u

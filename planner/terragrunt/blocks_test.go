@@ -356,6 +356,10 @@ func TestTerraformSource(t *testing.T) {
 			ModuleSource{Kind: GitSource, URL: "git::https://github.com/org/repo.git", Subdir: "sub/dir", Ref: "v1"},
 		},
 		{
+			"git::file:///srv/modules.git//modules/vpc?ref=v2",
+			ModuleSource{Kind: GitSource, URL: "git::file:///srv/modules.git", Subdir: "modules/vpc", Ref: "v2"},
+		},
+		{
 			"git::git@github.com:org/repo.git//modules/vpc?ref=main",
 			ModuleSource{Kind: GitSource, URL: "git::git@github.com:org/repo.git", Subdir: "modules/vpc", Ref: "main"},
 		},

@@ -52,7 +52,7 @@ func parseSource(raw, unitDir, root string) (ModuleSource, error) {
 	switch {
 	case forced == "" && (strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "./") || strings.HasPrefix(addr, "../") || addr == "." || addr == ".."):
 		return parseLocalSource(addr, unitDir, root)
-	case forced == "file" || strings.HasPrefix(addr, "file://"):
+	case forced == "file" || (forced == "" && strings.HasPrefix(addr, "file://")):
 		return parseLocalSource(strings.TrimPrefix(addr, "file://"), unitDir, root)
 	case strings.HasPrefix(addr, "tfr://"):
 		u, sub, q := splitRemote(strings.TrimPrefix(addr, "tfr://"))
