@@ -29,6 +29,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
 	noDependents := fs.Bool("no-dependents", false, "do not plan units that depend on affected units")
 	verbose := fs.Bool("v", false, "log each step and terraform command with its duration to stderr")
+	engineName := fs.String("engine", "native", "how Terragrunt units run: native (csocbot prepares them) or terragrunt (a terragrunt binary on PATH runs them in the checkout at --repo, which must be at --head)")
 	env := envFlag{}
 	fs.Var(env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
@@ -72,9 +73,25 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if bf.err != nil {
 		return bf.err
 	}
-	eng, err := engine.New(engine.Options{Binary: bf.bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env, Logger: logger})
+	opts := engine.Options{Binary: bf.bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env, Logger: logger}
+	switch *engineName {
+	case "native":
+	case "terragrunt":
+		if opts.Terragrunt, err = engine.FindTerragrunt(ctx, "terragrunt"); err != nil {
+			return err
+		}
+	default:
+		fmt.Fprintf(stderr, "--engine must be native or terragrunt, not %q\n", *engineName)
+		return exitError{code: 2}
+	}
+	eng, err := engine.New(opts)
 	if err != nil {
 		return err
+	}
+	// Working directories of earlier previews are kept for a week, for
+	// looking into a plan; older ones go.
+	if err := eng.CleanWorkDirs(7 * 24 * time.Hour); err != nil {
+		logger.Warn("could not clean old working directories", "error", err)
 	}
 	snap, err := repo.Snapshot(ctx, *head)
 	if err != nil {
