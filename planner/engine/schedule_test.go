@@ -111,3 +111,26 @@ func TestScheduleCancelled(t *testing.T) {
 		t.Errorf("skip reason %q, want cancelled", out[0].skipReason)
 	}
 }
+
+func TestCleanWorkDirsRemovesOnlyOldOnes(t *testing.T) {
+	e := &Engine{opts: Options{CacheDir: t.TempDir()}}
+	work := filepath.Join(e.opts.CacheDir, "work")
+	for _, name := range []string{"old", "new"} {
+		if err := os.MkdirAll(filepath.Join(work, name, "src"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-10 * 24 * time.Hour)
+	if err := os.Chtimes(filepath.Join(work, "old"), past, past); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.CleanWorkDirs(7 * 24 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "old")); !os.IsNotExist(err) {
+		t.Errorf("old working directory still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "new")); err != nil {
+		t.Errorf("recent working directory removed: %v", err)
+	}
+}

@@ -71,9 +71,9 @@ const findTimeout = 30 * time.Second
 
 // Find locates the executable to run: opts.Path if set, else terraform,
 // then tofu, on PATH. It runs `<bin> version` to learn the version and
-// flavor, and rejects Terraform older than 1.5.0
-// and OpenTofu older than 1.6.0. Only the first executable found is
-// checked: a too old terraform is an error even if tofu is also on PATH.
+// flavor, and rejects Terraform older than 1.5.0 and OpenTofu older than
+// 1.6.0. Only the first executable found is checked: a too old terraform
+// is an error even if tofu is also on PATH.
 func Find(ctx context.Context, opts FindOptions) (Binary, error) {
 	candidates := []string{"terraform", "tofu"}
 	if opts.Path != "" {

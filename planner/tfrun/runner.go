@@ -44,9 +44,8 @@ type Options struct {
 	// Env holds further variables for terraform, such as credentials.
 	// It may not set the variables the Runner sets itself (PATH, HOME,
 	// CHECKPOINT_DISABLE, CSOCBOT_TFRUN_ID and the TF_* ones of the fields
-	// above) nor those
-	// terraform-exec manages (TF_VAR_*, TF_CLI_ARGS*, TF_LOG*, TF_INPUT,
-	// TF_IN_AUTOMATION, TF_WORKSPACE, ...).
+	// above) nor those terraform-exec manages (TF_VAR_*, TF_CLI_ARGS*,
+	// TF_LOG*, TF_INPUT, TF_IN_AUTOMATION, TF_WORKSPACE, ...).
 	Env map[string]string
 	// GracePeriod is how long a command whose context is cancelled may
 	// take to exit after SIGINT, to release state locks, before it is
