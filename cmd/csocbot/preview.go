@@ -55,7 +55,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	binCh := make(chan found, 1)
 	go func() {
-		bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: *binary})
+		bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: *binary, CacheFile: filepath.Join(*cacheDir, "binary.json")})
 		binCh <- found{bin, err}
 	}()
 	repo, err := gitrepo.Open(root)

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -29,10 +30,12 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 		return st.e.opts.Terragrunt.plan(ctx, st, us)
 	}
 	wd := filepath.Join(st.dir, safeName(us.unit.Path))
+	start := time.Now()
 	ws, err := st.prepare(ctx, us.unit, wd, "plan")
 	if err != nil {
 		return err
 	}
+	st.e.opts.Logger.Info("prepared working directory", "unit", us.unit.Path, "duration", time.Since(start))
 	if ws.skip {
 		us.result.Status, us.result.SkipReason = Skipped, "skip = true in its terragrunt.hcl"
 		return nil

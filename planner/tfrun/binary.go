@@ -2,10 +2,12 @@ package tfrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -57,6 +59,10 @@ type FindOptions struct {
 	// Path is the configured executable (a path, or a name looked up on
 	// PATH). When set, it is the only candidate.
 	Path string
+	// CacheFile, when set, remembers what the executable reported, keyed
+	// by its path, size and modification time, so a short-lived command
+	// (csocbot preview) does not start terraform only to ask its version.
+	CacheFile string
 }
 
 // ErrNotFound is wrapped by Find's error when no candidate executable exists.
@@ -87,7 +93,14 @@ func Find(ctx context.Context, opts FindOptions) (Binary, error) {
 			}
 			continue
 		}
-		return inspect(ctx, path)
+		if b, ok := readCachedBinary(opts.CacheFile, path); ok {
+			return b, nil
+		}
+		b, err := inspect(ctx, path)
+		if err == nil {
+			writeCachedBinary(opts.CacheFile, b)
+		}
+		return b, err
 	}
 	return Binary{}, fmt.Errorf("%w on PATH (looked for terraform, then tofu); %s", ErrNotFound, installHint)
 }
@@ -140,4 +153,56 @@ func runVersion(ctx context.Context, path string, args ...string) ([]byte, error
 		return nil, fmt.Errorf("running %s %s: %w: %s", path, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return []byte(stdout.String()), nil
+}
+
+// cachedBinary is what CacheFile holds.
+type cachedBinary struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mod_time"`
+	Flavor  Flavor    `json:"flavor"`
+	Version string    `json:"version"`
+}
+
+func readCachedBinary(file, path string) (Binary, bool) {
+	if file == "" {
+		return Binary{}, false
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return Binary{}, false
+	}
+	var c cachedBinary
+	info, err := os.Stat(path)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Path != path || c.Size != info.Size() || !c.ModTime.Equal(info.ModTime()) {
+		return Binary{}, false
+	}
+	v, err := version.NewVersion(c.Version)
+	if err != nil || (c.Flavor != Terraform && c.Flavor != OpenTofu) {
+		return Binary{}, false
+	}
+	return Binary{Path: path, Flavor: c.Flavor, Version: v}, true
+}
+
+// writeCachedBinary records a checked binary. Failing to write only costs
+// the next run a version check, so errors are ignored.
+func writeCachedBinary(file string, b Binary) {
+	if file == "" {
+		return
+	}
+	info, err := os.Stat(b.Path)
+	if err != nil {
+		return
+	}
+	data, err := json.Marshal(cachedBinary{Path: b.Path, Size: info.Size(), ModTime: info.ModTime(), Flavor: b.Flavor, Version: b.Version.String()})
+	if err != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	tmp := file + ".tmp"
+	if os.WriteFile(tmp, data, 0o644) == nil {
+		os.Rename(tmp, file)
+	}
 }

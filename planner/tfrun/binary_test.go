@@ -122,3 +122,35 @@ func TestFindReal(t *testing.T) {
 	}
 	t.Logf("found %s %s at %s", b.Flavor, b.Version, b.Path)
 }
+
+func TestFindCachesTheVersionCheck(t *testing.T) {
+	dir := t.TempDir()
+	counter := filepath.Join(dir, "calls")
+	script := "#!/bin/sh\necho x >> " + counter + "\nprintf 'Terraform v1.5.7\\non linux_amd64\\n'\n"
+	bin := filepath.Join(dir, "terraform")
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(dir, "cache", "binary.json")
+	for range 3 {
+		b, err := Find(t.Context(), FindOptions{Path: bin, CacheFile: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Flavor != Terraform || b.Version.String() != "1.5.7" {
+			t.Fatalf("Find = %+v", b)
+		}
+	}
+	calls, _ := os.ReadFile(counter)
+	if n := strings.Count(string(calls), "x"); n != 1 {
+		t.Errorf("the binary ran %d times, want once", n)
+	}
+	// A replaced binary is checked again.
+	if err := os.WriteFile(bin, []byte(strings.Replace(script, "1.5.7", "1.6.0", 1)+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Find(t.Context(), FindOptions{Path: bin, CacheFile: cache})
+	if err != nil || b.Version.String() != "1.6.0" {
+		t.Errorf("after replacing the binary Find = %+v, %v; want 1.6.0", b, err)
+	}
+}
