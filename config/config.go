@@ -1,0 +1,304 @@
+// Package config reads csocbot's server configuration: the YAML file an
+// operator writes, turned into validated, typed settings.
+//
+// It is a package of its own so that there is exactly one place that
+// parses the file, applies defaults, resolves secrets and decides what is
+// valid: `csocbot serve`, `csocbot serve --check` and the commands that come
+// later all load the same Config and report the same errors. Those errors
+// name the file, line and key path of every problem, all at once, and say
+// what was expected. example.yaml documents every key.
+//
+// Parsing has two steps, kept apart: the file is first decoded as written
+// (raw.go: every value with its line, unknown keys rejected), then checked
+// and turned into a Config (validate.go). A Config is only ever returned
+// whole and valid.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is a validated server configuration. Relative paths in the file
+// are resolved against the directory holding it.
+type Config struct {
+	// Listen is the HTTP server's address, host:port.
+	Listen string
+	// PublicURL is the server's public https URL without a trailing
+	// slash, for links in statuses and comments; "" when not set.
+	PublicURL string
+	// DataDir holds the store and the caches unless they are placed
+	// elsewhere.
+	DataDir string
+	Log     Log
+	GitHub  GitHub
+	// InsecureNoWebhookSecret says webhook deliveries are accepted
+	// without checking their signature (development only; a Warning says
+	// so).
+	InsecureNoWebhookSecret bool
+	// Repositories are the repositories csocbot acts on.
+	Repositories []Repository
+	// CommandPrefix is the word that starts a pull request comment
+	// command ("csocbot plan").
+	CommandPrefix string
+	Store         Store
+	// Workers bounds how many pull requests are processed at once.
+	Workers          int
+	Plan             Plan
+	CheckoutStrategy CheckoutStrategy
+	Terraform        Terraform
+	Terragrunt       Terragrunt
+	// Environments map unit paths to environment names, first match
+	// first; see EnvironmentOf.
+	Environments []Environment
+	// Warnings are settings that are valid but dangerous, one message
+	// each (with file and line), for the server to log loudly at start.
+	Warnings []string
+}
+
+// Log configures the server's log.
+type Log struct {
+	Level  slog.Level
+	Format LogFormat
+}
+
+// LogFormat is the log's encoding.
+type LogFormat string
+
+// The log formats.
+const (
+	LogText LogFormat = "text"
+	LogJSON LogFormat = "json"
+)
+
+// GitHub configures access to GitHub. Exactly one of Token and App is set.
+type GitHub struct {
+	// APIURL is the REST API's URL with a trailing slash, for GitHub
+	// Enterprise Server; "" means github.com.
+	APIURL string
+	// Token authenticates as a user or machine user; zero when App is set.
+	Token Secret
+	// App authenticates as a GitHub App installation; nil when Token is
+	// set.
+	App *GitHubApp
+	// WebhookSecret verifies webhook signatures; zero only when
+	// Config.InsecureNoWebhookSecret is set.
+	WebhookSecret Secret
+}
+
+// GitHubApp is GitHub App authentication.
+type GitHubApp struct {
+	AppID          int64
+	InstallationID int64
+	// PrivateKeyFile is the PEM file PrivateKey was read from.
+	PrivateKeyFile string
+	PrivateKey     Secret
+}
+
+// Repository is a repository csocbot acts on.
+type Repository struct {
+	// Name is owner/repo as written in the file.
+	Name string
+	Kind RepoKind
+	// Autoplan plans affected units when a pull request is opened or
+	// updated.
+	Autoplan bool
+	// AllowForkAutoplan and DraftAutoplan extend Autoplan to pull requests
+	// from forks and to draft pull requests.
+	AllowForkAutoplan bool
+	DraftAutoplan     bool
+}
+
+// RepoKind is what a repository holds.
+type RepoKind string
+
+// The repository kinds.
+const (
+	// KindInfra holds Terragrunt units and Terraform roots to plan.
+	KindInfra RepoKind = "infra"
+	// KindGitOps holds Gen3 gitops manifests; csocbot does not run
+	// terraform on it.
+	KindGitOps RepoKind = "gitops"
+)
+
+// Store is where csocbot keeps its state.
+type Store struct {
+	// Driver is "sqlite", the only driver so far.
+	Driver string
+	// Path is the SQLite database file.
+	Path string
+}
+
+// Plan configures planning.
+type Plan struct {
+	// Parallelism bounds how many units of a pull request are planned at
+	// once; 0 means the number of CPUs.
+	Parallelism int
+	// Timeout bounds planning one pull request.
+	Timeout time.Duration
+}
+
+// CheckoutStrategy is which revision of a pull request is planned.
+type CheckoutStrategy string
+
+// The checkout strategies.
+const (
+	// CheckoutMerge plans the pull request merged into its base branch.
+	CheckoutMerge CheckoutStrategy = "merge"
+	// CheckoutBranch plans the pull request's head commit.
+	CheckoutBranch CheckoutStrategy = "branch"
+)
+
+// Terraform configures how units are planned.
+type Terraform struct {
+	// Binary is the terraform or tofu executable, a path or a name looked
+	// up on PATH; "" means terraform, else tofu, on PATH.
+	Binary string
+	Engine Engine
+	// TerragruntBinary is the terragrunt executable for EngineTerragrunt,
+	// a path or a name looked up on PATH; "" means terragrunt on PATH.
+	TerragruntBinary string
+	// CLIConfigFile is terraform's CLI configuration file; "" for none.
+	CLIConfigFile string
+	// PluginCache is the shared provider plugin cache directory.
+	PluginCache string
+}
+
+// Engine is how units are prepared for terraform.
+type Engine string
+
+// The engines.
+const (
+	// EngineNative prepares units the way Terragrunt would, without it.
+	EngineNative Engine = "native"
+	// EngineTerragrunt runs units with the terragrunt CLI.
+	EngineTerragrunt Engine = "terragrunt"
+)
+
+// Terragrunt configures the evaluation of Terragrunt files.
+type Terragrunt struct {
+	// Env is what get_env sees, taken literally from the file.
+	Env map[string]string
+	// AllowRunCmd and AllowSopsDecrypt enable those Terragrunt functions.
+	AllowRunCmd      bool
+	AllowSopsDecrypt bool
+}
+
+// Environment names the units whose paths match one of its globs.
+type Environment struct {
+	Name string
+	// Paths are globs over unit paths relative to the repository root:
+	// * and ? match within a path segment, [...] is a class, and a
+	// segment ** matches any number of segments.
+	Paths []string
+	// Repositories limits the environment to these repositories; empty
+	// means all.
+	Repositories []string
+}
+
+// Load reads and validates the configuration file at path, with secrets
+// from the process environment and the file system.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return Parse(data, abs, os.LookupEnv, os.ReadFile)
+}
+
+// Parse validates the configuration data read from source, which names
+// the file in error messages and whose directory relative paths are
+// resolved against. lookupEnv and readFile read secrets and check that
+// files exist. The error lists every problem, one per line.
+func Parse(data []byte, source string, lookupEnv func(string) (string, bool), readFile func(string) ([]byte, error)) (*Config, error) {
+	v := &validator{
+		errs:      problems{source: source},
+		warns:     problems{source: source},
+		dir:       filepath.Dir(source),
+		lookupEnv: lookupEnv,
+		readFile:  readFile,
+	}
+	raw := parseRaw(data, &v.errs)
+	if raw == nil {
+		return nil, v.errs.err()
+	}
+	c := v.config(raw)
+	if err := v.errs.err(); err != nil {
+		return nil, err
+	}
+	c.Warnings = v.warns.strings()
+	return c, nil
+}
+
+// Repository returns the configured repository named owner/repo, ignoring
+// case as GitHub does.
+func (c *Config) Repository(name string) (Repository, bool) {
+	for _, r := range c.Repositories {
+		if strings.EqualFold(r.Name, name) {
+			return r, true
+		}
+	}
+	return Repository{}, false
+}
+
+// EnvironmentOf returns the name of the environment of the unit at
+// unitPath (relative to the root of repository repo, owner/repo): the
+// first environment that applies to repo and has a glob matching the
+// path. It returns "" when none does. Policies use this mapping rather
+// than guessing from path names.
+func (c *Config) EnvironmentOf(repo, unitPath string) string {
+	segs := strings.Split(path.Clean(strings.TrimPrefix(unitPath, "/")), "/")
+	for _, e := range c.Environments {
+		if len(e.Repositories) > 0 && !slices.ContainsFunc(e.Repositories, func(r string) bool { return strings.EqualFold(r, repo) }) {
+			continue
+		}
+		for _, g := range e.Paths {
+			if matchGlob(strings.Split(g, "/"), segs) {
+				return e.Name
+			}
+		}
+	}
+	return ""
+}
+
+// matchGlob matches path segments against glob segments, where a "**"
+// segment matches any number of segments. Backtracking only to the last
+// "**" suffices, as in wildcard matching over characters.
+func matchGlob(glob, segs []string) bool {
+	g, s := 0, 0
+	star, starS := -1, 0
+	for s < len(segs) {
+		switch {
+		case g < len(glob) && glob[g] == "**":
+			star, starS = g, s
+			g++
+		case g < len(glob) && matchSegment(glob[g], segs[s]):
+			g++
+			s++
+		case star >= 0:
+			starS++
+			g, s = star+1, starS
+		default:
+			return false
+		}
+	}
+	for g < len(glob) && glob[g] == "**" {
+		g++
+	}
+	return g == len(glob)
+}
+
+func matchSegment(glob, seg string) bool {
+	ok, _ := path.Match(glob, seg) // globs are validated when loaded
+	return ok
+}

@@ -1,0 +1,534 @@
+package config
+
+import (
+	"cmp"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults that are not derived from other settings.
+const (
+	defaultListen   = ":8080"
+	defaultDataDir  = "/var/lib/csocbot"
+	defaultPrefix   = "csocbot"
+	defaultTimeout  = 30 * time.Minute
+	maxWorkers      = 64
+	maxParallelism  = 64
+	storeFileName   = "csocbot.db"
+	pluginCacheName = "plugin-cache"
+)
+
+var (
+	ownerRepoRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$`)
+	wordRE      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	envRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	yamlLineRE  = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	// secretish are words in get_env names that suggest a secret.
+	secretish = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PRIVATE", "CREDENTIAL", "ACCESS_KEY"}
+)
+
+// problem is one error or warning at a line of the file (0: no line) and
+// key path.
+type problem struct {
+	line int
+	path string
+	msg  string
+}
+
+// problems collects the problems of one file.
+type problems struct {
+	source string
+	list   []problem
+}
+
+func (p *problems) add(line int, path, format string, args ...any) {
+	p.list = append(p.list, problem{line, path, fmt.Sprintf(format, args...)})
+}
+
+// yaml adds a yaml.v3 syntax error.
+func (p *problems) yaml(err error) {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		p.add(line, "", "%s", m[2])
+		return
+	}
+	p.add(0, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// strings returns the problems as "source:line: path: message", in line
+// order.
+func (p *problems) strings() []string {
+	slices.SortStableFunc(p.list, func(a, b problem) int { return cmp.Compare(a.line, b.line) })
+	var out []string
+	for _, pr := range p.list {
+		s := p.source
+		if pr.line > 0 {
+			s += ":" + strconv.Itoa(pr.line)
+		}
+		if pr.path != "" {
+			s += ": " + pr.path
+		}
+		out = append(out, s+": "+pr.msg)
+	}
+	return out
+}
+
+// err joins the problems into one error, nil when there are none.
+func (p *problems) err() error {
+	var errs []error
+	for _, s := range p.strings() {
+		errs = append(errs, errors.New(s))
+	}
+	return errors.Join(errs...)
+}
+
+// validator turns a rawConfig into a Config, collecting every problem.
+type validator struct {
+	errs, warns problems
+	// dir is the directory relative paths are resolved against.
+	dir       string
+	lookupEnv func(string) (string, bool)
+	readFile  func(string) ([]byte, error)
+}
+
+func (v *validator) config(r *rawConfig) *Config {
+	c := &Config{
+		Listen:                  v.listen(r.Listen),
+		PublicURL:               strings.TrimSuffix(v.httpsURL(r.PublicURL, "public_url", "https://csocbot.example.com"), "/"),
+		DataDir:                 v.path(r.DataDir, "data_dir", defaultDataDir),
+		InsecureNoWebhookSecret: boolOr(r.InsecureNoWebhookSecret, false),
+		CommandPrefix:           v.prefix(r.Commands.Prefix),
+		Workers:                 v.number(r.Workers, "workers", min(runtime.NumCPU(), maxWorkers), 1, maxWorkers),
+		CheckoutStrategy:        oneOf(v, r.CheckoutStrategy, "checkout_strategy", CheckoutMerge, CheckoutBranch),
+	}
+	c.Log.Level = v.logLevel(r.Log.Level)
+	c.Log.Format = oneOf(v, r.Log.Format, "log.format", LogText, LogJSON)
+	c.GitHub = v.github(&r.GitHub, r.InsecureNoWebhookSecret)
+	c.Repositories = v.repositories(r.Repositories)
+	c.Store = v.store(r.Store, c.DataDir)
+	c.Plan = Plan{
+		Parallelism: v.number(r.Plan.Parallelism, "plan.parallelism", 0, 0, maxParallelism),
+		Timeout:     v.duration(r.Plan.Timeout, "plan.timeout", defaultTimeout),
+	}
+	c.Terraform = v.terraform(r.Terraform, c.DataDir)
+	c.Terragrunt = Terragrunt{
+		Env:              v.env(r.Terragrunt.Env),
+		AllowRunCmd:      boolOr(r.Terragrunt.AllowRunCmd, false),
+		AllowSopsDecrypt: boolOr(r.Terragrunt.AllowSopsDecrypt, false),
+	}
+	c.Environments = v.environments(r.Environments, c.Repositories)
+	return c
+}
+
+func (v *validator) listen(s scalar[string]) string {
+	if !s.ok() {
+		return defaultListen
+	}
+	_, port, err := net.SplitHostPort(s.Value)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+		v.errs.add(s.Line, "listen", "expected host:port or :port with a port from 1 to 65535, like :8080; got %q", s.Value)
+	}
+	return s.Value
+}
+
+// httpsURL checks an https URL; example shows what one looks like.
+func (v *validator) httpsURL(s scalar[string], key, example string) string {
+	if !s.ok() {
+		return ""
+	}
+	u, err := url.Parse(s.Value)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		v.errs.add(s.Line, key, "expected an https URL like %s; got %q", example, s.Value)
+		return ""
+	}
+	return u.String()
+}
+
+// path resolves a file or directory path; def is the default.
+func (v *validator) path(s scalar[string], key, def string) string {
+	if !s.ok() {
+		return def
+	}
+	if s.Value == "" {
+		v.errs.add(s.Line, key, "expected a path, got an empty string")
+		return def
+	}
+	if filepath.IsAbs(s.Value) {
+		return filepath.Clean(s.Value)
+	}
+	return filepath.Join(v.dir, s.Value)
+}
+
+// executable resolves an executable: a path, or a name to look up on
+// PATH, which is kept as is.
+func (v *validator) executable(s scalar[string], key string) string {
+	if s.ok() && !strings.ContainsRune(s.Value, '/') && s.Value != "" {
+		return s.Value
+	}
+	return v.path(s, key, "")
+}
+
+// file resolves a path and reads the file there.
+func (v *validator) file(s scalar[string], key string) (string, []byte, bool) {
+	p := v.path(s, key, "")
+	if p == "" {
+		return "", nil, false
+	}
+	data, err := v.readFile(p)
+	var pathErr *fs.PathError
+	switch {
+	case err == nil:
+		return p, data, true
+	case errors.Is(err, fs.ErrNotExist):
+		v.errs.add(s.Line, key, "file %s does not exist", p)
+	case errors.As(err, &pathErr): // the path is in the message already
+		v.errs.add(s.Line, key, "cannot read file %s: %v", p, pathErr.Err)
+	default:
+		v.errs.add(s.Line, key, "cannot read file %s: %v", p, err)
+	}
+	return p, nil, false
+}
+
+// secret resolves the secret key (a key path) from key_file or key_env,
+// and rejects an inline value. It reports whether the secret was
+// configured at all, valid or not.
+func (v *validator) secret(key string, inline, file, env scalar[string]) (Secret, bool) {
+	if inline.present() {
+		v.errs.add(inline.Line, key, "secrets are not accepted inline; put the value in a file and set %[1]s_file to its path, or in an environment variable and set %[1]s_env to its name", key)
+	}
+	if file.present() && env.present() {
+		v.errs.add(env.Line, key+"_env", "set %[1]s_file or %[1]s_env, not both", key)
+	}
+	var value string
+	switch {
+	case file.ok() && !env.present():
+		p, data, ok := v.file(file, key+"_file")
+		if !ok {
+			break
+		}
+		value = strings.TrimSpace(string(data))
+		if value == "" {
+			v.errs.add(file.Line, key+"_file", "file %s is empty", p)
+		}
+	case env.ok() && !file.present():
+		if !envNameRE.MatchString(env.Value) {
+			v.errs.add(env.Line, key+"_env", "expected the name of an environment variable (letters, digits and _), like CSOCBOT_GITHUB_TOKEN")
+			break
+		}
+		val, ok := v.lookupEnv(env.Value)
+		value = strings.TrimSpace(val)
+		switch {
+		case !ok:
+			v.errs.add(env.Line, key+"_env", "environment variable %s is not set", env.Value)
+		case value == "":
+			v.errs.add(env.Line, key+"_env", "environment variable %s is empty", env.Value)
+		}
+	}
+	return newSecret(value), inline.present() || file.present() || env.present()
+}
+
+func (v *validator) github(r *rawGitHub, insecure scalar[bool]) GitHub {
+	var g GitHub
+	if u := v.httpsURL(r.APIURL, "github.api_url", "https://ghe.example.com/api/v3/"); u != "" {
+		g.APIURL = strings.TrimSuffix(u, "/") + "/"
+	}
+	token, hasToken := v.secret("github.token", r.Token, r.TokenFile, r.TokenEnv)
+	hasApp := r.App.Line > 0
+	switch {
+	case hasToken && hasApp:
+		v.errs.add(r.App.Line, "github.app", "set either a token (github.token_env or github.token_file) or a GitHub App (github.app), not both")
+	case hasToken:
+		g.Token = token
+	case !hasApp:
+		v.errs.add(r.Line, "github", "no credentials: set github.token_env or github.token_file to use a token, or github.app to use a GitHub App")
+	}
+	if hasApp {
+		g.App = v.app(&r.App)
+	}
+
+	secret, hasSecret := v.secret("github.webhook_secret", r.WebhookSecret, r.WebhookSecretFile, r.WebhookSecretEnv)
+	insecureOn := boolOr(insecure, false)
+	switch {
+	case hasSecret && insecureOn:
+		v.errs.add(insecure.Line, "insecure_no_webhook_secret", "is true, but a webhook secret is set too; remove one")
+	case hasSecret:
+		g.WebhookSecret = secret
+	case insecureOn:
+		v.warns.add(insecure.Line, "insecure_no_webhook_secret", "webhook signatures are NOT checked: anyone who can reach the server can send it forged events; use this for development only")
+	default:
+		v.errs.add(r.Line, "github", "no webhook secret: set github.webhook_secret_env or github.webhook_secret_file to the secret of the GitHub webhook (for development only, insecure_no_webhook_secret: true turns signature checks off)")
+	}
+	return g
+}
+
+func (v *validator) app(r *rawApp) *GitHubApp {
+	a := &GitHubApp{
+		AppID:          int64(v.id(r.AppID, r.Line, "github.app.app_id")),
+		InstallationID: int64(v.id(r.InstallationID, r.Line, "github.app.installation_id")),
+	}
+	if !r.PrivateKeyFile.present() {
+		v.errs.add(r.Line, "github.app.private_key_file", "required: the path of the GitHub App's private key (.pem)")
+		return a
+	}
+	p, data, ok := v.file(r.PrivateKeyFile, "github.app.private_key_file")
+	a.PrivateKeyFile = p
+	if !ok {
+		return a
+	}
+	if block, _ := pem.Decode(data); block == nil || !strings.HasSuffix(block.Type, "PRIVATE KEY") {
+		v.errs.add(r.PrivateKeyFile.Line, "github.app.private_key_file", "file %s is not a PEM private key (the .pem file GitHub generates for the App)", p)
+		return a
+	}
+	a.PrivateKey = newSecret(string(data))
+	return a
+}
+
+// id checks a required positive number; parentLine is where its mapping
+// is.
+func (v *validator) id(s scalar[int], parentLine int, key string) int {
+	switch {
+	case !s.present():
+		v.errs.add(parentLine, key, "required: a positive number (see the App's settings page)")
+	case s.ok() && s.Value <= 0:
+		v.errs.add(s.Line, key, "expected a positive number, got %d", s.Value)
+	}
+	return s.Value
+}
+
+func (v *validator) repositories(l list[rawRepository]) []Repository {
+	if len(l.Items) == 0 {
+		v.errs.add(l.Line, "repositories", "expected at least one repository: csocbot acts only on the repositories listed here")
+	}
+	first := make(map[string]int) // lower-case name: line
+	var repos []Repository
+	for i, r := range l.Items {
+		if r.Line == 0 {
+			continue // not a mapping, reported
+		}
+		key := fmt.Sprintf("repositories[%d]", i)
+		name := r.Name.Value
+		switch {
+		case !r.Name.present():
+			v.errs.add(r.Line, key+".name", "required: the repository as owner/repo")
+		case !r.Name.ok():
+		case !ownerRepoRE.MatchString(name) || strings.HasSuffix(name, "/.") || strings.HasSuffix(name, "/.."):
+			v.errs.add(r.Name.Line, key+".name", "expected owner/repo, like csoc/gen3-infra; got %q", name)
+		default:
+			lower := strings.ToLower(name)
+			if line, dup := first[lower]; dup {
+				v.errs.add(r.Name.Line, key+".name", "%s is listed twice (first at line %d)", name, line)
+			}
+			first[lower] = r.Name.Line
+		}
+		if !r.Kind.present() {
+			v.errs.add(r.Line, key+".kind", "required: infra or gitops")
+		}
+		repos = append(repos, Repository{
+			Name:              name,
+			Kind:              oneOf(v, r.Kind, key+".kind", KindInfra, KindGitOps),
+			Autoplan:          boolOr(r.Autoplan, true),
+			AllowForkAutoplan: boolOr(r.AllowForkAutoplan, false),
+			DraftAutoplan:     boolOr(r.DraftAutoplan, false),
+		})
+	}
+	return repos
+}
+
+func (v *validator) prefix(s scalar[string]) string {
+	if !s.ok() {
+		return defaultPrefix
+	}
+	if !wordRE.MatchString(s.Value) {
+		v.errs.add(s.Line, "commands.prefix", "expected a single word (a letter, then letters, digits, - or _), like csocbot; got %q", s.Value)
+	}
+	return s.Value
+}
+
+func (v *validator) store(r rawStore, dataDir string) Store {
+	if r.Driver.ok() {
+		switch r.Driver.Value {
+		case "sqlite":
+		case "postgres":
+			v.errs.add(r.Driver.Line, "store.driver", "postgres is not supported yet; use sqlite")
+		default:
+			v.errs.add(r.Driver.Line, "store.driver", "expected sqlite; got %q", r.Driver.Value)
+		}
+	}
+	return Store{Driver: "sqlite", Path: v.path(r.Path, "store.path", filepath.Join(dataDir, storeFileName))}
+}
+
+func (v *validator) terraform(r rawTerraform, dataDir string) Terraform {
+	t := Terraform{
+		Binary:           v.executable(r.Binary, "terraform.binary"),
+		Engine:           oneOf(v, r.Engine, "terraform.engine", EngineNative, EngineTerragrunt),
+		TerragruntBinary: v.executable(r.TerragruntBinary, "terraform.terragrunt_binary"),
+		PluginCache:      v.path(r.PluginCache, "terraform.plugin_cache", filepath.Join(dataDir, pluginCacheName)),
+	}
+	if t.TerragruntBinary != "" && t.Engine != EngineTerragrunt {
+		v.warns.add(r.TerragruntBinary.Line, "terraform.terragrunt_binary", "is ignored: it is used only when terraform.engine is terragrunt")
+	}
+	if r.CLIConfigFile.ok() {
+		t.CLIConfigFile, _, _ = v.file(r.CLIConfigFile, "terraform.cli_config_file")
+	}
+	return t
+}
+
+func (v *validator) env(r rawEnv) map[string]string {
+	env := make(map[string]string, len(r.Vars))
+	for _, kv := range r.Vars {
+		name := kv.Name.Value
+		key := joinPath("terragrunt.env", name)
+		if !envNameRE.MatchString(name) {
+			v.errs.add(kv.Name.Line, key, "expected an environment variable name (letters, digits and _, not starting with a digit)")
+			continue
+		}
+		for _, w := range secretish {
+			if strings.Contains(strings.ToUpper(name), w) {
+				v.warns.add(kv.Name.Line, key, "looks like a secret; pull request content can read and print terragrunt.env values, so keep secrets out of it")
+				break
+			}
+		}
+		env[name] = kv.Value.Value
+	}
+	return env
+}
+
+func (v *validator) environments(l list[rawEnvironment], repos []Repository) []Environment {
+	first := make(map[string]int)
+	var envs []Environment
+	for i, r := range l.Items {
+		if r.Line == 0 {
+			continue // not a mapping, reported
+		}
+		key := fmt.Sprintf("environments[%d]", i)
+		e := Environment{Name: r.Name.Value}
+		switch {
+		case !r.Name.present():
+			v.errs.add(r.Line, key+".name", "required: the environment's name, like prod")
+		case !r.Name.ok():
+		case !envRE.MatchString(e.Name):
+			v.errs.add(r.Name.Line, key+".name", "expected a name of letters, digits, ., - and _, like prod; got %q", e.Name)
+		default:
+			if line, dup := first[e.Name]; dup {
+				v.errs.add(r.Name.Line, key+".name", "environment %s is defined twice (first at line %d)", e.Name, line)
+			}
+			first[e.Name] = r.Name.Line
+		}
+		if len(r.Paths.Items) == 0 {
+			v.errs.add(cmp.Or(r.Paths.Line, r.Line), key+".paths", "expected at least one glob of unit paths, like live/*/*/prod/**")
+		}
+		for j, g := range r.Paths.Items {
+			if !g.ok() {
+				continue
+			}
+			if msg := checkGlob(g.Value); msg != "" {
+				v.errs.add(g.Line, fmt.Sprintf("%s.paths[%d]", key, j), "%s; got %q", msg, g.Value)
+				continue
+			}
+			e.Paths = append(e.Paths, g.Value)
+		}
+		for j, name := range r.Repositories.Items {
+			if !name.ok() {
+				continue
+			}
+			if !slices.ContainsFunc(repos, func(r Repository) bool { return strings.EqualFold(r.Name, name.Value) }) {
+				v.errs.add(name.Line, fmt.Sprintf("%s.repositories[%d]", key, j), "%q is not one of the repositories listed under repositories", name.Value)
+			}
+			e.Repositories = append(e.Repositories, name.Value)
+		}
+		envs = append(envs, e)
+	}
+	return envs
+}
+
+// checkGlob says what is wrong with a glob of unit paths, or "".
+func checkGlob(g string) string {
+	if g == "" || strings.HasPrefix(g, "/") {
+		return "expected a glob relative to the repository root, like live/*/*/prod/**"
+	}
+	for seg := range strings.SplitSeq(g, "/") {
+		switch {
+		case seg == "" || seg == "." || seg == "..":
+			return "expected path segments separated by single slashes, without . or .."
+		case seg != "**" && strings.Contains(seg, "**"):
+			return "** must be a whole path segment, like live/**/prod"
+		}
+		if _, err := path.Match(seg, ""); err != nil {
+			return "malformed glob (unclosed [ or trailing \\)"
+		}
+	}
+	return ""
+}
+
+// number checks an optional whole number from lo to hi.
+func (v *validator) number(s scalar[int], key string, def, lo, hi int) int {
+	if !s.ok() {
+		return def
+	}
+	if s.Value < lo || s.Value > hi {
+		v.errs.add(s.Line, key, "expected a number from %d to %d, got %d", lo, hi, s.Value)
+	}
+	return s.Value
+}
+
+func (v *validator) duration(s scalar[string], key string, def time.Duration) time.Duration {
+	if !s.ok() {
+		return def
+	}
+	d, err := time.ParseDuration(s.Value)
+	if err != nil || d <= 0 {
+		v.errs.add(s.Line, key, "expected a positive duration like 30m or 1h30m; got %q", s.Value)
+		return def
+	}
+	return d
+}
+
+func (v *validator) logLevel(s scalar[string]) slog.Level {
+	levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+	if !s.ok() {
+		return slog.LevelInfo
+	}
+	l, ok := levels[s.Value]
+	if !ok {
+		v.errs.add(s.Line, "log.level", "expected debug, info, warn or error; got %q", s.Value)
+	}
+	return l
+}
+
+// boolOr returns an optional true or false, def when it is not set.
+func boolOr(s scalar[bool], def bool) bool {
+	if !s.ok() {
+		return def
+	}
+	return s.Value
+}
+
+// oneOf checks an optional choice among allowed, the first being the
+// default.
+func oneOf[T ~string](v *validator, s scalar[string], key string, allowed ...T) T {
+	if !s.ok() {
+		return allowed[0]
+	}
+	if !slices.Contains(allowed, T(s.Value)) {
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		v.errs.add(s.Line, key, "expected %s; got %q", strings.Join(names, " or "), s.Value)
+	}
+	return T(s.Value)
+}
