@@ -97,3 +97,34 @@ func (r *Repo) commitTree(h plumbing.Hash) (*object.Tree, error) {
 	}
 	return t, nil
 }
+
+// MergeBase returns the best common ancestor of two commits: the point a
+// pull request's changes start from, as GitHub's three-dot diff uses it.
+func (r *Repo) MergeBase(a, b string) (string, error) {
+	ah, err := r.ResolveCommit(a)
+	if err != nil {
+		return "", err
+	}
+	bh, err := r.ResolveCommit(b)
+	if err != nil {
+		return "", err
+	}
+	r.storeMu.Lock()
+	defer r.storeMu.Unlock()
+	ac, err := r.git.CommitObject(ah)
+	if err != nil {
+		return "", fmt.Errorf("read commit %s: %w", a, err)
+	}
+	bc, err := r.git.CommitObject(bh)
+	if err != nil {
+		return "", fmt.Errorf("read commit %s: %w", b, err)
+	}
+	bases, err := ac.MergeBase(bc)
+	if err != nil {
+		return "", fmt.Errorf("merge base of %s and %s: %w", a, b, err)
+	}
+	if len(bases) == 0 {
+		return "", fmt.Errorf("%s and %s have no common history", a, b)
+	}
+	return bases[0].Hash.String(), nil
+}

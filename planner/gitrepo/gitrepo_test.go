@@ -145,3 +145,18 @@ func errorsContain(err error, subs ...string) bool {
 	}
 	return true
 }
+
+func TestMergeBase(t *testing.T) {
+	r, g := newRepo(t)
+	base := r.Git("rev-parse", "HEAD")
+	r.Git("checkout", "-q", "-b", "pr")
+	r.Append("README.md", "pr\n")
+	r.CommitAll("pr change")
+	r.Git("checkout", "-q", "main")
+	r.Write("other.txt", "main moved on\n")
+	r.CommitAll("main change")
+	got, err := g.MergeBase("main", "pr")
+	if err != nil || got != base {
+		t.Errorf("MergeBase = %s, %v; want %s", got, err, base)
+	}
+}
