@@ -2,18 +2,20 @@
 // repository: which Terragrunt units and Terraform roots does it affect, why,
 // and in what order must they run?
 //
-// A Detector keeps caches across calls, keyed by git object hashes: parsed
-// files, evaluated units (checked against every path the evaluation looked
-// at) and module calls. The second pull request on a repository therefore
-// re-reads only what differs.
+// A Detector keeps caches across calls: parsed files and module calls keyed
+// by git object hashes, and the last revision it inventoried. The next
+// revision is derived from that one: only the files that differ between
+// the two are looked at, the units whose evaluation looked at one of them
+// are evaluated again, and the inventory (module closures, dependency
+// graph, apply order) is kept whole when the change leaves its structure
+// alone. The second pull request on a repository therefore costs what it
+// changes, not what the repository holds.
 package detect
 
 import (
 	"context"
 	"fmt"
-	"path"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -58,23 +60,10 @@ type Detector struct {
 	parse *terragrunt.ParseCache
 
 	mu      sync.Mutex
-	units   map[string]*evaluation // unit dir -> newest evaluation
-	modules map[string][]string    // dir + "@" + tree hash -> local module calls
-	// snaps are the recently inventoried revisions by root tree hash, and
-	// changed the files that differ between two of them: together they
-	// validate a cached evaluation by set lookups instead of tree walks.
-	snaps   map[string]*gitrepo.Snapshot
-	recent  []string
-	changed map[[2]string]*changedFiles
-}
-
-// keptSnapshots bounds how many revisions validate cached evaluations.
-const keptSnapshots = 8
-
-type changedFiles struct {
-	once  sync.Once
-	files map[string]struct{}
-	err   error
+	modules map[string][]string // dir + "@" + tree hash -> local module calls
+	// latest is the most recently inventoried revision: the next one is
+	// derived from it.
+	latest *revision
 }
 
 // New returns a Detector for repo.
@@ -86,10 +75,7 @@ func New(repo *gitrepo.Repo, opts Options) *Detector {
 		repo:    repo,
 		opts:    opts,
 		parse:   terragrunt.NewParseCache(),
-		units:   map[string]*evaluation{},
 		modules: map[string][]string{},
-		snaps:   map[string]*gitrepo.Snapshot{},
-		changed: map[[2]string]*changedFiles{},
 	}
 }
 
@@ -148,142 +134,6 @@ func (d *Detector) Detect(ctx context.Context, base, head string) (*Result, erro
 	}
 	d.selectUnits(inv, changes, loadBase, res)
 	return res, nil
-}
-
-// inventory is everything known about one revision.
-type inventory struct {
-	snap  *gitrepo.Snapshot
-	units map[string]*terragrunt.Config // dir -> config
-	roots map[string]bool               // plain Terraform roots
-	// modules maps a unit or root dir to the local module directories it
-	// uses, with for each the chain that reaches it ("modules/vpc",
-	// "modules/tags via modules/vpc").
-	modules map[string]map[string]string
-	deps    map[string][]string // unit -> units it depends on
-	order   []string            // every unit and root in apply order
-	tfDirs  map[string]bool     // directories holding Terraform files
-}
-
-// skipDir is true for directories that never hold units: caches and hidden
-// folders.
-func skipDir(name string) bool {
-	return strings.HasPrefix(name, ".") || name == ".terragrunt-cache" || name == ".terraform"
-}
-
-func (d *Detector) inventory(ctx context.Context, snap *gitrepo.Snapshot) (*inventory, error) {
-	var candidates []string
-	tfDirs := map[string]bool{}
-	err := snap.Walk(".", skipDir, func(name string) {
-		dir, file := path.Split(name)
-		dir = strings.TrimSuffix(dir, "/")
-		if dir == "" {
-			dir = "."
-		}
-		switch {
-		case file == terragrunt.ConfigFileName:
-			candidates = append(candidates, dir)
-		case strings.HasSuffix(file, ".tf") || strings.HasSuffix(file, ".tf.json"):
-			tfDirs[dir] = true
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list files of %s: %w", snap.Commit(), err)
-	}
-	configs, err := d.evaluateAll(ctx, snap, candidates)
-	if err != nil {
-		return nil, err
-	}
-	d.remember(snap)
-	inv := &inventory{snap: snap, units: map[string]*terragrunt.Config{}, roots: map[string]bool{},
-		modules: map[string]map[string]string{}, deps: map[string][]string{}, tfDirs: tfDirs}
-
-	// A terragrunt.hcl that other units include (the pre-root.hcl layout)
-	// is configuration, not a unit.
-	included := map[string]bool{}
-	for _, c := range configs {
-		if c.cfg != nil {
-			for _, inc := range c.cfg.Includes {
-				included[path.Dir(inc.Path)] = true
-			}
-		}
-	}
-	var errs []error
-	for i, dir := range candidates {
-		c := configs[i]
-		if included[dir] {
-			continue
-		}
-		if c.err != nil {
-			errs = append(errs, c.err)
-			continue
-		}
-		inv.units[dir] = c.cfg
-	}
-	if len(errs) > 0 {
-		return nil, &EvaluationError{Errors: errs}
-	}
-
-	usedAsModule := map[string]bool{}
-	closures := map[string]map[string]string{} // module dir -> closure, shared by its units
-	for dir, cfg := range inv.units {
-		moduleDir := dir
-		if m := cfg.Terraform.Module; m.Kind == terragrunt.LocalSource {
-			moduleDir = m.Dir
-			usedAsModule[m.Dir] = true
-		} else if m.Kind != terragrunt.NoSource {
-			moduleDir = ""
-		}
-		cl, ok := closures[moduleDir]
-		if !ok || moduleDir == dir {
-			cl = d.moduleClosure(snap, moduleDir, usedAsModule)
-			closures[moduleDir] = cl
-		}
-		inv.modules[dir] = cl
-		var deps []string
-		for _, dep := range cfg.Dependencies {
-			if dep.Enabled {
-				deps = append(deps, dep.ConfigPath)
-			}
-		}
-		deps = append(deps, cfg.DependencyPaths...)
-		sort.Strings(deps)
-		inv.deps[dir] = compactStrings(deps)
-	}
-	// Terraform folders that no unit or other folder uses as a module are
-	// roots of their own.
-	var tfCandidates []string
-	for dir := range tfDirs {
-		if inv.units[dir] == nil && !usedAsModule[dir] {
-			tfCandidates = append(tfCandidates, dir)
-		}
-	}
-	sort.Strings(tfCandidates)
-	rootClosures := map[string]map[string]string{}
-	for _, dir := range tfCandidates {
-		rootClosures[dir] = d.moduleClosure(snap, dir, usedAsModule)
-	}
-	for _, dir := range tfCandidates {
-		if !usedAsModule[dir] {
-			inv.roots[dir] = true
-			inv.modules[dir] = rootClosures[dir]
-			inv.deps[dir] = nil
-		}
-	}
-	g := newGraph(inv.deps)
-	if inv.order, err = g.order(); err != nil {
-		return nil, err
-	}
-	return inv, nil
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // moduleClosure returns the local modules a module directory uses,
@@ -352,81 +202,7 @@ func (e *EvaluationError) Error() string {
 
 func (e *EvaluationError) Unwrap() []error { return e.Errors }
 
-// evaluation is one unit's evaluation and what it depended on.
-type evaluation struct {
-	cfg    *terragrunt.Config
-	err    error
-	hashes []string // blob hash of each of cfg.Probes at evaluation time, "" when absent
-	seen   string   // root hash of the newest revision it is known valid for
-}
-
-// valid reports whether a cached evaluation still holds for snap: no path
-// it looked at changed since a revision it was valid for.
-func (d *Detector) valid(ev *evaluation, snap *gitrepo.Snapshot) bool {
-	if ev == nil || ev.cfg == nil {
-		return false
-	}
-	if ev.seen == snap.RootHash() {
-		return true
-	}
-	if changed, ok := d.changedSince(ev.seen, snap); ok {
-		for _, p := range ev.cfg.Probes {
-			if _, hit := changed[p]; hit {
-				return false
-			}
-		}
-		return true
-	}
-	for i, p := range ev.cfg.Probes {
-		h, _ := snap.BlobHash(p)
-		if h != ev.hashes[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// remember keeps snap for validating evaluations later.
-func (d *Detector) remember(snap *gitrepo.Snapshot) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	root := snap.RootHash()
-	if _, ok := d.snaps[root]; ok {
-		return
-	}
-	d.snaps[root] = snap
-	d.recent = append(d.recent, root)
-	if len(d.recent) > keptSnapshots {
-		old := d.recent[0]
-		d.recent = d.recent[1:]
-		delete(d.snaps, old)
-		for k := range d.changed {
-			if k[0] == old || k[1] == old {
-				delete(d.changed, k)
-			}
-		}
-	}
-}
-
-// changedSince returns the files that differ between the kept revision
-// with root hash from and snap; ok is false when from is no longer kept.
-func (d *Detector) changedSince(from string, snap *gitrepo.Snapshot) (map[string]struct{}, bool) {
-	key := [2]string{from, snap.RootHash()}
-	d.mu.Lock()
-	prev, ok := d.snaps[from]
-	c := d.changed[key]
-	if ok && c == nil {
-		c = &changedFiles{}
-		d.changed[key] = c
-	}
-	d.mu.Unlock()
-	if !ok {
-		return nil, false
-	}
-	c.once.Do(func() { c.files, c.err = snap.ChangedFiles(prev) })
-	return c.files, c.err == nil
-}
-
+// evaluateAll evaluates the units in dirs at snap, in parallel.
 func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs []string) ([]*evaluation, error) {
 	ev, err := terragrunt.New(terragrunt.Options{
 		Root: d.opts.Root, FS: snap, Env: d.opts.Env, UnknownEnv: true,
@@ -446,7 +222,8 @@ func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				out[i] = d.evaluate(gctx, ev, snap, dirs[i])
+				cfg, err := ev.EvaluateUnit(gctx, dirs[i])
+				out[i] = newEvaluation(dirs[i], cfg, err)
 			}
 			return nil
 		})
@@ -455,33 +232,4 @@ func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs
 		return nil, err
 	}
 	return out, nil
-}
-
-func (d *Detector) evaluate(ctx context.Context, ev *terragrunt.Evaluator, snap *gitrepo.Snapshot, dir string) *evaluation {
-	d.mu.Lock()
-	cached := d.units[dir]
-	d.mu.Unlock()
-	if d.valid(cached, snap) {
-		if cached.seen != snap.RootHash() {
-			fresh := *cached
-			fresh.seen = snap.RootHash()
-			cached = &fresh
-			d.mu.Lock()
-			d.units[dir] = cached
-			d.mu.Unlock()
-		}
-		return cached
-	}
-	cfg, err := ev.EvaluateUnit(ctx, dir)
-	if err != nil {
-		return &evaluation{err: err}
-	}
-	res := &evaluation{cfg: cfg, hashes: make([]string, len(cfg.Probes)), seen: snap.RootHash()}
-	for i, p := range cfg.Probes {
-		res.hashes[i], _ = snap.BlobHash(p)
-	}
-	d.mu.Lock()
-	d.units[dir] = res
-	d.mu.Unlock()
-	return res
 }

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,9 +58,7 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 			}
 		}
 	}
-	// Units are visited in apply order so reasons come out the same every
-	// time.
-	for _, unit := range inv.order {
+	for _, unit := range inv.concerned(changed, changedDirs) {
 		if cfg := inv.units[unit]; cfg != nil {
 			for _, r := range cfg.Reads[1:] { // Reads[0] is the unit's own file
 				if c, ok := changed[r.Path]; ok {
@@ -103,18 +102,19 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 			roots = append(roots, u)
 		}
 		sort.Strings(roots)
-		g := newGraph(inv.deps)
-		for unit, via := range g.dependentsClosure(roots) {
+		for unit, via := range inv.graph.dependentsClosure(roots) {
 			add(unit, "depends on "+via)
 		}
 	}
 
-	for _, dir := range inv.order {
-		rs, ok := reasons[dir]
-		if !ok {
-			continue
-		}
-		u := Unit{Path: dir, Kind: Terraform, Reasons: rs, Dependencies: inv.deps[dir], Config: inv.units[dir], Modules: sortedKeys(inv.modules[dir])}
+	selected := make([]string, 0, len(reasons))
+	for dir := range reasons {
+		selected = append(selected, dir)
+	}
+	inv.inApplyOrder(selected)
+	for _, dir := range selected {
+		// Dependencies are copied: the inventory is kept for the next call.
+		u := Unit{Path: dir, Kind: Terraform, Reasons: reasons[dir], Dependencies: slices.Clone(inv.deps[dir]), Config: inv.units[dir], Modules: sortedKeys(inv.modules[dir])}
 		if u.Dependencies == nil {
 			u.Dependencies = []string{}
 		}
@@ -132,6 +132,40 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 			res.Unmatched = append(res.Unmatched, c.Path)
 		}
 	}
+}
+
+// concerned returns, in apply order, the units and roots that may be
+// affected by the changed paths: those whose evaluation read or looked for
+// one, and those using a module in a changed directory. The indexes make
+// this cost what the change touches, not what the repository holds.
+func (inv *inventory) concerned(changed map[string]gitrepo.Change, changedDirs map[string]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	visit := func(dir string) {
+		if !seen[dir] {
+			seen[dir] = true
+			out = append(out, dir)
+		}
+	}
+	for p := range changed {
+		for _, dir := range inv.set.probedBy(p) {
+			if inv.units[dir] != nil {
+				visit(dir)
+			}
+		}
+	}
+	for dir := range changedDirs {
+		for _, user := range inv.moduleUsers[dir] {
+			visit(user)
+		}
+	}
+	inv.inApplyOrder(out)
+	return out
+}
+
+// inApplyOrder sorts units and roots of inv in apply order.
+func (inv *inventory) inApplyOrder(dirs []string) {
+	slices.SortFunc(dirs, func(a, b string) int { return inv.pos[a] - inv.pos[b] })
 }
 
 // owner returns the unit or root whose directory holds p: the deepest one,
