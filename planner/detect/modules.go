@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"path"
 	"sort"
 	"strings"
@@ -29,7 +30,9 @@ func moduleCalls(snap *gitrepo.Snapshot, dir string) []string {
 		}
 		p := path.Join(dir, name)
 		src, err := snap.ReadFile(p)
-		if err != nil {
+		if err != nil || !bytes.Contains(src, []byte("module")) {
+			// Most Terraform files (variables, outputs) call no module;
+			// not parsing them is most of the cost of this scan.
 			continue
 		}
 		for _, s := range moduleSources(p, src) {
