@@ -1,0 +1,134 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/csocbot/csocbot/server/webhook"
+	"github.com/csocbot/csocbot/store"
+)
+
+// deliveryHeader carries GitHub's unique id of a webhook delivery.
+const deliveryHeader = "X-GitHub-Delivery"
+
+// intakeResponse is the JSON body of every /events answer.
+type intakeResponse struct {
+	Status    string `json:"status"` // queued, duplicate, ignored, error
+	Message   string `json:"message,omitempty"`
+	Job       int64  `json:"job,omitempty"`
+	Delivery  string `json:"delivery,omitempty"`
+	EventType string `json:"event,omitempty"`
+}
+
+// handleEvents verifies a webhook delivery and records it with its job in
+// the store, in one transaction, before answering 202: nothing is lost if
+// the process stops after the answer, and a redelivery is recognised. The
+// work itself runs later, in a worker.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		s.respond(w, http.StatusMethodNotAllowed, intakeResponse{Status: "error", Message: "POST webhook deliveries here"})
+		return
+	}
+	delivery, eventType := r.Header.Get(deliveryHeader), r.Header.Get(webhook.EventHeader)
+	log := s.log.With("delivery", delivery, "event", eventType)
+	body, err := webhook.ReadBody(r.Body, s.maxBody)
+	if errors.Is(err, webhook.ErrBodyTooLarge) {
+		log.Warn("webhook body too large")
+		s.respond(w, http.StatusRequestEntityTooLarge, intakeResponse{Status: "error", Message: err.Error()})
+		return
+	}
+	if err != nil {
+		s.respond(w, http.StatusBadRequest, intakeResponse{Status: "error", Message: "could not read the body"})
+		return
+	}
+	if !s.cfg.InsecureNoWebhookSecret {
+		if err := webhook.Verify([]byte(s.cfg.GitHub.WebhookSecret.Reveal()), r.Header.Get(webhook.SignatureHeader), body); err != nil {
+			log.Warn("rejected a webhook with a bad signature", "error", err, "remote", r.RemoteAddr)
+			s.respond(w, http.StatusUnauthorized, intakeResponse{Status: "error", Message: "signature check failed: " + err.Error()})
+			return
+		}
+	}
+	if delivery == "" || eventType == "" {
+		s.respond(w, http.StatusBadRequest, intakeResponse{Status: "error", Message: "missing " + deliveryHeader + " or " + webhook.EventHeader + " header"})
+		return
+	}
+	resp := intakeResponse{Delivery: delivery, EventType: eventType}
+	ev, err := webhook.Parse(eventType, body)
+	var unsupported *webhook.UnsupportedEventError
+	switch {
+	case errors.As(err, &unsupported):
+		resp.Status, resp.Message = "ignored", err.Error()
+		s.respond(w, http.StatusAccepted, resp)
+		return
+	case err != nil:
+		log.Warn("malformed webhook payload", "error", err)
+		resp.Status, resp.Message = "error", err.Error()
+		s.respond(w, http.StatusBadRequest, resp)
+		return
+	}
+	job, ok, why, err := s.jobFor(ev)
+	if err != nil {
+		log.Error("could not build a job", "error", err)
+		resp.Status, resp.Message = "error", "internal error"
+		s.respond(w, http.StatusInternalServerError, resp)
+		return
+	}
+	if !ok {
+		log.Debug("webhook needs no work", "why", why)
+		resp.Status, resp.Message = "ignored", why
+		s.respond(w, http.StatusAccepted, resp)
+		return
+	}
+	queued, isNew, err := s.store.RecordDelivery(r.Context(), delivery, job)
+	if err != nil {
+		// GitHub redelivers on a 5xx only by hand, but the delivery log
+		// shows the failure: nothing was recorded, so nothing is lost.
+		log.Error("could not record the delivery", "error", err)
+		resp.Status, resp.Message = "error", "could not store the delivery; redeliver it from the webhook settings"
+		s.respond(w, http.StatusServiceUnavailable, resp)
+		return
+	}
+	resp.Job = queued.ID
+	if !isNew {
+		resp.Status, resp.Message = "duplicate", "this delivery was received before"
+		s.respond(w, http.StatusAccepted, resp)
+		return
+	}
+	if job.Kind == store.KindPlan {
+		s.supersede(r.Context(), queued)
+	}
+	s.wake()
+	log.Info("queued a job", "job", queued.ID, "kind", queued.Kind, "key", queued.Key)
+	resp.Status, resp.Message = "queued", why
+	s.respond(w, http.StatusAccepted, resp)
+}
+
+func (s *Server) respond(w http.ResponseWriter, code int, body intakeResponse) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	if err := json.NewEncoder(w).Encode(body); err != nil {
+		s.log.Debug("could not write the response", "error", err)
+	}
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write([]byte("ok\n"))
+}
+
+// handleReady answers 200 once the workers run and the store answers.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	if _, err := s.store.ListJobs(r.Context(), store.JobFilter{Limit: 1}); err != nil {
+		s.log.Warn("readiness check: store", "error", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write([]byte("ready\n"))
+}

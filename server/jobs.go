@@ -1,0 +1,117 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/csocbot/csocbot/server/command"
+	"github.com/csocbot/csocbot/server/webhook"
+	"github.com/csocbot/csocbot/store"
+)
+
+// planJob is the payload of a plan job: which pull request head to plan,
+// and which units when a comment asked for some.
+type planJob struct {
+	Repo     string   `json:"repo"`
+	CloneURL string   `json:"clone_url"`
+	PR       int      `json:"pr"`
+	HeadSHA  string   `json:"head_sha"`
+	BaseRef  string   `json:"base_ref"`
+	Units    []string `json:"units,omitempty"`
+	Dirs     []string `json:"dirs,omitempty"`
+	// Trigger says what asked for the plan, for the comment: "autoplan"
+	// or the commenter's login.
+	Trigger string `json:"trigger"`
+}
+
+// commentJob is the payload of a comment_command job.
+type commentJob struct {
+	Repo      string `json:"repo"`
+	CloneURL  string `json:"clone_url"`
+	PR        int    `json:"pr"`
+	CommentID int64  `json:"comment_id"`
+	Author    string `json:"author"`
+	Body      string `json:"body"`
+}
+
+// refreshJob is the payload of a refresh_repo job.
+type refreshJob struct {
+	Repo     string `json:"repo"`
+	CloneURL string `json:"clone_url"`
+	Branch   string `json:"branch"`
+}
+
+// prKey groups the jobs of one pull request, so a newer plan supersedes
+// an older one.
+func prKey(repo string, pr int) string { return fmt.Sprintf("%s#%d", repo, pr) }
+
+func newJob(kind store.Kind, key string, payload any) (store.NewJob, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return store.NewJob{}, fmt.Errorf("encode %s job: %w", kind, err)
+	}
+	return store.NewJob{Kind: kind, Key: key, Payload: b}, nil
+}
+
+// jobFor decides what an event asks csocbot to do. It returns ok false
+// for events that need no work; why says why, for the response and logs.
+func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string, err error) {
+	if ev.Kind == webhook.KindPing || ev.Kind == webhook.KindInstallation {
+		return job, false, "acknowledged", nil
+	}
+	if ev.Ignored {
+		return job, false, fmt.Sprintf("%s %s needs no work", ev.Kind, ev.Action), nil
+	}
+	repo, known := s.cfg.Repository(ev.Repo.FullName)
+	if !known {
+		return job, false, fmt.Sprintf("repository %s is not in the configuration", ev.Repo.FullName), nil
+	}
+	switch ev.Kind {
+	case webhook.KindPullRequest:
+		pr := ev.PullRequest
+		switch ev.Action {
+		case "opened", "reopened", "synchronize", "ready_for_review":
+		default:
+			return job, false, "pull request " + ev.Action + " needs no plan", nil
+		}
+		switch {
+		case !repo.Autoplan:
+			return job, false, "autoplan is off for " + repo.Name, nil
+		case pr.Draft && !repo.DraftAutoplan:
+			return job, false, "draft pull requests are planned when ready for review", nil
+		case pr.FromFork() && !repo.AllowForkAutoplan:
+			// A fork's code would run with the plan credentials.
+			return job, false, "pull requests from forks are not planned automatically (allow_fork_autoplan)", nil
+		}
+		job, err = newJob(store.KindPlan, prKey(repo.Name, ev.Number), planJob{
+			Repo: repo.Name, CloneURL: ev.Repo.CloneURL, PR: ev.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Trigger: "autoplan",
+		})
+		return job, err == nil, "plan queued", err
+	case webhook.KindIssueComment:
+		c := ev.Comment
+		switch {
+		case ev.Action != "created":
+			return job, false, "edited and deleted comments are not commands", nil
+		case !c.OnPullRequest:
+			return job, false, "comment is not on a pull request", nil
+		case c.Author.IsBot() || strings.EqualFold(c.Author.Login, s.botLogin):
+			return job, false, "comments from bots are not commands", nil
+		}
+		if cmds, errs := command.Parse(s.cfg.CommandPrefix, c.Body); len(cmds) == 0 && len(errs) == 0 {
+			return job, false, "comment has no command", nil
+		}
+		job, err = newJob(store.KindCommentCommand, prKey(repo.Name, ev.Number), commentJob{
+			Repo: repo.Name, CloneURL: ev.Repo.CloneURL, PR: ev.Number, CommentID: c.ID, Author: c.Author.Login, Body: c.Body,
+		})
+		return job, err == nil, "comment queued", err
+	case webhook.KindPush:
+		p := ev.Push
+		if p.Deleted {
+			return job, false, "deleted branches need no refresh", nil
+		}
+		job, err = newJob(store.KindRefreshRepo, repo.Name, refreshJob{Repo: repo.Name, CloneURL: ev.Repo.CloneURL, Branch: p.Ref})
+		return job, err == nil, "refresh queued", err
+	}
+	return job, false, fmt.Sprintf("%s events need no work yet", ev.Kind), nil
+}

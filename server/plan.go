@@ -1,0 +1,267 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/planner/comment"
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/engine"
+	"github.com/csocbot/csocbot/store"
+)
+
+// planMarker marks csocbot's plan comments, so a newer plan can hide them.
+const planMarker = "<!-- csocbot:plan -->"
+
+// Commit status contexts.
+const (
+	statusPlan       = "csocbot/plan"
+	statusUnitPrefix = "csocbot/plan: "
+)
+
+// runPlan fetches the pull request, finds the units it affects, plans them
+// and reports the plans on the pull request.
+func (s *Server) runPlan(ctx context.Context, job store.Job) error {
+	var p planJob
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return fmt.Errorf("decode plan job: %w", err)
+	}
+	repo, err := github.ParseRepo(p.Repo)
+	if err != nil {
+		return err
+	}
+	s.status(ctx, repo, p.HeadSHA, statusPlan, github.StatusPending, "Planning…")
+
+	baseSHA, err := s.repos.Fetch(ctx, p.Repo, p.CloneURL, p.BaseRef, []int{p.PR})
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", p.Repo, err)
+	}
+	from, rev, conflicts, err := s.planRevisions(ctx, p, baseSHA)
+	if err != nil {
+		return err
+	}
+	if len(conflicts) > 0 {
+		paths := make([]string, len(conflicts))
+		for i, c := range conflicts {
+			paths[i] = code(c)
+		}
+		msg := fmt.Sprintf("This pull request conflicts with %s in %s, so csocbot cannot plan what would land. Rebase or merge %s and push.",
+			code(p.BaseRef), strings.Join(paths, ", "), code(p.BaseRef))
+		s.status(ctx, repo, p.HeadSHA, statusPlan, github.StatusFailure, "Conflicts with "+p.BaseRef)
+		return s.reply(ctx, repo, p.PR, msg)
+	}
+	g, err := s.repos.Open(p.Repo)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(p.Repo))
+	found, err := s.detector(p.Repo, g, root).Detect(ctx, from, rev)
+	if err != nil {
+		s.status(ctx, repo, p.HeadSHA, statusPlan, github.StatusFailure, "Configuration error")
+		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")
+	}
+	units := selectRequested(found.Units, p.Units, p.Dirs)
+	snap, err := g.Snapshot(ctx, rev)
+	if err != nil {
+		return err
+	}
+	run, err := s.engine.Plan(ctx, engine.Request{
+		Key:   fmt.Sprintf("%s/pr-%d/%s", p.Repo, p.PR, p.HeadSHA),
+		Files: snap,
+		Root:  root,
+		Units: units,
+	})
+	if err != nil {
+		return err
+	}
+	for _, res := range run.Results {
+		if err := s.recordRun(ctx, p, res); err != nil {
+			return err
+		}
+	}
+	if err := s.postPlan(ctx, repo, p, run, found); err != nil {
+		return err
+	}
+	s.planStatuses(ctx, repo, p.HeadSHA, run)
+	return nil
+}
+
+// planRevisions returns what to diff and what to plan: the pull request
+// head against its merge base with the base branch, or, with the merge
+// checkout strategy, the head merged into the base branch as it is now,
+// against the base branch, so the plan shows what will land.
+func (s *Server) planRevisions(ctx context.Context, p planJob, baseSHA string) (from, rev string, conflicts []string, err error) {
+	if s.cfg.CheckoutStrategy == config.CheckoutMerge {
+		merged, conflicts, err := s.repos.MergeCommit(ctx, p.Repo, baseSHA, p.HeadSHA)
+		if err != nil || len(conflicts) > 0 {
+			return "", "", conflicts, err
+		}
+		return baseSHA, merged, nil, nil
+	}
+	g, err := s.repos.Open(p.Repo)
+	if err != nil {
+		return "", "", nil, err
+	}
+	defer g.Close()
+	mb, err := g.MergeBase(baseSHA, p.HeadSHA)
+	return mb, p.HeadSHA, nil, err
+}
+
+// selectRequested keeps the units a comment asked for (-u exact paths, -d
+// units at or below a directory); with no request, all of them.
+func selectRequested(units []detect.Unit, paths, dirs []string) []detect.Unit {
+	if len(paths) == 0 && len(dirs) == 0 {
+		return units
+	}
+	var out []detect.Unit
+	for _, u := range units {
+		keep := slices.Contains(paths, u.Path)
+		for _, d := range dirs {
+			keep = keep || u.Path == d || strings.HasPrefix(u.Path, strings.TrimSuffix(d, "/")+"/")
+		}
+		if keep {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result) error {
+	var summary json.RawMessage
+	if res.Summary != nil {
+		b, err := json.Marshal(res.Summary)
+		if err != nil {
+			return err
+		}
+		summary = b
+	}
+	state := map[engine.Status]store.RunState{
+		engine.Planned: store.RunPlanned, engine.NoChanges: store.RunNoChanges,
+		engine.Failed: store.RunFailed, engine.Skipped: store.RunSkipped,
+	}[res.Status]
+	_, err := s.store.UpsertRun(ctx, store.Run{
+		Repo: p.Repo, PR: p.PR, HeadSHA: p.HeadSHA, Unit: res.Path, State: state,
+		PlanPath: res.PlanFile, PlanSHA256: res.PlanSHA256, Summary: summary,
+	})
+	return err
+}
+
+// postPlan hides csocbot's earlier plan comments and posts this plan, in
+// as many parts as GitHub's size limit needs.
+func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run *engine.Run, found *detect.Result) error {
+	report := comment.Report{Title: fmt.Sprintf("csocbot plan for `%s` (%s %s)", short(p.HeadSHA), run.Binary.Flavor, run.Binary.Version)}
+	for _, res := range run.Results {
+		report.Units = append(report.Units, unitReport(res, s.cfg.EnvironmentOf(p.Repo, res.Path)))
+	}
+	md := comment.Render(report)
+	if len(run.Results) == 0 {
+		md = fmt.Sprintf("### csocbot plan for `%s`\n\nThis pull request changes no Terragrunt unit or Terraform root (%d changed files).\n", short(p.HeadSHA), len(found.Changes))
+	}
+	if len(found.Deleted) > 0 {
+		md += "\n**Removed from the repository** (not planned: destroy removed units before deleting their configuration):\n\n"
+		for _, d := range found.Deleted {
+			md += "- `" + d + "`\n"
+		}
+	}
+	existing, err := s.gh.ListComments(ctx, repo, p.PR)
+	if err != nil {
+		return fmt.Errorf("list comments: %w", err)
+	}
+	for _, c := range github.Marked(existing, planMarker) {
+		if err := s.gh.MinimizeComment(ctx, c.NodeID, github.MinimizeOutdated); err != nil {
+			s.log.Warn("could not hide an earlier plan comment", "comment", c.ID, "error", err)
+		}
+	}
+	parts := comment.Split(md, comment.MaxCommentLength-len(planMarker)-1)
+	for _, part := range parts {
+		posted, err := s.gh.CreateComment(ctx, repo, p.PR, part+"\n"+planMarker)
+		if err != nil {
+			return fmt.Errorf("post the plan comment: %w", err)
+		}
+		if err := s.store.RecordComment(ctx, store.Comment{Repo: p.Repo, PR: p.PR, CommentID: posted.ID, Kind: store.CommentPlan, HeadSHA: p.HeadSHA}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func unitReport(res *engine.Result, env string) comment.UnitReport {
+	u := comment.UnitReport{
+		Path: res.Path, Environment: env, Summary: res.Summary, FailedCommand: res.FailedCommand,
+		ErrorTail: res.ErrorTail, SkipReason: res.SkipReason, Reasons: res.Reasons,
+	}
+	switch res.Status {
+	case engine.Planned:
+		u.Status = comment.Planned
+	case engine.NoChanges:
+		u.Status = comment.NoChanges
+	case engine.Failed:
+		u.Status = comment.Failed
+	case engine.Skipped:
+		u.Status = comment.Skipped
+	}
+	return u
+}
+
+// planStatuses sets a commit status per unit and one for the whole plan.
+func (s *Server) planStatuses(ctx context.Context, repo github.Repo, sha string, run *engine.Run) {
+	counts := map[engine.Status]int{}
+	for _, res := range run.Results {
+		counts[res.Status]++
+		state, desc := github.StatusSuccess, "No changes"
+		switch res.Status {
+		case engine.Planned:
+			if s := res.Summary; s != nil {
+				desc = fmt.Sprintf("+%d ~%d -%d ±%d", s.Create, s.Update, s.Delete, s.Replace)
+			}
+		case engine.Failed:
+			state, desc = github.StatusFailure, "Plan failed: "+res.FailedCommand
+		case engine.Skipped:
+			state, desc = github.StatusFailure, "Skipped: "+res.SkipReason
+			if strings.Contains(res.SkipReason, "skip = true") {
+				state = github.StatusSuccess
+			}
+		}
+		s.status(ctx, repo, sha, statusUnitPrefix+res.Path, state, desc)
+	}
+	state := github.StatusSuccess
+	if counts[engine.Failed] > 0 {
+		state = github.StatusFailure
+	}
+	desc := fmt.Sprintf("%d planned, %d without changes, %d failed, %d skipped",
+		counts[engine.Planned], counts[engine.NoChanges], counts[engine.Failed], counts[engine.Skipped])
+	s.status(ctx, repo, sha, statusPlan, state, desc)
+}
+
+// status sets a commit status; a failure is logged, not fatal: the comment
+// carries the same information.
+func (s *Server) status(ctx context.Context, repo github.Repo, sha, context string, state github.StatusState, desc string) {
+	st := github.Status{Context: context, State: state, Description: desc}
+	if s.cfg.PublicURL != "" {
+		st.TargetURL = s.cfg.PublicURL + "/readyz"
+	}
+	if err := s.gh.SetStatus(ctx, repo, sha, st); err != nil {
+		s.log.Warn("could not set a commit status", "context", context, "error", err)
+	}
+}
+
+// reply posts a comment csocbot writes itself.
+func (s *Server) reply(ctx context.Context, repo github.Repo, pr int, body string) error {
+	posted, err := s.gh.CreateComment(ctx, repo, pr, body)
+	if err != nil {
+		return fmt.Errorf("comment on %s#%d: %w", repo, pr, err)
+	}
+	return s.store.RecordComment(ctx, store.Comment{Repo: repo.String(), PR: pr, CommentID: posted.ID, Kind: store.CommentHelp})
+}
+
+func short(sha string) string { return sha[:min(7, len(sha))] }
+
+// code formats text from a pull request as inline code.
+func code(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }

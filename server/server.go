@@ -1,0 +1,251 @@
+// Package server turns GitHub events into csocbot's work: it verifies
+// webhook deliveries and records them with their jobs in the durable store,
+// runs the jobs in a bounded pool of workers, and reports plans on the pull
+// requests as comments and commit statuses.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/engine"
+	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/store"
+)
+
+// Repos is what the server needs of its local copies of repositories.
+type Repos interface {
+	// Fetch brings the branch and the pull requests' heads up to date and
+	// returns the commit the branch is at.
+	Fetch(ctx context.Context, repo, cloneURL, branch string, pullRequests []int) (branchSHA string, err error)
+	// MergeCommit returns a commit of head merged into base, or the paths
+	// that conflict.
+	MergeCommit(ctx context.Context, repo, baseSHA, headSHA string) (sha string, conflicts []string, err error)
+	// Open opens the local copy for reading. Objects fetched later need a
+	// new Open.
+	Open(repo string) (*gitrepo.Repo, error)
+}
+
+// Deps are the parts a Server works with.
+type Deps struct {
+	Config *config.Config
+	Store  store.Store
+	GitHub github.Client
+	Repos  Repos
+	Engine *engine.Engine
+	Logger *slog.Logger
+	// BotLogin is the GitHub login csocbot comments as, so its own comments
+	// are never taken for commands.
+	BotLogin string
+}
+
+// Server is csocbot's webhook server and job runner.
+type Server struct {
+	cfg      *config.Config
+	store    store.Store
+	gh       github.Client
+	repos    Repos
+	engine   *engine.Engine
+	log      *slog.Logger
+	botLogin string
+	maxBody  int64
+
+	wakeup chan struct{}
+	ready  atomic.Bool
+
+	mu        sync.Mutex
+	running   map[int64]context.CancelFunc // job id -> cancel, for supersession
+	detectors map[string]*detect.Detector  // repo -> detector with warm caches
+}
+
+// New returns a Server.
+func New(d Deps) (*Server, error) {
+	switch {
+	case d.Config == nil:
+		return nil, errors.New("server: Deps.Config is required")
+	case d.Store == nil:
+		return nil, errors.New("server: Deps.Store is required")
+	case d.GitHub == nil:
+		return nil, errors.New("server: Deps.GitHub is required")
+	case d.Repos == nil || d.Engine == nil:
+		return nil, errors.New("server: Deps.Repos and Deps.Engine are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, log: d.Logger,
+		botLogin:  d.BotLogin,
+		maxBody:   25 << 20,
+		wakeup:    make(chan struct{}, 1),
+		running:   map[int64]context.CancelFunc{},
+		detectors: map[string]*detect.Detector{},
+	}, nil
+}
+
+// Handler serves POST /events, GET /healthz and GET /readyz.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/events", s.handleEvents)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	return mux
+}
+
+// Run deals with the jobs a previous process left running, then runs jobs
+// with cfg.Workers workers until ctx ends, and waits for them to stop.
+func (s *Server) Run(ctx context.Context) error {
+	interrupted, err := s.store.RecoverAfterRestart(ctx)
+	if err != nil {
+		return fmt.Errorf("recover jobs after restart: %w", err)
+	}
+	for _, j := range interrupted {
+		s.reportInterrupted(ctx, j)
+	}
+	var wg sync.WaitGroup
+	for i := range max(s.cfg.Workers, 1) {
+		name := fmt.Sprintf("worker-%d", i)
+		wg.Go(func() { s.work(ctx, name) })
+	}
+	s.ready.Store(true)
+	<-ctx.Done()
+	s.ready.Store(false)
+	wg.Wait()
+	return nil
+}
+
+// wake tells an idle worker that a job was queued.
+func (s *Server) wake() {
+	select {
+	case s.wakeup <- struct{}{}:
+	default:
+	}
+}
+
+// pollInterval is how often an idle worker looks for jobs nobody woke it
+// for: retries whose backoff ended, jobs queued by other processes.
+const pollInterval = time.Second
+
+func (s *Server) work(ctx context.Context, name string) {
+	log := s.log.With("worker", name)
+	for ctx.Err() == nil {
+		job, ok, err := s.store.Claim(ctx, name)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("could not claim a job", "error", err)
+			}
+			sleep(ctx, pollInterval)
+			continue
+		}
+		if !ok {
+			select {
+			case <-ctx.Done():
+			case <-s.wakeup:
+			case <-time.After(pollInterval):
+			}
+			continue
+		}
+		s.runJob(ctx, log, job)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// runJob runs one claimed job with a context that supersession and the
+// plan timeout can cancel, and records how it ended.
+func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
+	log = log.With("job", job.ID, "kind", job.Kind, "key", job.Key)
+	jobCtx, cancel := context.WithTimeout(ctx, s.cfg.Plan.Timeout)
+	defer cancel()
+	s.mu.Lock()
+	s.running[job.ID] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, job.ID)
+		s.mu.Unlock()
+	}()
+
+	start := time.Now()
+	err := s.dispatch(jobCtx, job)
+	switch {
+	case err == nil:
+		err = s.store.Complete(ctx, job.ID)
+		if errors.Is(err, store.ErrNotRunning) {
+			err = nil // superseded while it finished
+		}
+		if err != nil {
+			log.Error("could not mark the job done", "error", err)
+		}
+		log.Info("job done", "duration", time.Since(start))
+	case ctx.Err() != nil:
+		// The server is stopping: the job stays running in the store and
+		// RecoverAfterRestart deals with it at the next start.
+		log.Warn("job stopped by shutdown", "error", err)
+	default:
+		after, ferr := s.store.Fail(ctx, job.ID, err)
+		if errors.Is(ferr, store.ErrNotRunning) {
+			log.Info("job superseded", "error", err)
+			return
+		}
+		log.Warn("job failed", "error", err, "state", after.State, "attempts", after.Attempts)
+	}
+}
+
+func (s *Server) dispatch(ctx context.Context, job store.Job) error {
+	switch job.Kind {
+	case store.KindPlan:
+		return s.runPlan(ctx, job)
+	case store.KindCommentCommand:
+		return s.runCommentCommand(ctx, job)
+	case store.KindRefreshRepo:
+		return s.runRefresh(ctx, job)
+	}
+	return fmt.Errorf("no handler for %s jobs", job.Kind)
+}
+
+// supersede marks older plan jobs of the same pull request superseded and
+// cancels those running here: a new push makes their plans stale.
+func (s *Server) supersede(ctx context.Context, newer store.Job) {
+	old, err := s.store.Supersede(ctx, newer.Key, newer.Kind, newer.ID)
+	if err != nil {
+		s.log.Error("could not supersede older jobs", "key", newer.Key, "error", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, j := range old {
+		if cancel, ok := s.running[j.ID]; ok {
+			s.log.Info("cancelling a superseded job", "job", j.ID, "by", newer.ID)
+			cancel()
+		}
+	}
+}
+
+// detector returns the repository's detector, whose caches make the next
+// pull request's detection cheap.
+func (s *Server) detector(repo string, g *gitrepo.Repo, root string) *detect.Detector {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.detectors[repo]
+	if !ok {
+		d = detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
+			AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt})
+		s.detectors[repo] = d
+	}
+	return d
+}
