@@ -19,11 +19,6 @@ import (
 // planMarker marks csocbot's plan comments, so a newer plan can hide them.
 const planMarker = "<!-- csocbot:plan -->"
 
-// Commit status contexts.
-const (
-	statusPlan       = "csocbot/plan"
-	statusUnitPrefix = "csocbot/plan: "
-)
 
 // runPlan fetches the pull request, finds the units it affects, plans them
 // and reports the plans on the pull request.
@@ -36,7 +31,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	s.status(ctx, repo, p.HeadSHA, statusPlan, github.StatusPending, "Planning…")
+	s.status(ctx, repo, p.HeadSHA, github.PlanContext, github.StatusPending, "Planning…")
 
 	baseSHA, err := s.repos.Fetch(ctx, p.Repo, p.CloneURL, p.BaseRef, []int{p.PR})
 	if err != nil {
@@ -53,7 +48,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		}
 		msg := fmt.Sprintf("This pull request conflicts with %s in %s, so csocbot cannot plan what would land. Rebase or merge %s and push.",
 			code(p.BaseRef), strings.Join(paths, ", "), code(p.BaseRef))
-		s.status(ctx, repo, p.HeadSHA, statusPlan, github.StatusFailure, "Conflicts with "+p.BaseRef)
+		s.status(ctx, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Conflicts with "+p.BaseRef)
 		return s.reply(ctx, repo, p.PR, msg)
 	}
 	g, err := s.repos.Open(p.Repo)
@@ -64,7 +59,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(p.Repo))
 	found, err := s.detector(p.Repo, g, root).Detect(ctx, from, rev)
 	if err != nil {
-		s.status(ctx, repo, p.HeadSHA, statusPlan, github.StatusFailure, "Configuration error")
+		s.status(ctx, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Configuration error")
 		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")
 	}
 	units := selectRequested(found.Units, p.Units, p.Dirs)
@@ -229,7 +224,7 @@ func (s *Server) planStatuses(ctx context.Context, repo github.Repo, sha string,
 				state = github.StatusSuccess
 			}
 		}
-		s.status(ctx, repo, sha, statusUnitPrefix+res.Path, state, desc)
+		s.status(ctx, repo, sha, github.UnitContext(res.Path), state, desc)
 	}
 	state := github.StatusSuccess
 	if counts[engine.Failed] > 0 {
@@ -237,7 +232,7 @@ func (s *Server) planStatuses(ctx context.Context, repo github.Repo, sha string,
 	}
 	desc := fmt.Sprintf("%d planned, %d without changes, %d failed, %d skipped",
 		counts[engine.Planned], counts[engine.NoChanges], counts[engine.Failed], counts[engine.Skipped])
-	s.status(ctx, repo, sha, statusPlan, state, desc)
+	s.status(ctx, repo, sha, github.PlanContext, state, desc)
 }
 
 // status sets a commit status; a failure is logged, not fatal: the comment

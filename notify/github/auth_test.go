@@ -105,6 +105,10 @@ func TestAppAuth(t *testing.T) {
 					t.Errorf("call %d: %s %s with token %.12s…, want %s %s with %.12s…", i+1, got.Method, got.Path, got.Token, w.method, w.path, w.token)
 				}
 			}
+			// git fetches with the same installation token.
+			if gt, err := client.GitToken(ctx); err != nil || gt != tokens[0] {
+				t.Errorf("GitToken = %.12s…, %v; want the installation token", gt, err)
+			}
 		})
 	}
 }

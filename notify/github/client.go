@@ -118,7 +118,14 @@ type APIClient struct {
 	http    *http.Client
 	rest    *url.URL // REST API root, ending in /
 	graphQL *url.URL
+	// gitToken returns the token git uses over HTTPS: the personal token,
+	// or a current installation token (they expire after an hour).
+	gitToken func(ctx context.Context) (string, error)
 }
+
+// GitToken returns a token for fetching repositories over HTTPS as this
+// client authenticates (username "x-access-token").
+func (c *APIClient) GitToken(ctx context.Context) (string, error) { return c.gitToken(ctx) }
 
 // NewTokenClient returns a client that authenticates with a personal access
 // token (or any token GitHub takes as a bearer token).
@@ -134,6 +141,7 @@ func NewTokenClient(token string, opts Options) (*APIClient, error) {
 		return nil, err
 	}
 	c.http.Transport = &tokenTransport{token: token, next: retry}
+	c.gitToken = func(context.Context) (string, error) { return token, nil }
 	return c, nil
 }
 
@@ -160,6 +168,13 @@ func NewAppClient(app AppCredentials, opts Options) (*APIClient, error) {
 	}
 	tr.BaseURL = strings.TrimSuffix(c.rest.String(), "/")
 	c.http.Transport = tr
+	c.gitToken = func(ctx context.Context) (string, error) {
+		tok, err := tr.Token(ctx)
+		if err != nil {
+			return "", fmt.Errorf("github: installation token for app %d: %w", app.AppID, err)
+		}
+		return tok, nil
+	}
 	return c, nil
 }
 
