@@ -1,0 +1,287 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+const jobColumns = `id, kind, key, payload, state, attempts, run_after, created_at, updated_at, worker, last_error`
+
+func scanJob(row scanner) (Job, error) {
+	var (
+		j                              Job
+		payload                        sql.NullString
+		runAfter, createdAt, updatedAt string
+	)
+	err := row.Scan(&j.ID, &j.Kind, &j.Key, &payload, &j.State, &j.Attempts,
+		&runAfter, &createdAt, &updatedAt, &j.Worker, &j.LastError)
+	if err != nil {
+		return Job{}, err
+	}
+	j.Payload = rawJSON(payload)
+	if j.RunAfter, err = parseTime(runAfter); err != nil {
+		return Job{}, err
+	}
+	if j.CreatedAt, err = parseTime(createdAt); err != nil {
+		return Job{}, err
+	}
+	if j.UpdatedAt, err = parseTime(updatedAt); err != nil {
+		return Job{}, err
+	}
+	return j, nil
+}
+
+func (s *SQLite) insertJob(ctx context.Context, tx *sql.Tx, job NewJob) (Job, error) {
+	_, now := s.clock()
+	runAfter := now
+	if !job.RunAfter.IsZero() {
+		runAfter = formatTime(job.RunAfter)
+	}
+	return scanJob(tx.QueryRowContext(ctx, `
+		INSERT INTO jobs (kind, key, payload, state, run_after, created_at, updated_at)
+		VALUES (?, ?, ?, 'queued', ?, ?, ?)
+		RETURNING `+jobColumns,
+		job.Kind, job.Key, nullJSON(job.Payload), runAfter, now, now))
+}
+
+func (s *SQLite) Enqueue(ctx context.Context, job NewJob) (Job, error) {
+	var j Job
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		j, err = s.insertJob(ctx, tx, job)
+		return err
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("enqueueing a %s job for %s: %w", job.Kind, job.Key, err)
+	}
+	return j, nil
+}
+
+func (s *SQLite) RecordDelivery(ctx context.Context, deliveryID string, job NewJob) (Job, bool, error) {
+	if deliveryID == "" {
+		// Recording it would make every later delivery without an id a
+		// duplicate of this one.
+		return Job{}, false, errors.New("recording a delivery: no delivery id")
+	}
+	var (
+		j     Job
+		isNew bool
+	)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		j, err = scanJob(tx.QueryRowContext(ctx, `
+			SELECT `+jobColumns+` FROM jobs
+			WHERE id = (SELECT job_id FROM deliveries WHERE id = ?)`, deliveryID))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err // seen before, or failed
+		}
+		if j, err = s.insertJob(ctx, tx, job); err != nil {
+			return err
+		}
+		isNew = true
+		_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (id, job_id, received_at) VALUES (?, ?, ?)`,
+			deliveryID, j.ID, formatTime(j.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, err)
+	}
+	return j, isNew, nil
+}
+
+// Claim picks and marks the job in one UPDATE … RETURNING statement, in a
+// transaction that holds the database's write lock (see write); the state
+// guard in the outer WHERE would stop a double claim even without it.
+func (s *SQLite) Claim(ctx context.Context, worker string, kinds ...Kind) (Job, bool, error) {
+	_, now := s.clock()
+	args := []any{worker, now, now}
+	var kindFilter string
+	if len(kinds) > 0 {
+		kindFilter = ` AND kind IN (?` + strings.Repeat(`, ?`, len(kinds)-1) + `)`
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+	}
+	var j Job
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		j, err = scanJob(tx.QueryRowContext(ctx, `
+			UPDATE jobs SET state = 'running', worker = ?, attempts = attempts + 1, updated_at = ?
+			WHERE state = 'queued' AND id = (
+				SELECT id FROM jobs
+				WHERE state = 'queued' AND run_after <= ?`+kindFilter+`
+				ORDER BY id LIMIT 1)
+			RETURNING `+jobColumns, args...))
+		return err
+	})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Job{}, false, nil
+	case err != nil:
+		return Job{}, false, fmt.Errorf("claiming a job for %s: %w", worker, err)
+	}
+	return j, true, nil
+}
+
+// running reads the kind and attempts of a job, or explains why it is not
+// running.
+func running(ctx context.Context, tx *sql.Tx, id int64) (kind Kind, attempts int, err error) {
+	var state JobState
+	err = tx.QueryRowContext(ctx, `SELECT kind, state, attempts FROM jobs WHERE id = ?`, id).Scan(&kind, &state, &attempts)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", 0, ErrNotFound
+	case err != nil:
+		return "", 0, err
+	case state != JobRunning:
+		return "", 0, fmt.Errorf("%w: it is %s", ErrNotRunning, state)
+	}
+	return kind, attempts, nil
+}
+
+func (s *SQLite) Complete(ctx context.Context, id int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, _, err := running(ctx, tx, id); err != nil {
+			return err
+		}
+		_, now := s.clock()
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?`, now, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("completing job %d: %w", id, err)
+	}
+	return nil
+}
+
+func (s *SQLite) Fail(ctx context.Context, id int64, cause error) (Job, error) {
+	var lastError string
+	if cause != nil {
+		lastError = cause.Error()
+	}
+	var j Job
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		kind, attempts, err := running(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		t, now := s.clock()
+		next, runAfter := JobFailed, sql.NullString{}
+		if kind.retrySafe() && attempts < MaxAttempts {
+			next, runAfter = JobQueued, sql.NullString{String: formatTime(t.Add(backoff(attempts))), Valid: true}
+		}
+		j, err = scanJob(tx.QueryRowContext(ctx, `
+			UPDATE jobs SET state = ?, run_after = coalesce(?, run_after), last_error = ?, updated_at = ?
+			WHERE id = ?
+			RETURNING `+jobColumns, next, runAfter, lastError, now, id))
+		return err
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("failing job %d: %w", id, err)
+	}
+	return j, nil
+}
+
+func (s *SQLite) Supersede(ctx context.Context, key string, kind Kind, exceptID int64) ([]Job, error) {
+	var jobs []Job
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		_, now := s.clock()
+		jobs, err = queryAll(ctx, tx, scanJob, `
+			UPDATE jobs SET state = 'superseded', updated_at = ?
+			WHERE key = ? AND kind = ? AND id < ? AND state IN ('queued', 'running')
+			RETURNING `+jobColumns, now, key, kind, exceptID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("superseding %s jobs for %s: %w", kind, key, err)
+	}
+	return jobs, nil
+}
+
+// interruptedError is the last error of a job whose process stopped while it
+// ran.
+const interruptedError = "csocbot stopped while the job was running"
+
+func (s *SQLite) RecoverAfterRestart(ctx context.Context) ([]Job, error) {
+	var (
+		requeued    int
+		interrupted []Job
+	)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		running, err := queryAll(ctx, tx, scanJob, `SELECT `+jobColumns+` FROM jobs WHERE state = 'running' ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		_, now := s.clock()
+		for _, j := range running {
+			next := JobInterrupted
+			if j.Kind.retrySafe() && j.Attempts < MaxAttempts {
+				next = JobQueued
+			}
+			j, err = scanJob(tx.QueryRowContext(ctx, `
+				UPDATE jobs SET state = ?, last_error = ?, updated_at = ? WHERE id = ?
+				RETURNING `+jobColumns, next, interruptedError, now, j.ID))
+			if err != nil {
+				return err
+			}
+			if next == JobQueued {
+				requeued++
+			} else {
+				interrupted = append(interrupted, j)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recovering the jobs running when csocbot last stopped: %w", err)
+	}
+	if requeued+len(interrupted) > 0 {
+		slog.InfoContext(ctx, "store: recovered the jobs running when csocbot last stopped",
+			"requeued", requeued, "interrupted", len(interrupted))
+	}
+	return interrupted, nil
+}
+
+func (s *SQLite) GetJob(ctx context.Context, id int64) (Job, error) {
+	j, err := scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("reading job %d: %w", id, err)
+	}
+	return j, nil
+}
+
+func (s *SQLite) ListJobs(ctx context.Context, filter JobFilter) ([]Job, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if filter.Key != "" {
+		where = append(where, `key = ?`)
+		args = append(args, filter.Key)
+	}
+	if len(filter.States) > 0 {
+		where = append(where, `state IN (?`+strings.Repeat(`, ?`, len(filter.States)-1)+`)`)
+		for _, st := range filter.States {
+			args = append(args, st)
+		}
+	}
+	q := `SELECT ` + jobColumns + ` FROM jobs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY id DESC`
+	if filter.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, filter.Limit)
+	}
+	jobs, err := queryAll(ctx, s.db, scanJob, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing jobs: %w", err)
+	}
+	return jobs, nil
+}

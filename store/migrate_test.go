@@ -1,0 +1,208 @@
+package store
+
+import (
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+)
+
+// TestMigrateFromOlderVersion opens databases that an older csocbot left at
+// each earlier schema version, with a job in them.
+func TestMigrateFromOlderVersion(t *testing.T) {
+	latest := len(embeddedMigrations)
+	for from := 1; from < latest; from++ {
+		t.Run(embeddedMigrations[from-1].name, func(t *testing.T) {
+			ctx := t.Context()
+			path := filepath.Join(t.TempDir(), "csocbot.db")
+			db, err := sql.Open("sqlite", dsn(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := migrate(ctx, db, embeddedMigrations[:from]); err != nil {
+				t.Fatal(err)
+			}
+			old := newSQLite(db)
+			job := enqueue(t, old, NewJob{Kind: KindPlan, Key: "o/r#1", Payload: []byte(`{"pr":1}`)})
+			if got := versions(t, db); !slices.Equal(got, seq(from)) {
+				t.Fatalf("older database at versions %v", got)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s := openAt(t, path)
+			if got := versions(t, s.db); !slices.Equal(got, seq(latest)) {
+				t.Errorf("migrated to versions %v, want %v", got, seq(latest))
+			}
+			if got := getJob(t, s, job.ID); !jobsEqual(got, job) {
+				t.Errorf("job became %+v, was %+v", got, job)
+			}
+			if _, err := s.UpsertRun(ctx, Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "u", State: RunPlanned}); err != nil {
+				t.Error(err)
+			}
+			if err := s.RecordComment(ctx, Comment{Repo: "o/r", PR: 1, CommentID: 1, Kind: CommentPlan}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestReopen(t *testing.T) {
+	s, path := openTemp(t)
+	before := appliedAt(t, s.db)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path)
+	if after := appliedAt(t, s.db); !slices.Equal(after, before) {
+		t.Errorf("reopening changed schema_migrations from %v to %v", before, after)
+	}
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	s, path := openTemp(t)
+	_, err := s.db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '0099_future.sql', '')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(t.Context(), path)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a database whose schema is newer than this csocbot's")
+	}
+	if !strings.Contains(err.Error(), "version 99, newer than") {
+		t.Errorf("error %q does not explain", err)
+	}
+}
+
+// TestOpenConcurrently opens one new database from several goroutines, as
+// processes starting together would; each migration must be applied once.
+func TestOpenConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "csocbot.db")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { openAt(t, path) })
+	}
+	wg.Wait()
+	s := openAt(t, path)
+	if got := versions(t, s.db); !slices.Equal(got, seq(len(embeddedMigrations))) {
+		t.Errorf("versions %v", got)
+	}
+}
+
+// TestMigrationIsAtomic checks that a migration failing partway leaves the
+// schema as it was before it.
+func TestMigrationIsAtomic(t *testing.T) {
+	ctx := t.Context()
+	fsys := fstest.MapFS{
+		"m/0001_one.sql": {Data: []byte(`CREATE TABLE one (a INTEGER);`)},
+		"m/0002_two.sql": {Data: []byte(`CREATE TABLE two (a INTEGER); INSERT INTO one VALUES (1); CREATE TABLE broken (`)},
+	}
+	ms, err := loadMigrations(fsys, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "csocbot.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = migrate(ctx, db, ms)
+	if err == nil || !strings.Contains(err.Error(), "migration 0002_two.sql") {
+		t.Fatalf("error %v, want one naming 0002_two.sql", err)
+	}
+	if got := versions(t, db); !slices.Equal(got, []int{1}) {
+		t.Errorf("versions %v, want [1]", got)
+	}
+	var tables, rows int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'two'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM one`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 || rows != 0 {
+		t.Errorf("the failed migration left table two (%d) or rows in one (%d)", tables, rows)
+	}
+}
+
+func TestLoadMigrations(t *testing.T) {
+	file := &fstest.MapFile{Data: []byte(`SELECT 1;`)}
+	tests := []struct {
+		name    string
+		files   []string
+		want    []int
+		wantErr string
+	}{
+		{name: "in order", files: []string{"0002_b.sql", "0001_a.sql", "0010_c.txt"}, want: []int{1, 2}},
+		{name: "gap", files: []string{"0001_a.sql", "0003_c.sql"}, wantErr: "version 3, want 2"},
+		{name: "same version twice", files: []string{"0001_a.sql", "0001_b.sql"}, wantErr: "version 1, want 2"},
+		{name: "not numbered", files: []string{"0001_a.sql", "extra.sql"}, wantErr: "not NNNN_description.sql"},
+		{name: "none", files: []string{"README"}, wantErr: "no migrations"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, f := range tt.files {
+				fsys["m/"+f] = file
+			}
+			ms, err := loadMigrations(fsys, "m")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, m := range ms {
+				got = append(got, m.version)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("versions %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func versions(t *testing.T, db *sql.DB) []int {
+	t.Helper()
+	vs, err := queryAll(t.Context(), db, func(r scanner) (int, error) {
+		var v int
+		return v, r.Scan(&v)
+	}, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func appliedAt(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	at, err := queryAll(t.Context(), db, func(r scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, `SELECT version || ' ' || applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+// seq is 1, 2, …, n.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i + 1
+	}
+	return s
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// SQLite is the [Store] kept in one SQLite database file. Several processes
+// may open the same file.
+type SQLite struct {
+	db        *sql.DB
+	writeLock chan struct{} // held by this process's one writer; see write
+	now       func() time.Time
+}
+
+var _ Store = (*SQLite)(nil)
+
+// busyTimeout is how long a statement waits for another connection's write
+// lock before failing with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// Open opens the SQLite database at path, creating it and its directory if
+// needed, and migrates its schema to the newest version.
+func Open(ctx context.Context, path string) (*SQLite, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsn(abs))
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	if err := migrate(ctx, db, embeddedMigrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	return newSQLite(db), nil
+}
+
+func newSQLite(db *sql.DB) *SQLite {
+	return &SQLite{db: db, writeLock: make(chan struct{}, 1), now: time.Now}
+}
+
+// write runs fn in a transaction, the only way the store writes.
+//
+// SQLite lets one connection write at a time. The transaction begins with
+// BEGIN IMMEDIATE (the DSN's _txlock), which takes the database's write lock
+// before fn reads anything, so fn never acts on data another writer, in this
+// process or another, changes before it commits; a writer that finds the
+// lock taken waits for it, up to busyTimeout. Within the process, writers
+// also queue on writeLock: SQLite's busy handler polls a locked database
+// with sleeps of up to 100ms and would leave it idle for most of a sleep
+// after the writer ahead finished, where the channel hands it over at once.
+func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.writeLock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writeLock }()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// dsn is the data source name that opens the database file at the absolute
+// path abs and sets up every connection the way the store needs it.
+//
+// The path travels as a file: URI, escaped, so that a directory named with
+// '?', '#' or '%' can neither end the path early nor smuggle in parameters.
+// The driver reads the underscore parameters and SQLite ignores them.
+func dsn(abs string) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "on")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL") // durable across a crash of csocbot, if not of the machine
+	q.Set("_txlock", "immediate")   // every transaction here writes
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("closing store: %w", err)
+	}
+	return nil
+}
+
+// timeLayout is how times are stored: UTC, to the microsecond, fixed width so
+// that comparing the text compares the times.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading a stored time: %w", err)
+	}
+	return t, nil
+}
+
+// clock returns the current time as stored.
+func (s *SQLite) clock() (time.Time, string) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	return now, formatTime(now)
+}
+
+// nullJSON is how an optional JSON value is stored: SQL NULL when empty.
+func nullJSON(v []byte) sql.NullString {
+	return sql.NullString{String: string(v), Valid: len(v) > 0}
+}
+
+// rawJSON reads back a value nullJSON stored.
+func rawJSON(v sql.NullString) []byte {
+	if !v.Valid {
+		return nil
+	}
+	return []byte(v.String)
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs query and scans every row it returns with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Store is everything the server keeps in its database.
+//
+// Every method is safe for concurrent use, by several goroutines and, for
+// [SQLite], by several processes sharing one database file.
+type Store interface {
+	// RecordDelivery records the webhook delivery deliveryID (GitHub's
+	// X-GitHub-Delivery header) and enqueues job for it, atomically. The
+	// first time it returns the new job and true; for a delivery it has seen
+	// before it enqueues nothing and returns the job the first one enqueued,
+	// and false.
+	RecordDelivery(ctx context.Context, deliveryID string, job NewJob) (Job, bool, error)
+
+	// Enqueue adds a job to the queue.
+	Enqueue(ctx context.Context, job NewJob) (Job, error)
+
+	// Claim atomically takes the oldest runnable job (queued, with RunAfter
+	// not in the future) of one of kinds, or of any kind when kinds is empty,
+	// marks it running by worker and counts the attempt. It returns false
+	// when no job is runnable.
+	Claim(ctx context.Context, worker string, kinds ...Kind) (Job, bool, error)
+
+	// Complete marks a running job done. It returns an error wrapping
+	// [ErrNotRunning] when the job is no longer running, for example because
+	// it was superseded while it ran.
+	Complete(ctx context.Context, id int64) error
+
+	// Fail records that a running job failed with cause. A job whose kind is
+	// safe to run again (plan, refresh_repo) is queued again after a backoff
+	// that doubles with each attempt, until it has been attempted
+	// [MaxAttempts] times; every other job, an apply in particular, fails at
+	// once. It returns the job as it is now, queued or failed, or an error
+	// wrapping [ErrNotRunning].
+	Fail(ctx context.Context, id int64, cause error) (Job, error)
+
+	// Supersede marks the queued and running jobs of kind for key that are
+	// older than exceptID superseded, and returns them. The server cancels
+	// those that were running.
+	Supersede(ctx context.Context, key string, kind Kind, exceptID int64) ([]Job, error)
+
+	// RecoverAfterRestart deals with the jobs a previous process left
+	// running. It is meant to be called once at startup, before any worker
+	// claims, and takes every running job for abandoned, so no other process
+	// may be running jobs from the same database. Jobs that are safe to run
+	// again and have attempts left are queued again; the rest are marked
+	// interrupted (an apply is never run again automatically) and returned,
+	// so the server can say so on their pull requests.
+	RecoverAfterRestart(ctx context.Context) ([]Job, error)
+
+	// GetJob returns one job, or an error wrapping [ErrNotFound].
+	GetJob(ctx context.Context, id int64) (Job, error)
+
+	// ListJobs returns the jobs that match filter, newest first.
+	ListJobs(ctx context.Context, filter JobFilter) ([]Job, error)
+
+	// UpsertRun records a run, replacing the one for the same repo, pull
+	// request, head and unit if there is one (its CreatedAt is kept).
+	UpsertRun(ctx context.Context, run Run) (Run, error)
+
+	// Runs returns the runs of one pull request head, ordered by unit.
+	Runs(ctx context.Context, repo string, pr int, headSHA string) ([]Run, error)
+
+	// LatestRuns returns, for every unit a pull request has run, the run at
+	// the newest head that ran it, ordered by unit.
+	LatestRuns(ctx context.Context, repo string, pr int) ([]Run, error)
+
+	// RecordComment records a comment csocbot posted. Recording the same
+	// comment id again replaces its kind and head.
+	RecordComment(ctx context.Context, c Comment) error
+
+	// Comments returns the comments csocbot posted on a pull request, oldest
+	// first.
+	Comments(ctx context.Context, repo string, pr int) ([]Comment, error)
+
+	// Close releases the database.
+	Close() error
+}
+
+var (
+	// ErrNotFound is returned for a job that does not exist.
+	ErrNotFound = errors.New("no such job")
+	// ErrNotRunning is returned when completing or failing a job that is no
+	// longer running.
+	ErrNotRunning = errors.New("job is not running")
+)
+
+// Kind says what a job does.
+type Kind string
+
+// The kinds of job the server runs.
+const (
+	KindPlan           Kind = "plan"
+	KindApply          Kind = "apply"
+	KindCommentCommand Kind = "comment_command"
+	KindRefreshRepo    Kind = "refresh_repo"
+)
+
+// retrySafe reports whether a job of kind k may run again after a failure
+// or an interruption: running it twice must change nothing but csocbot's
+// own output. An apply changes infrastructure, and a comment command may
+// enqueue one, so neither is.
+func (k Kind) retrySafe() bool {
+	return k == KindPlan || k == KindRefreshRepo
+}
+
+// JobState is where a job is in its life.
+type JobState string
+
+// Job states. Queued and running jobs are active; the others are final.
+const (
+	JobQueued      JobState = "queued"
+	JobRunning     JobState = "running"
+	JobDone        JobState = "done"
+	JobFailed      JobState = "failed"
+	JobInterrupted JobState = "interrupted" // the process stopped while it ran
+	JobSuperseded  JobState = "superseded"  // a newer job for the same key replaced it
+	JobCancelled   JobState = "cancelled"   // stopped on request; no operation sets it yet
+)
+
+// MaxAttempts is how many times a retry-safe job is attempted before it
+// fails for good.
+const MaxAttempts = 5
+
+// Backoff before the second attempt; it doubles for each further attempt, up
+// to maxBackoff.
+const (
+	firstBackoff = 10 * time.Second
+	maxBackoff   = 5 * time.Minute
+)
+
+// backoff is how long a job waits after failing its attempt-th attempt.
+func backoff(attempt int) time.Duration {
+	d := firstBackoff
+	for i := 1; i < attempt && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// NewJob is a job to enqueue.
+type NewJob struct {
+	Kind Kind
+	// Key groups the jobs that supersede one another, such as
+	// "owner/repo#12" for a pull request.
+	Key     string
+	Payload json.RawMessage // JSON, or empty
+	// RunAfter delays the job; the zero time means now.
+	RunAfter time.Time
+}
+
+// Job is a job in the queue.
+type Job struct {
+	ID        int64
+	Kind      Kind
+	Key       string
+	Payload   json.RawMessage // nil when the job was enqueued without one
+	State     JobState
+	Attempts  int       // times claimed
+	RunAfter  time.Time // not claimed before this time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Worker    string // the worker that claimed it last
+	LastError string
+}
+
+// JobFilter selects jobs for ListJobs. Zero fields select everything.
+type JobFilter struct {
+	Key    string
+	States []JobState
+	Limit  int
+}
+
+// RunState is the outcome of a run.
+type RunState string
+
+// Run states.
+const (
+	RunPlanned     RunState = "planned"
+	RunNoChanges   RunState = "no_changes"
+	RunFailed      RunState = "failed"
+	RunSkipped     RunState = "skipped"
+	RunApplied     RunState = "applied"
+	RunApplyFailed RunState = "apply_failed"
+)
+
+// Run is the plan, and perhaps the apply, of one unit at one pull request
+// head.
+type Run struct {
+	ID         int64
+	Repo       string // owner/name
+	PR         int
+	HeadSHA    string
+	Unit       string // the unit's path in the repository
+	State      RunState
+	PlanPath   string // the saved plan file
+	PlanSHA256 string // of the plan file, checked before applying it
+	Summary    json.RawMessage
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// CommentKind says what a comment was about.
+type CommentKind string
+
+// Comment kinds.
+const (
+	CommentPlan  CommentKind = "plan"
+	CommentHelp  CommentKind = "help"
+	CommentError CommentKind = "error"
+)
+
+// Comment is a pull request comment csocbot posted.
+type Comment struct {
+	Repo      string
+	PR        int
+	CommentID int64 // GitHub's id
+	Kind      CommentKind
+	HeadSHA   string    // the head the comment was about
+	CreatedAt time.Time // set by the store
+}
