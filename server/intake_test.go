@@ -88,7 +88,7 @@ type unusedRepos struct{}
 func (unusedRepos) Fetch(context.Context, string, string, string, []int) (string, error) {
 	return "", errUnused
 }
-func (unusedRepos) MergeCommit(context.Context, string, string, string) (string, []string, error) {
+func (unusedRepos) MergeCommit(context.Context, string, int, string, string) (string, []string, error) {
 	return "", nil, errUnused
 }
 func (unusedRepos) Open(string) (*gitrepo.Repo, error) { return nil, errUnused }

@@ -94,7 +94,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 // against the base branch, so the plan shows what will land.
 func (s *Server) planRevisions(ctx context.Context, p planJob, baseSHA string) (from, rev string, conflicts []string, err error) {
 	if s.cfg.CheckoutStrategy == config.CheckoutMerge {
-		merged, conflicts, err := s.repos.MergeCommit(ctx, p.Repo, baseSHA, p.HeadSHA)
+		merged, conflicts, err := s.repos.MergeCommit(ctx, p.Repo, p.PR, baseSHA, p.HeadSHA)
 		if err != nil || len(conflicts) > 0 {
 			return "", "", conflicts, err
 		}

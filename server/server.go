@@ -27,9 +27,9 @@ type Repos interface {
 	// Fetch brings the branch and the pull requests' heads up to date and
 	// returns the commit the branch is at.
 	Fetch(ctx context.Context, repo, cloneURL, branch string, pullRequests []int) (branchSHA string, err error)
-	// MergeCommit returns a commit of head merged into base, or the paths
-	// that conflict.
-	MergeCommit(ctx context.Context, repo, baseSHA, headSHA string) (sha string, conflicts []string, err error)
+	// MergeCommit returns a commit of pull request pr's head merged into
+	// base, or the paths that conflict.
+	MergeCommit(ctx context.Context, repo string, pr int, baseSHA, headSHA string) (sha string, conflicts []string, err error)
 	// Open opens the local copy for reading. Objects fetched later need a
 	// new Open.
 	Open(repo string) (*gitrepo.Repo, error)

@@ -30,6 +30,7 @@ func commands() []command {
 	return []command{
 		{"detect", "list the units a change between two revisions affects, in apply order", runDetect},
 		{"preview", "plan the affected units for real and print the pull request comment", runPreview},
+		{"serve", "run the webhook server (--check validates the configuration)", runServe},
 	}
 }
 

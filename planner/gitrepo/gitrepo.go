@@ -41,7 +41,13 @@ type Repo struct {
 // Open opens the repository that contains dir (a work tree or a bare
 // repository).
 func Open(dir string) (*Repo, error) {
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	// A work tree or bare repository at dir itself first; then a work tree
+	// dir is inside (go-git's detection walks up from dir but does not
+	// recognise a bare repository at dir).
+	r, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		r, err = git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
 	}

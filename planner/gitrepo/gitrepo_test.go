@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -158,5 +159,22 @@ func TestMergeBase(t *testing.T) {
 	got, err := g.MergeBase("main", "pr")
 	if err != nil || got != base {
 		t.Errorf("MergeBase = %s, %v; want %s", got, err, base)
+	}
+}
+
+func TestOpenBareAndSubdirectory(t *testing.T) {
+	r, _ := newRepo(t)
+	bare := filepath.Join(t.TempDir(), "mirror.git")
+	r.Git("clone", "-q", "--bare", r.Dir, bare)
+	for _, dir := range []string{bare, filepath.Join(r.Dir, "live", "prod")} {
+		g, err := Open(dir)
+		if err != nil {
+			t.Errorf("Open(%s): %v", dir, err)
+			continue
+		}
+		if _, err := g.Snapshot(context.Background(), "HEAD"); err != nil {
+			t.Errorf("Snapshot in %s: %v", dir, err)
+		}
+		g.Close()
 	}
 }
