@@ -19,7 +19,6 @@ import (
 // planMarker marks csocbot's plan comments, so a newer plan can hide them.
 const planMarker = "<!-- csocbot:plan -->"
 
-
 // runPlan fetches the pull request, finds the units it affects, plans them
 // and reports the plans on the pull request.
 func (s *Server) runPlan(ctx context.Context, job store.Job) error {
