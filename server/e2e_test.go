@@ -26,7 +26,7 @@ const gitToken = "ghp_e2eToken"
 
 // gitServer serves the repositories under root over HTTP with git's own
 // http-backend, accepting only the token csocbot fetches with.
-func gitServer(t *testing.T, root string) *httptest.Server {
+func gitServer(t testing.TB, root string) *httptest.Server {
 	t.Helper()
 	execPath, err := exec.Command("git", "--exec-path").Output()
 	if err != nil {
@@ -51,7 +51,7 @@ func gitServer(t *testing.T, root string) *httptest.Server {
 // e2e is a server wired to real parts: a git repository served over HTTP,
 // the fake GitHub, a SQLite store and the real terraform.
 type e2e struct {
-	t       *testing.T
+	t       testing.TB
 	src     *gittest.Repo
 	git     *httptest.Server
 	gh      *fakegithub.Server
@@ -62,9 +62,11 @@ type e2e struct {
 	repo    string
 	pr      int
 	headSHA string
+	eng     *engine.Engine
+	repos   *repocache.Cache
 }
 
-func newE2E(t *testing.T) *e2e {
+func newE2E(t testing.TB) *e2e {
 	t.Helper()
 	bin, err := tfrun.Find(context.Background(), tfrun.FindOptions{})
 	if err != nil {
@@ -111,6 +113,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	repos := repocache.New(t.TempDir(), gh.GitToken, slog.New(slog.DiscardHandler))
+	e.eng, e.repos = eng, repos
 	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot"})
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,6 @@
 package tfrun
 
-import (
-	"context"
-
-	"github.com/hashicorp/terraform-exec/tfexec"
-)
+import "context"
 
 // Init runs `terraform init -input=false`.
 //
@@ -26,27 +22,30 @@ import (
 // Without it, configurations whose committed .terraform.lock.hcl covers
 // the provider (the recommended setup) still install from the cache, and
 // the rest download and verify as usual.
+//
+// A configuration that uses only the built-in terraform provider installs
+// nothing into the cache, so its init does not wait for the lock.
 func (r *Runner) Init(ctx context.Context, opts ...InitOption) error {
-	var tfOpts []tfexec.InitOption
-	for _, o := range opts {
-		tfOpts = append(tfOpts, o.tfexec())
-	}
-	return r.run(ctx, "init", true, func(ctx context.Context) error {
-		if r.cache != "" {
-			r.log.Debug("waiting for the plugin cache lock", "cache", r.cache)
-			unlock, err := lockDir(ctx, r.cache)
-			if err != nil {
-				return err
-			}
-			defer unlock()
+	if r.cache != "" && needsProviders(r.tf.WorkingDir()) {
+		r.log.Debug("waiting for the plugin cache lock", "cache", r.cache)
+		unlock, err := lockDir(ctx, r.cache)
+		if err != nil {
+			return err
 		}
-		return r.tf.Init(ctx, tfOpts...)
-	})
+		defer unlock()
+	}
+	// Run directly rather than through terraform-exec, which would start
+	// `terraform version` first to pick flags for terraform 0.x.
+	argv := []string{r.binary.Path, "init", "-no-color", "-input=false", "-backend=true", "-get=true", "-upgrade=false"}
+	for _, o := range opts {
+		argv = append(argv, o.arg())
+	}
+	return r.Exec(ctx, "init", argv, nil, nil)
 }
 
 // InitOption is an option of Init.
 type InitOption interface {
-	tfexec() tfexec.InitOption
+	arg() string
 }
 
 // BackendConfig passes a backend configuration file (a file of key =
@@ -56,4 +55,4 @@ func BackendConfig(path string) InitOption { return backendConfig(path) }
 
 type backendConfig string
 
-func (b backendConfig) tfexec() tfexec.InitOption { return tfexec.BackendConfig(string(b)) }
+func (b backendConfig) arg() string { return "-backend-config=" + string(b) }

@@ -37,11 +37,11 @@ func (c *Cache) Checkout(ctx context.Context, repoFullName, sha, dir string) err
 	if err != nil {
 		return err
 	}
+	if !plumbing.IsHash(sha) {
+		return fmt.Errorf("check out %q of %s: not a full commit SHA", sha, repoFullName)
+	}
 	fail := func(err error) error {
 		return fmt.Errorf("check out %s of %s into %s: %w", short(sha), repoFullName, dir, err)
-	}
-	if !plumbing.IsHash(sha) {
-		return fail(errors.New("not a full commit SHA"))
 	}
 	repo, closeRepo, err := openMirror(mirror)
 	if err != nil {
@@ -238,4 +238,12 @@ func (w *treeWriter) symlinks() error {
 	}
 	w.files += len(w.links)
 	return nil
+}
+
+// short abbreviates a commit SHA for messages.
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }

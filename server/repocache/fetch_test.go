@@ -3,6 +3,7 @@ package repocache
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -70,7 +71,7 @@ func TestFetchIncremental(t *testing.T) {
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatalf("the mirror was re-created: %v", err)
 	}
-	newObjects := len(strings.Fields(src.Git("rev-list", "--objects", old+".."+second)))
+	newObjects := len(strings.Split(src.Git("rev-list", "--objects", old+".."+second), "\n"))
 	if added := inPack(t, c) - before; added != newObjects {
 		t.Errorf("second fetch added %d objects; the new commit has %d", added, newObjects)
 	}
@@ -147,7 +148,7 @@ func TestFetchErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		repo    string
-		url     string // "" for the source's
+		url     string     // "" for the source's
 		refs    *FetchRefs // nil for main
 		token   func(context.Context) (string, error)
 		wantErr error    // checked with errors.Is when set
@@ -197,7 +198,7 @@ func TestFetchErrors(t *testing.T) {
 			if token == nil {
 				token = func(context.Context) (string, error) { return testToken, nil }
 			}
-			c := New(t.TempDir(), token, nil)
+			c := New(t.TempDir(), token, slog.New(slog.DiscardHandler))
 			repo, url, refs := repoName, src.URL, FetchRefs{Branch: "main"}
 			if tt.repo != "" {
 				repo = tt.repo
@@ -213,6 +214,7 @@ func TestFetchErrors(t *testing.T) {
 				t.Fatal("Fetch succeeded")
 			}
 			msg := err.Error()
+			t.Log(msg)
 			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 				t.Errorf("error %q is not %v", msg, tt.wantErr)
 			}
@@ -234,13 +236,17 @@ func TestFetchCancel(t *testing.T) {
 	src := newSource(t)
 	c, _ := testCache(t, testToken)
 	ctx, cancel := context.WithCancel(t.Context())
-	arrived := make(chan struct{})
+	arrived, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	hold := func(r *http.Request) {
 		once.Do(func() { close(arrived) })
-		<-r.Context().Done() // until the client gives up
+		select { // the server notices a client gone only once it has read the body
+		case <-r.Context().Done():
+		case <-release:
+		}
 	}
 	src.onUpload.Store(&hold)
+	defer close(release)
 
 	done := make(chan error, 1)
 	go func() {
@@ -260,6 +266,7 @@ func TestFetchCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled Fetch = %v, want context.Canceled", err)
 		}
+		t.Log(err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("Fetch did not return after its context was cancelled")
 	}
@@ -294,9 +301,9 @@ func TestFetchConcurrent(t *testing.T) {
 
 			root := t.TempDir()
 			token := func(context.Context) (string, error) { return testToken, nil }
-			caches := []*Cache{New(root, token, nil)}
+			caches := []*Cache{New(root, token, slog.New(slog.DiscardHandler))}
 			if tt.caches == 2 {
-				caches = append(caches, New(root, token, nil))
+				caches = append(caches, New(root, token, slog.New(slog.DiscardHandler)))
 			}
 			refs := []FetchRefs{{Branch: "main"}, {PullRequests: []int{1}}}
 			var wg sync.WaitGroup
@@ -358,7 +365,7 @@ func BenchmarkFetchUpToDate(b *testing.B) {
 		src.Write("file"+strconv.Itoa(i)+".tf", strings.Repeat("# line\n", i+1))
 		src.CommitAll("commit " + strconv.Itoa(i))
 	}
-	c := New(b.TempDir(), func(context.Context) (string, error) { return testToken, nil }, nil)
+	c := New(b.TempDir(), func(context.Context) (string, error) { return testToken, nil }, slog.New(slog.DiscardHandler))
 	ctx := b.Context()
 	refs := FetchRefs{Branch: "main"}
 	if _, err := c.Fetch(ctx, repoName, src.URL, refs); err != nil {

@@ -44,13 +44,13 @@ func (c *Cache) MergeCommit(ctx context.Context, repoFullName string, pr int, ba
 		return Merge{}, err
 	}
 	fail := func(err error) (Merge, error) {
-		return Merge{}, fmt.Errorf("merge %s into %s in %s: %w", short(head), short(base), repoFullName, err)
+		return Merge{}, fmt.Errorf("merge pull request #%d of %s: %w", pr, repoFullName, err)
 	}
 	if pr <= 0 {
-		return fail(fmt.Errorf("%d is not a pull request number", pr))
+		return fail(errors.New("not a pull request number"))
 	}
 	if !plumbing.IsHash(base) || !plumbing.IsHash(head) {
-		return fail(errors.New("base and head must be full commit SHAs"))
+		return fail(fmt.Errorf("base %q and head %q must be full commit SHAs", base, head))
 	}
 	unlock, err := c.lock(ctx, dir)
 	if err != nil {
@@ -147,8 +147,10 @@ func parseMergeTree(out []byte) (tree string, conflicts []string, err error) {
 
 // runGit runs git on the mirror at gitDir with none of the server's
 // environment (its tokens stay out of git and whatever git might start) and
-// no user or system configuration, adding env. It returns stdout, also when
-// git fails.
+// no user or system configuration, adding env: only the mirror's own
+// configuration, which csocbot wrote, applies, so a .gitattributes in a pull
+// request cannot name a merge driver that runs a program. It returns stdout,
+// also when git fails.
 func runGit(ctx context.Context, gitDir string, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Env = append([]string{
@@ -177,12 +179,4 @@ func runGit(ctx context.Context, gitDir string, env []string, args ...string) ([
 		return stdout.Bytes(), fmt.Errorf("git %s: %w%s", args[0], err, msg)
 	}
 	return stdout.Bytes(), nil
-}
-
-// short abbreviates a commit SHA for messages.
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }

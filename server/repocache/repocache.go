@@ -111,10 +111,10 @@ type Fetched struct {
 }
 
 // Fetch brings the mirror of repoFullName ("owner/name") up to date with the
-// refs asked for, creating the mirror on first use. cloneURL is the
-// repository's HTTPS clone URL, without credentials. Refs that disappeared
-// upstream (a force-pushed branch) are overwritten; a ref that does not
-// exist upstream is an error.
+// refs asked for, creating the mirror on first use, and returns the commits
+// they point to. cloneURL is the repository's HTTPS clone URL, without
+// credentials. Force-pushed refs are overwritten; a ref that does not exist
+// upstream (a deleted branch) is an error.
 func (c *Cache) Fetch(ctx context.Context, repoFullName, cloneURL string, refs FetchRefs) (Fetched, error) {
 	dir, err := c.mirrorDir(repoFullName)
 	if err != nil {
@@ -164,10 +164,11 @@ func (c *Cache) Fetch(ctx context.Context, repoFullName, cloneURL string, refs F
 	})
 	upToDate := errors.Is(err, git.NoErrAlreadyUpToDate)
 	if err != nil && !upToDate {
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w (%v)", ctxErr, err)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr // go-git's wrapping of it hides it from errors.Is
 		}
-		return Fetched{}, redact(fmt.Errorf("fetch %s (%s) from %s: %w%s", repoFullName, what, safeURL, err, fetchHint(err)), token)
+		op := fmt.Sprintf("fetch %s (%s) from %s", repoFullName, what, safeURL)
+		return Fetched{}, redact(&fetchError{op: op, err: err, hint: fetchHint(err)}, token)
 	}
 
 	fetched, err := refs.resolve(repo)
@@ -420,6 +421,17 @@ func fetchHint(err error) string {
 	}
 	return ""
 }
+
+// fetchError is a failed transfer, with a hint at what to check. go-git
+// quotes the bodies of HTTP error responses, trailing newline included, so
+// the cause's message is trimmed.
+type fetchError struct {
+	op, hint string
+	err      error
+}
+
+func (e *fetchError) Error() string { return e.op + ": " + strings.TrimSpace(e.err.Error()) + e.hint }
+func (e *fetchError) Unwrap() error { return e.err }
 
 // redactable are the errors callers test a failed fetch for with errors.Is.
 var redactable = []error{

@@ -25,6 +25,7 @@ const testToken = "ghs_s3cr3tT0kenForTests"
 // way GitHub serves repositories to an App installation.
 type source struct {
 	*gittest.Repo
+	t   testing.TB
 	URL string
 
 	uploads     atomic.Int32 // upload-pack requests served (fetches that transferred)
@@ -41,7 +42,7 @@ func newSource(t testing.TB) *source {
 	if err != nil {
 		t.Skip("git is not installed")
 	}
-	s := &source{Repo: gittest.New(t, "")}
+	s := &source{Repo: gittest.New(t, ""), t: t}
 	s.Write("main.tf", "# main\n")
 	s.Write("modules/vpc/main.tf", "variable \"cidr\" {}\n")
 	s.CommitAll("initial")
@@ -82,6 +83,19 @@ func newSource(t testing.TB) *source {
 // request.
 func (s *source) publishPR(n int, rev string) {
 	s.Git("update-ref", "refs/pull/"+strconv.Itoa(n)+"/head", rev)
+}
+
+// gitStdin runs git in the source's work tree with input on stdin.
+func (s *source) gitStdin(input string, args ...string) string {
+	s.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = s.Dir
+	cmd.Stdin = strings.NewReader(input)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // testCache returns a cache in a fresh directory that logs into the test's
