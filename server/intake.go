@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/csocbot/csocbot/server/webhook"
 	"github.com/csocbot/csocbot/store"
@@ -131,4 +133,37 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	w.Write([]byte("ready\n"))
+}
+
+// jobView is what GET /jobs/{id} shows of a job: its state, never its
+// payload (comment bodies, clone URLs).
+type jobView struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	Key       string    `json:"key"`
+	State     string    `json:"state"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "job ids are numbers", http.StatusBadRequest)
+		return
+	}
+	job, err := s.store.GetJob(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "no such job", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(jobView{ID: job.ID, Kind: string(job.Kind), Key: job.Key, State: string(job.State),
+		Attempts: job.Attempts, LastError: job.LastError, CreatedAt: job.CreatedAt, UpdatedAt: job.UpdatedAt})
 }

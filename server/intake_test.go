@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,7 +183,7 @@ func TestEvents(t *testing.T) {
 		{"edited comment", delivery{event: "issue_comment", id: "d8", body: fixture(t, "issue_comment/edited.payload.json", onPR)}, 202, "ignored", "edited", ""},
 		{"fork pull request", delivery{event: "pull_request", id: "d9", body: fixture(t, "pull_request/opened.payload.json", func(m map[string]any) {
 			obj(m, "pull_request", "head", "repo")["full_name"] = "someone/Hello-World"
-		})}, 202, "ignored", "forks", ""},
+		})}, 202, "queued", "forks are not planned automatically", store.KindNotice},
 		{"draft pull request", delivery{event: "pull_request", id: "d10", body: fixture(t, "pull_request/opened.payload.json", func(m map[string]any) {
 			obj(m, "pull_request")["draft"] = true
 		})}, 202, "ignored", "draft", ""},
@@ -252,5 +253,27 @@ func TestOversizedBody(t *testing.T) {
 	code, _ := post(t, s.Handler(), delivery{event: "pull_request", id: "big", body: bytes.Repeat([]byte("x"), 4096)})
 	if code != http.StatusRequestEntityTooLarge {
 		t.Errorf("code %d, want 413", code)
+	}
+}
+
+func TestJobStatusPage(t *testing.T) {
+	s, _ := newIntakeServer(t)
+	_, resp := post(t, s.Handler(), delivery{event: "pull_request", id: "page", body: fixture(t, "pull_request/opened.payload.json")})
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/jobs/" + strconv.FormatInt(resp.Job, 10), 200, `"state":"queued"`},
+		{"/jobs/999", 404, "no such job"},
+		{"/jobs/abc", 400, "numbers"},
+		{"/healthz", 200, "ok"},
+		{"/readyz", 503, "starting"},
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.body) {
+			t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, rec.Code, rec.Body.String(), tc.code, tc.body)
+		}
 	}
 }

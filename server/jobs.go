@@ -35,6 +35,13 @@ type commentJob struct {
 	Body      string `json:"body"`
 }
 
+// noticeJob is the payload of a notice job: a comment to post.
+type noticeJob struct {
+	Repo string `json:"repo"`
+	PR   int    `json:"pr"`
+	Body string `json:"body"`
+}
+
 // refreshJob is the payload of a refresh_repo job.
 type refreshJob struct {
 	Repo     string `json:"repo"`
@@ -81,8 +88,13 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 		case pr.Draft && !repo.DraftAutoplan:
 			return job, false, "draft pull requests are planned when ready for review", nil
 		case pr.FromFork() && !repo.AllowForkAutoplan:
-			// A fork's code would run with the plan credentials.
-			return job, false, "pull requests from forks are not planned automatically (allow_fork_autoplan)", nil
+			// A fork's code would run with the plan credentials, so it
+			// is not planned; the pull request is told why, once.
+			if ev.Action != "opened" && ev.Action != "reopened" {
+				return job, false, "pull requests from forks are not planned automatically", nil
+			}
+			job, err = newJob(store.KindNotice, prKey(repo.Name, ev.Number), noticeJob{Repo: repo.Name, PR: ev.Number, Body: forkNotice(s.cfg.CommandPrefix)})
+			return job, err == nil, "pull requests from forks are not planned automatically; notice queued", err
 		}
 		job, err = newJob(store.KindPlan, prKey(repo.Name, ev.Number), planJob{
 			Repo: repo.Name, CloneURL: ev.Repo.CloneURL, PR: ev.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Trigger: "autoplan",
@@ -114,4 +126,9 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 		return job, err == nil, "refresh queued", err
 	}
 	return job, false, fmt.Sprintf("%s events need no work yet", ev.Kind), nil
+}
+
+func forkNotice(prefix string) string {
+	return "csocbot does not plan pull requests from forks automatically: planning runs the pull request's code with this repository's cloud credentials. " +
+		"A maintainer who has read the change can comment `" + prefix + " plan`, or an operator can set `allow_fork_autoplan: true` for this repository in csocbot's configuration."
 }

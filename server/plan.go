@@ -30,7 +30,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	s.status(ctx, repo, p.HeadSHA, github.PlanContext, github.StatusPending, "Planning…")
+	s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusPending, "Planning…")
 
 	baseSHA, err := s.repos.Fetch(ctx, p.Repo, p.CloneURL, p.BaseRef, []int{p.PR})
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		}
 		msg := fmt.Sprintf("This pull request conflicts with %s in %s, so csocbot cannot plan what would land. Rebase or merge %s and push.",
 			code(p.BaseRef), strings.Join(paths, ", "), code(p.BaseRef))
-		s.status(ctx, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Conflicts with "+p.BaseRef)
+		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Conflicts with "+p.BaseRef)
 		return s.reply(ctx, repo, p.PR, msg)
 	}
 	g, err := s.repos.Open(p.Repo)
@@ -58,7 +58,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(p.Repo))
 	found, err := s.detector(p.Repo, g, root).Detect(ctx, from, rev)
 	if err != nil {
-		s.status(ctx, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Configuration error")
+		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Configuration error")
 		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")
 	}
 	units := selectRequested(found.Units, p.Units, p.Dirs)
@@ -83,7 +83,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err := s.postPlan(ctx, repo, p, run, found); err != nil {
 		return err
 	}
-	s.planStatuses(ctx, repo, p.HeadSHA, run)
+	s.planStatuses(ctx, job, repo, p.HeadSHA, run)
 	return nil
 }
 
@@ -205,7 +205,7 @@ func unitReport(res *engine.Result, env string) comment.UnitReport {
 }
 
 // planStatuses sets a commit status per unit and one for the whole plan.
-func (s *Server) planStatuses(ctx context.Context, repo github.Repo, sha string, run *engine.Run) {
+func (s *Server) planStatuses(ctx context.Context, job store.Job, repo github.Repo, sha string, run *engine.Run) {
 	counts := map[engine.Status]int{}
 	for _, res := range run.Results {
 		counts[res.Status]++
@@ -223,7 +223,7 @@ func (s *Server) planStatuses(ctx context.Context, repo github.Repo, sha string,
 				state = github.StatusSuccess
 			}
 		}
-		s.status(ctx, repo, sha, github.UnitContext(res.Path), state, desc)
+		s.status(ctx, job.ID, repo, sha, github.UnitContext(res.Path), state, desc)
 	}
 	state := github.StatusSuccess
 	if counts[engine.Failed] > 0 {
@@ -231,15 +231,15 @@ func (s *Server) planStatuses(ctx context.Context, repo github.Repo, sha string,
 	}
 	desc := fmt.Sprintf("%d planned, %d without changes, %d failed, %d skipped",
 		counts[engine.Planned], counts[engine.NoChanges], counts[engine.Failed], counts[engine.Skipped])
-	s.status(ctx, repo, sha, github.PlanContext, state, desc)
+	s.status(ctx, job.ID, repo, sha, github.PlanContext, state, desc)
 }
 
 // status sets a commit status; a failure is logged, not fatal: the comment
 // carries the same information.
-func (s *Server) status(ctx context.Context, repo github.Repo, sha, context string, state github.StatusState, desc string) {
+func (s *Server) status(ctx context.Context, job int64, repo github.Repo, sha, context string, state github.StatusState, desc string) {
 	st := github.Status{Context: context, State: state, Description: desc}
 	if s.cfg.PublicURL != "" {
-		st.TargetURL = s.cfg.PublicURL + "/readyz"
+		st.TargetURL = fmt.Sprintf("%s/jobs/%d", s.cfg.PublicURL, job)
 	}
 	if err := s.gh.SetStatus(ctx, repo, sha, st); err != nil {
 		s.log.Warn("could not set a commit status", "context", context, "error", err)

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -92,12 +93,14 @@ func New(d Deps) (*Server, error) {
 	}, nil
 }
 
-// Handler serves POST /events, GET /healthz and GET /readyz.
+// Handler serves POST /events, GET /healthz, GET /readyz and GET
+// /jobs/{id}, which commit statuses link to.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/events", s.handleEvents)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.HandleFunc("GET /jobs/{id}", s.handleJob)
 	return mux
 }
 
@@ -214,6 +217,16 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 		return s.runCommentCommand(ctx, job)
 	case store.KindRefreshRepo:
 		return s.runRefresh(ctx, job)
+	case store.KindNotice:
+		var n noticeJob
+		if err := json.Unmarshal(job.Payload, &n); err != nil {
+			return fmt.Errorf("decode notice job: %w", err)
+		}
+		repo, err := github.ParseRepo(n.Repo)
+		if err != nil {
+			return err
+		}
+		return s.reply(ctx, repo, n.PR, n.Body)
 	}
 	return fmt.Errorf("no handler for %s jobs", job.Kind)
 }

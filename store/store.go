@@ -101,6 +101,9 @@ const (
 	KindApply          Kind = "apply"
 	KindCommentCommand Kind = "comment_command"
 	KindRefreshRepo    Kind = "refresh_repo"
+	// KindNotice posts a comment csocbot owes a pull request, such as why
+	// it did not plan it.
+	KindNotice Kind = "notice"
 )
 
 // retrySafe reports whether a job of kind k may run again after a failure
