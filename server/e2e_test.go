@@ -272,3 +272,46 @@ func TestEndToEndInterruptedCommandIsReported(t *testing.T) {
 		t.Errorf("job state %s, want interrupted", got.State)
 	}
 }
+
+func TestEndToEndNewPushCancelsTheRunningPlan(t *testing.T) {
+	e := newE2E(t)
+	// Make the pull request slow to plan: 30,000 resources.
+	e.src.Git("checkout", "-q", "widen-vpc")
+	e.src.Write("terraform/big/main.tf", "resource \"terraform_data\" \"r\" {\n  count = 30000\n  input = count.index\n}\n")
+	e.headSHA = e.src.CommitAll("A big root")
+	e.src.Git("checkout", "-q", "main")
+	e.src.Git("update-ref", "refs/pull/2/head", e.headSHA)
+	e.gh.EditPullRequest(e.repo, e.pr, func(pr map[string]any) { obj(pr, "head")["sha"] = e.headSHA })
+	e.start()
+
+	_, first := post(t, e.srv.Handler(), delivery{event: "pull_request", id: "slow-1", body: e.openedPayload()})
+	e.waitFor("the first plan to run", func() bool {
+		j, _ := e.st.GetJob(context.Background(), first.Job)
+		return j.State == store.JobRunning
+	})
+	time.Sleep(2 * time.Second) // into terraform
+	pushed := time.Now()
+	_, second := post(t, e.srv.Handler(), delivery{event: "pull_request", id: "slow-2", body: fixture(t, "pull_request/synchronize.payload.json", func(m map[string]any) {
+		m["number"] = float64(e.pr)
+		obj(m, "repository")["clone_url"] = e.git.URL + "/Hello-World.git"
+		obj(m, "pull_request", "head")["sha"] = e.headSHA
+		obj(m, "pull_request", "base")["ref"] = "main"
+	})})
+	if second.Status != "queued" {
+		t.Fatalf("synchronize: %+v", second)
+	}
+	e.waitFor("the second plan to start", func() bool {
+		j, _ := e.st.GetJob(context.Background(), second.Job)
+		return j.State == store.JobRunning
+	})
+	if waited := time.Since(pushed); waited > 20*time.Second {
+		t.Errorf("the new push waited %s for the superseded plan", waited)
+	}
+	j, _ := e.st.GetJob(context.Background(), first.Job)
+	if j.State != store.JobSuperseded {
+		t.Errorf("first plan job is %s, want superseded", j.State)
+	}
+	if len(e.planComments()) != 0 {
+		t.Error("the superseded plan posted a comment")
+	}
+}
