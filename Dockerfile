@@ -24,4 +24,4 @@ WORKDIR /var/lib/csocbot
 VOLUME /var/lib/csocbot
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/csocbot"]
-CMD ["help"]
+CMD ["serve", "--config", "/etc/csocbot/config.yaml"]
