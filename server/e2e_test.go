@@ -225,6 +225,10 @@ func TestEndToEndPlanOnOpenedPullRequest(t *testing.T) {
 		t.Fatalf("comment webhook answered %d %+v", code, resp)
 	}
 	e.waitFor("the second plan comment", func() bool { return len(e.planComments()) == 2 })
+	commandID := e.gh.Comments(e.repo, e.pr)[1].ID
+	if rs := e.gh.Reactions(commandID); len(rs) != 1 || rs[0].Content != "eyes" {
+		t.Errorf("reactions on the command comment = %+v, want eyes", rs)
+	}
 	plans := e.planComments()
 	if !plans[0].Minimized || plans[0].MinimizedReason != "outdated" {
 		t.Errorf("the first plan comment was not hidden as outdated: %+v", plans[0])
