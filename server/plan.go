@@ -150,11 +150,8 @@ func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result) e
 // postPlan hides csocbot's earlier plan comments and posts this plan, in
 // as many parts as GitHub's size limit needs.
 func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run *engine.Run, found *detect.Result) error {
-	report := comment.Report{Title: fmt.Sprintf("csocbot plan for `%s` (%s %s)", short(p.HeadSHA), run.Binary.Flavor, run.Binary.Version)}
-	for _, res := range run.Results {
-		report.Units = append(report.Units, unitReport(res, s.cfg.EnvironmentOf(p.Repo, res.Path)))
-	}
-	md := comment.Render(report)
+	title := fmt.Sprintf("csocbot plan for `%s` (%s %s)", short(p.HeadSHA), run.Binary.Flavor, run.Binary.Version)
+	md := comment.Render(run.Report(title, func(unit string) string { return s.cfg.EnvironmentOf(p.Repo, unit) }))
 	if len(run.Results) == 0 {
 		md = fmt.Sprintf("### csocbot plan for `%s`\n\nThis pull request changes no Terragrunt unit or Terraform root (%d changed files).\n", short(p.HeadSHA), len(found.Changes))
 	}
@@ -184,24 +181,6 @@ func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run 
 		}
 	}
 	return nil
-}
-
-func unitReport(res *engine.Result, env string) comment.UnitReport {
-	u := comment.UnitReport{
-		Path: res.Path, Environment: env, Summary: res.Summary, FailedCommand: res.FailedCommand,
-		ErrorTail: res.ErrorTail, SkipReason: res.SkipReason, Reasons: res.Reasons,
-	}
-	switch res.Status {
-	case engine.Planned:
-		u.Status = comment.Planned
-	case engine.NoChanges:
-		u.Status = comment.NoChanges
-	case engine.Failed:
-		u.Status = comment.Failed
-	case engine.Skipped:
-		u.Status = comment.Skipped
-	}
-	return u
 }
 
 // planStatuses sets a commit status per unit and one for the whole plan.

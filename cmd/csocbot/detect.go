@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -26,24 +27,43 @@ func (e envFlag) Set(s string) error {
 	return nil
 }
 
+// changeFlags are the flags of the commands that look at a change between
+// two revisions of a repository.
+type changeFlags struct {
+	repo, base, head string
+	noDependents     bool
+	env              envFlag
+}
+
+func (c *changeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.repo, "repo", ".", "the git repository (work tree or bare)")
+	fs.StringVar(&c.base, "base", "", "the revision the change starts from, e.g. main (required)")
+	fs.StringVar(&c.head, "head", "", "the revision with the change, e.g. HEAD or a PR's head SHA (required)")
+	fs.BoolVar(&c.noDependents, "no-dependents", false, "do not select units that depend on affected units")
+	c.env = envFlag{}
+	fs.Var(c.env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable); unset variables are unknown during detection")
+}
+
+// parse parses args and checks the revisions are given; it returns the
+// repository's absolute path.
+func (c *changeFlags) parse(fs *flag.FlagSet, args []string) (string, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	if c.base == "" || c.head == "" {
+		fmt.Fprintln(fs.Output(), "both --base and --head are required")
+		fs.Usage()
+		return "", exitError{code: 2}
+	}
+	return filepath.Abs(c.repo)
+}
+
 func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("detect", "detect --repo DIR --base REV --head REV [--json]", stderr)
-	repoDir := fs.String("repo", ".", "the git repository (work tree or bare)")
-	base := fs.String("base", "", "the revision the change starts from, e.g. main (required)")
-	head := fs.String("head", "", "the revision with the change, e.g. HEAD or a PR's head SHA (required)")
+	var change changeFlags
+	change.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
-	noDependents := fs.Bool("no-dependents", false, "do not select units that depend on affected units")
-	env := envFlag{}
-	fs.Var(env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable); unset variables are unknown")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *base == "" || *head == "" {
-		fmt.Fprintln(stderr, "both --base and --head are required")
-		fs.Usage()
-		return exitError{code: 2}
-	}
-	root, err := filepath.Abs(*repoDir)
+	root, err := change.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -51,8 +71,9 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	d := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: *noDependents})
-	res, err := d.Detect(ctx, *base, *head)
+	defer repo.Close()
+	d := detect.New(repo, detect.Options{Root: root, Env: change.env, SkipDependents: change.noDependents})
+	res, err := d.Detect(ctx, change.base, change.head)
 	if err != nil {
 		return err
 	}
@@ -61,7 +82,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	writeDetectText(stdout, res, *base, *head)
+	writeDetectText(stdout, res, change.base, change.head)
 	return nil
 }
 

@@ -20,30 +20,19 @@ import (
 
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("preview", "preview --repo DIR --base REV --head REV [--json]", stderr)
-	repoDir := fs.String("repo", ".", "the git repository (work tree or bare)")
-	base := fs.String("base", "", "the revision the change starts from, e.g. main (required)")
-	head := fs.String("head", "", "the revision with the change (required)")
+	var change changeFlags
+	change.register(fs)
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of the comment Markdown")
 	cacheDir := fs.String("cache", defaultCacheDir(), "working directories, provider plugin cache and module sources")
 	binary := fs.String("terraform", "", "terraform or tofu executable (default: terraform, then tofu, on PATH)")
 	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
-	noDependents := fs.Bool("no-dependents", false, "do not plan units that depend on affected units")
 	verbose := fs.Bool("v", false, "log each step and terraform command with its duration to stderr")
 	engineName := fs.String("engine", "native", "how Terragrunt units run: native (csocbot prepares them) or terragrunt (a terragrunt binary on PATH runs them in the checkout at --repo, which must be at --head)")
-	env := envFlag{}
-	fs.Var(env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *base == "" || *head == "" {
-		fmt.Fprintln(stderr, "both --base and --head are required")
-		fs.Usage()
-		return exitError{code: 2}
-	}
-	root, err := filepath.Abs(*repoDir)
+	root, err := change.parse(fs, args)
 	if err != nil {
 		return err
 	}
+	env := change.env
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -64,7 +53,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer repo.Close()
 	start := time.Now()
-	detected, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: *noDependents}).Detect(ctx, *base, *head)
+	detected, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: change.noDependents}).Detect(ctx, change.base, change.head)
 	if err != nil {
 		return err
 	}
@@ -93,7 +82,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := eng.CleanWorkDirs(7 * 24 * time.Hour); err != nil {
 		logger.Warn("could not clean old working directories", "error", err)
 	}
-	snap, err := repo.Snapshot(ctx, *head)
+	snap, err := repo.Snapshot(ctx, change.head)
 	if err != nil {
 		return err
 	}
@@ -138,11 +127,7 @@ func safeKey(s string) string { return strings.Trim(strings.ReplaceAll(s, "/", "
 
 // previewMarkdown renders the pull request comment for a run.
 func previewMarkdown(run *engine.Run, found *detect.Result, commit string) string {
-	r := comment.Report{Title: fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version)}
-	for _, res := range run.Results {
-		r.Units = append(r.Units, unitReport(res))
-	}
-	md := comment.Render(r)
+	md := comment.Render(run.Report(fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version), nil))
 	if len(found.Deleted) > 0 {
 		var b strings.Builder
 		b.WriteString(md)
@@ -153,29 +138,6 @@ func previewMarkdown(run *engine.Run, found *detect.Result, commit string) strin
 		md = b.String()
 	}
 	return md
-}
-
-// unitReport converts an engine result into what the comment shows.
-func unitReport(res *engine.Result) comment.UnitReport {
-	u := comment.UnitReport{
-		Path:          res.Path,
-		Summary:       res.Summary,
-		FailedCommand: res.FailedCommand,
-		ErrorTail:     res.ErrorTail,
-		SkipReason:    res.SkipReason,
-		Reasons:       res.Reasons,
-	}
-	switch res.Status {
-	case engine.Planned:
-		u.Status = comment.Planned
-	case engine.NoChanges:
-		u.Status = comment.NoChanges
-	case engine.Failed:
-		u.Status = comment.Failed
-	case engine.Skipped:
-		u.Status = comment.Skipped
-	}
-	return u
 }
 
 type previewUnit struct {

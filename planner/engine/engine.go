@@ -29,6 +29,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/plansummary"
 	"github.com/csocbot/csocbot/planner/tfrun"
@@ -321,4 +322,32 @@ func (st *runState) close() {
 	for _, r := range st.extra {
 		r.Close()
 	}
+}
+
+// Report returns what the pull request comment shows of the run. title is
+// csocbot's own Markdown; environment names the environment of a unit
+// path ("" when none is configured).
+func (r *Run) Report(title string, environment func(unit string) string) comment.Report {
+	rep := comment.Report{Title: title}
+	for _, res := range r.Results {
+		u := comment.UnitReport{
+			Path: res.Path, Summary: res.Summary, FailedCommand: res.FailedCommand,
+			ErrorTail: res.ErrorTail, SkipReason: res.SkipReason, Reasons: res.Reasons,
+		}
+		if environment != nil {
+			u.Environment = environment(res.Path)
+		}
+		switch res.Status {
+		case Planned:
+			u.Status = comment.Planned
+		case NoChanges:
+			u.Status = comment.NoChanges
+		case Failed:
+			u.Status = comment.Failed
+		case Skipped:
+			u.Status = comment.Skipped
+		}
+		rep.Units = append(rep.Units, u)
+	}
+	return rep
 }

@@ -23,19 +23,9 @@ import (
 // generate asks for.
 func backendFile(rs *terragrunt.RemoteState, commentPrefix string) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()
-	tf := f.Body().AppendNewBlock("terraform", nil)
-	be := tf.Body().AppendNewBlock("backend", []string{rs.Backend})
-	keys := make([]string, 0, len(rs.Config))
-	for k := range rs.Config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := rs.Config[k]
-		if !v.IsWhollyKnown() {
-			return nil, fmt.Errorf("remote_state config %q is not known; it may not depend on dependency outputs", k)
-		}
-		be.Body().SetAttributeValue(k, v)
+	be := f.Body().AppendNewBlock("terraform", nil).Body().AppendNewBlock("backend", []string{rs.Backend})
+	if err := setBackendConfig(be.Body(), rs); err != nil {
+		return nil, err
 	}
 	return append([]byte(commentPrefix+signature+"\n"), f.Bytes()...), nil
 }
@@ -44,6 +34,14 @@ func backendFile(rs *terragrunt.RemoteState, commentPrefix string) ([]byte, erro
 // for modules that declare an empty backend block themselves.
 func backendConfigFile(rs *terragrunt.RemoteState) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()
+	if err := setBackendConfig(f.Body(), rs); err != nil {
+		return nil, err
+	}
+	return f.Bytes(), nil
+}
+
+// setBackendConfig writes the remote_state config into body, sorted by key.
+func setBackendConfig(body *hclwrite.Body, rs *terragrunt.RemoteState) error {
 	keys := make([]string, 0, len(rs.Config))
 	for k := range rs.Config {
 		keys = append(keys, k)
@@ -52,11 +50,11 @@ func backendConfigFile(rs *terragrunt.RemoteState) ([]byte, error) {
 	for _, k := range keys {
 		v := rs.Config[k]
 		if !v.IsWhollyKnown() {
-			return nil, fmt.Errorf("remote_state config %q is not known; it may not depend on dependency outputs", k)
+			return fmt.Errorf("remote_state config %q is not known; it may not depend on dependency outputs", k)
 		}
-		f.Body().SetAttributeValue(k, v)
+		body.SetAttributeValue(k, v)
 	}
-	return f.Bytes(), nil
+	return nil
 }
 
 // declaredVariables lists the input variables the Terraform files in dir
