@@ -93,6 +93,9 @@ func (unusedRepos) MergeCommit(context.Context, string, int, string, string) (st
 	return "", nil, errUnused
 }
 func (unusedRepos) Open(string) (*gitrepo.Repo, error) { return nil, errUnused }
+func (unusedRepos) Checkout(context.Context, string, string, string) error {
+	return errUnused
+}
 
 var errUnused = &unusedError{}
 

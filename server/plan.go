@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,8 +58,22 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		return err
 	}
 	defer g.Close()
+	// The native engine reads the revision from git and needs no checkout;
+	// the terragrunt engine runs terragrunt in one.
 	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(p.Repo))
-	found, err := s.detector(p.Repo, g, root).Detect(ctx, from, rev)
+	if s.cfg.Terraform.Engine == config.EngineTerragrunt {
+		root = filepath.Join(root, rev)
+		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+			if err := s.repos.Checkout(ctx, p.Repo, rev, root); err != nil {
+				return fmt.Errorf("check out %s for the terragrunt engine: %w", short(rev), err)
+			}
+		}
+	}
+	// A Detector reads through the Repo it was made with, and a Repo does
+	// not see packs fetched after it was opened, so each plan job makes
+	// its own.
+	found, err := detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
+		AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt}).Detect(ctx, from, rev)
 	if err != nil {
 		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Configuration error")
 		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")

@@ -23,3 +23,7 @@ func (r repoCache) MergeCommit(ctx context.Context, repo string, pr int, base, h
 }
 
 func (r repoCache) Open(repo string) (*gitrepo.Repo, error) { return r.c.Open(repo) }
+
+func (r repoCache) Checkout(ctx context.Context, repo, sha, dir string) error {
+	return r.c.Checkout(ctx, repo, sha, dir)
+}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/notify/github"
-	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/store"
@@ -34,6 +33,9 @@ type Repos interface {
 	// Open opens the local copy for reading. Objects fetched later need a
 	// new Open.
 	Open(repo string) (*gitrepo.Repo, error)
+	// Checkout writes the files of commit sha into dir, for the terragrunt
+	// engine, which runs in a checkout.
+	Checkout(ctx context.Context, repo, sha, dir string) error
 }
 
 // Deps are the parts a Server works with.
@@ -63,9 +65,8 @@ type Server struct {
 	wakeup chan struct{}
 	ready  atomic.Bool
 
-	mu        sync.Mutex
-	running   map[int64]context.CancelFunc // job id -> cancel, for supersession
-	detectors map[string]*detect.Detector  // repo -> detector with warm caches
+	mu      sync.Mutex
+	running map[int64]context.CancelFunc // job id -> cancel, for supersession
 }
 
 // New returns a Server.
@@ -85,11 +86,10 @@ func New(d Deps) (*Server, error) {
 	}
 	return &Server{
 		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, log: d.Logger,
-		botLogin:  d.BotLogin,
-		maxBody:   25 << 20,
-		wakeup:    make(chan struct{}, 1),
-		running:   map[int64]context.CancelFunc{},
-		detectors: map[string]*detect.Detector{},
+		botLogin: d.BotLogin,
+		maxBody:  25 << 20,
+		wakeup:   make(chan struct{}, 1),
+		running:  map[int64]context.CancelFunc{},
 	}, nil
 }
 
@@ -247,18 +247,4 @@ func (s *Server) supersede(ctx context.Context, newer store.Job) {
 			cancel()
 		}
 	}
-}
-
-// detector returns the repository's detector, whose caches make the next
-// pull request's detection cheap.
-func (s *Server) detector(repo string, g *gitrepo.Repo, root string) *detect.Detector {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.detectors[repo]
-	if !ok {
-		d = detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
-			AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt})
-		s.detectors[repo] = d
-	}
-	return d
 }
