@@ -69,11 +69,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 			}
 		}
 	}
-	// A Detector reads through the Repo it was made with, and a Repo does
-	// not see packs fetched after it was opened, so each plan job makes
-	// its own.
-	found, err := detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
-		AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt}).Detect(ctx, from, rev)
+	found, err := s.detector(p.Repo, g, root).DetectIn(ctx, g, from, rev)
 	if err != nil {
 		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Configuration error")
 		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")

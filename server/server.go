@@ -17,6 +17,7 @@ import (
 
 	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/store"
@@ -65,8 +66,9 @@ type Server struct {
 	wakeup chan struct{}
 	ready  atomic.Bool
 
-	mu      sync.Mutex
-	running map[int64]context.CancelFunc // job id -> cancel, for supersession
+	mu        sync.Mutex
+	running   map[int64]context.CancelFunc // job id -> cancel, for supersession
+	detectors map[string]*detect.Detector  // repo -> detector with warm caches
 }
 
 // New returns a Server.
@@ -86,10 +88,11 @@ func New(d Deps) (*Server, error) {
 	}
 	return &Server{
 		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, log: d.Logger,
-		botLogin: d.BotLogin,
-		maxBody:  25 << 20,
-		wakeup:   make(chan struct{}, 1),
-		running:  map[int64]context.CancelFunc{},
+		botLogin:  d.BotLogin,
+		maxBody:   25 << 20,
+		wakeup:    make(chan struct{}, 1),
+		running:   map[int64]context.CancelFunc{},
+		detectors: map[string]*detect.Detector{},
 	}, nil
 }
 
@@ -247,4 +250,19 @@ func (s *Server) supersede(ctx context.Context, newer store.Job) {
 			cancel()
 		}
 	}
+}
+
+// detector returns the repository's detector, made with g on first use.
+// Its caches, keyed by git object hashes, make the next pull request's
+// detection cheap; each job passes its own freshly opened Repo to DetectIn.
+func (s *Server) detector(repo string, g *gitrepo.Repo, root string) *detect.Detector {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.detectors[repo]
+	if !ok {
+		d = detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
+			AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt})
+		s.detectors[repo] = d
+	}
+	return d
 }

@@ -112,11 +112,19 @@ type Result struct {
 // Detect compares the revisions base and head and returns the units the
 // change affects, evaluated at head.
 func (d *Detector) Detect(ctx context.Context, base, head string) (*Result, error) {
-	changes, err := d.repo.Diff(ctx, base, head)
+	return d.DetectIn(ctx, d.repo, base, head)
+}
+
+// DetectIn is Detect reading through repo, a newer handle on the same
+// repository: a server opens one after each fetch, since a handle does not
+// see objects fetched after it was opened, and keeps one Detector, whose
+// caches are keyed by object hashes, for every pull request.
+func (d *Detector) DetectIn(ctx context.Context, repo *gitrepo.Repo, base, head string) (*Result, error) {
+	changes, err := repo.Diff(ctx, base, head)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := d.repo.Snapshot(ctx, head)
+	snap, err := repo.Snapshot(ctx, head)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +134,7 @@ func (d *Detector) Detect(ctx context.Context, base, head string) (*Result, erro
 	}
 	res := &Result{Changes: changes, Units: []Unit{}, Deleted: []string{}}
 	loadBase := func() (*inventory, error) {
-		baseSnap, err := d.repo.Snapshot(ctx, base)
+		baseSnap, err := repo.Snapshot(ctx, base)
 		if err != nil {
 			return nil, err
 		}

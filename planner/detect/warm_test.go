@@ -95,3 +95,36 @@ func freshDetect(t *testing.T, r *gittest.Repo, base, head string) (*Result, err
 	}
 	return New(repo, Options{Root: r.Dir}).Detect(context.Background(), base, head)
 }
+
+// TestDetectInANewerHandle is the server's use: one Detector across
+// pull requests, each detected through a handle opened after its fetch.
+func TestDetectInANewerHandle(t *testing.T) {
+	r, base := sampleRepo(t)
+	first, err := gitrepo.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(first, Options{Root: r.Dir, SkipDependents: true})
+	r.Append(prod+"vpc/terragrunt.hcl", "\n")
+	pr1 := r.CommitAll("pr1")
+	if _, err := d.Detect(context.Background(), base, pr1); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	r.Append(prod+"rds/terragrunt.hcl", "\n")
+	pr2 := r.CommitAll("pr2")
+	r.Git("gc", "-q") // the new commit now lives in a pack the first handle never saw
+	second, err := gitrepo.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	got, err := d.DetectIn(context.Background(), second, pr1, pr2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := paths(got.Units); len(p) != 1 || p[0] != prod+"rds" {
+		t.Errorf("units = %q, want only the rds unit", p)
+	}
+}
