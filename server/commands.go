@@ -77,7 +77,7 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, cmd command.Comma
 		if err != nil {
 			return "", err
 		}
-		s.supersede(ctx, queued)
+		s.cancelSuperseded(queued)
 		s.wake()
 		return "", nil
 	case command.Apply:

@@ -98,8 +98,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, http.StatusAccepted, resp)
 		return
 	}
-	if job.Kind == store.KindPlan {
-		s.supersede(r.Context(), queued)
+	if job.Supersedes {
+		s.cancelSuperseded(queued)
 	}
 	s.wake()
 	log.Info("queued a job", "job", queued.ID, "kind", queued.Kind, "key", queued.Key)

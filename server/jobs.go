@@ -53,12 +53,14 @@ type refreshJob struct {
 // an older one.
 func prKey(repo string, pr int) string { return fmt.Sprintf("%s#%d", repo, pr) }
 
+// newJob encodes a job. A plan job supersedes the pull request's older
+// plans: they would plan a stale head.
 func newJob(kind store.Kind, key string, payload any) (store.NewJob, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return store.NewJob{}, fmt.Errorf("encode %s job: %w", kind, err)
 	}
-	return store.NewJob{Kind: kind, Key: key, Payload: b}, nil
+	return store.NewJob{Kind: kind, Key: key, Payload: b, Supersedes: kind == store.KindPlan}, nil
 }
 
 // jobFor decides what an event asks csocbot to do. It returns ok false

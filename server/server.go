@@ -67,8 +67,8 @@ type Server struct {
 	ready  atomic.Bool
 
 	mu        sync.Mutex
-	running   map[int64]context.CancelFunc // job id -> cancel, for supersession
-	detectors map[string]*detect.Detector  // repo -> detector with warm caches
+	running   map[int64]runningJob        // job id -> how to cancel it, for supersession
+	detectors map[string]*detect.Detector // repo -> detector with warm caches
 }
 
 // New returns a Server.
@@ -91,7 +91,7 @@ func New(d Deps) (*Server, error) {
 		botLogin:  d.BotLogin,
 		maxBody:   25 << 20,
 		wakeup:    make(chan struct{}, 1),
-		running:   map[int64]context.CancelFunc{},
+		running:   map[int64]runningJob{},
 		detectors: map[string]*detect.Detector{},
 	}, nil
 }
@@ -178,7 +178,7 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 	jobCtx, cancel := context.WithTimeout(ctx, s.cfg.Plan.Timeout)
 	defer cancel()
 	s.mu.Lock()
-	s.running[job.ID] = cancel
+	s.running[job.ID] = runningJob{key: job.Key, kind: job.Kind, cancel: cancel}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -234,20 +234,23 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 	return fmt.Errorf("no handler for %s jobs", job.Kind)
 }
 
-// supersede marks older plan jobs of the same pull request superseded and
-// cancels those running here: a new push makes their plans stale.
-func (s *Server) supersede(ctx context.Context, newer store.Job) {
-	old, err := s.store.Supersede(ctx, newer.Key, newer.Kind, newer.ID)
-	if err != nil {
-		s.log.Error("could not supersede older jobs", "key", newer.Key, "error", err)
-		return
-	}
+// runningJob is a job a worker of this process runs.
+type runningJob struct {
+	key    string
+	kind   store.Kind
+	cancel context.CancelFunc
+}
+
+// cancelSuperseded cancels the jobs this process runs that newer
+// superseded: the store marked them superseded when it added newer (see
+// NewJob.Supersedes), so their plans are stale.
+func (s *Server) cancelSuperseded(newer store.Job) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, j := range old {
-		if cancel, ok := s.running[j.ID]; ok {
-			s.log.Info("cancelling a superseded job", "job", j.ID, "by", newer.ID)
-			cancel()
+	for id, r := range s.running {
+		if r.key == newer.Key && r.kind == newer.Kind && id < newer.ID {
+			s.log.Info("cancelling a superseded job", "job", id, "by", newer.ID)
+			r.cancel()
 		}
 	}
 }

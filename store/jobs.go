@@ -41,11 +41,19 @@ func (s *SQLite) insertJob(ctx context.Context, tx *sql.Tx, job NewJob) (Job, er
 	if !job.RunAfter.IsZero() {
 		runAfter = formatTime(job.RunAfter)
 	}
-	return scanJob(tx.QueryRowContext(ctx, `
+	j, err := scanJob(tx.QueryRowContext(ctx, `
 		INSERT INTO jobs (kind, key, payload, state, run_after, created_at, updated_at)
 		VALUES (?, ?, ?, 'queued', ?, ?, ?)
 		RETURNING `+jobColumns,
 		job.Kind, job.Key, nullJSON(job.Payload), runAfter, now, now))
+	if err != nil || !job.Supersedes {
+		return j, err
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE jobs SET state = 'superseded', updated_at = ?
+		WHERE key = ? AND kind = ? AND id < ? AND state IN ('queued', 'running')`,
+		now, job.Key, job.Kind, j.ID)
+	return j, err
 }
 
 func (s *SQLite) Enqueue(ctx context.Context, job NewJob) (Job, error) {
@@ -182,22 +190,6 @@ func (s *SQLite) Fail(ctx context.Context, id int64, cause error) (Job, error) {
 		return Job{}, fmt.Errorf("failing job %d: %w", id, err)
 	}
 	return j, nil
-}
-
-func (s *SQLite) Supersede(ctx context.Context, key string, kind Kind, exceptID int64) ([]Job, error) {
-	var jobs []Job
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
-		_, now := s.clock()
-		jobs, err = queryAll(ctx, tx, scanJob, `
-			UPDATE jobs SET state = 'superseded', updated_at = ?
-			WHERE key = ? AND kind = ? AND id < ? AND state IN ('queued', 'running')
-			RETURNING `+jobColumns, now, key, kind, exceptID)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("superseding %s jobs for %s: %w", kind, key, err)
-	}
-	return jobs, nil
 }
 
 // interruptedError is the last error of a job whose process stopped while it

@@ -321,10 +321,7 @@ func TestFinishNotRunning(t *testing.T) {
 	superseded := enqueue(t, s, NewJob{Kind: KindPlan, Key: "k"})
 	claim(t, s, "w") // done
 	claim(t, s, "w") // superseded
-	newer := enqueue(t, s, NewJob{Kind: KindPlan, Key: "k"})
-	if _, err := s.Supersede(ctx, "k", KindPlan, newer.ID); err != nil {
-		t.Fatal(err)
-	}
+	newer := enqueue(t, s, NewJob{Kind: KindPlan, Key: "k", Supersedes: true})
 	if err := s.Complete(ctx, done.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -377,16 +374,7 @@ func TestSupersede(t *testing.T) {
 	queued := enqueue(t, s, NewJob{Kind: KindPlan, Key: key})
 	apply := enqueue(t, s, NewJob{Kind: KindApply, Key: key})
 	otherPR := enqueue(t, s, NewJob{Kind: KindPlan, Key: "o/r#8"})
-	current := enqueue(t, s, NewJob{Kind: KindPlan, Key: key})
-	newer := enqueue(t, s, NewJob{Kind: KindPlan, Key: key})
-
-	got, err := s.Supersede(ctx, key, KindPlan, current.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int64{running.ID, queued.ID}; !slices.Equal(ids(got), want) {
-		t.Errorf("superseded %v, want %v", ids(got), want)
-	}
+	current := enqueue(t, s, NewJob{Kind: KindPlan, Key: key, Supersedes: true})
 
 	tests := []struct {
 		name string
@@ -399,17 +387,11 @@ func TestSupersede(t *testing.T) {
 		{"another kind", apply.ID, JobQueued},
 		{"another key", otherPR.ID, JobQueued},
 		{"the superseding job", current.ID, JobQueued},
-		{"a newer job", newer.ID, JobQueued},
 	}
 	for _, tt := range tests {
 		if got := getJob(t, s, tt.id).State; got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
 		}
-	}
-
-	again, err := s.Supersede(ctx, key, KindPlan, current.ID)
-	if err != nil || len(again) != 0 {
-		t.Errorf("superseding again: %v, %v; want nothing", ids(again), err)
 	}
 }
 
@@ -586,4 +568,27 @@ func jobsEqual(a, b Job) bool {
 	return a.ID == b.ID && a.Kind == b.Kind && a.Key == b.Key && string(a.Payload) == string(b.Payload) &&
 		a.State == b.State && a.Attempts == b.Attempts && a.RunAfter.Equal(b.RunAfter) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Worker == b.Worker && a.LastError == b.LastError
+}
+
+func TestNewJobSupersedesOlderOnes(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	old, err := s.Enqueue(ctx, NewJob{Kind: KindPlan, Key: "o/r#1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := s.Enqueue(ctx, NewJob{Kind: KindPlan, Key: "o/r#2"})
+	newer, isNew, err := s.RecordDelivery(ctx, "d", NewJob{Kind: KindPlan, Key: "o/r#1", Supersedes: true})
+	if err != nil || !isNew {
+		t.Fatal(err, isNew)
+	}
+	for _, tc := range []struct {
+		id   int64
+		want JobState
+	}{{old.ID, JobSuperseded}, {other.ID, JobQueued}, {newer.ID, JobQueued}} {
+		j, err := s.GetJob(ctx, tc.id)
+		if err != nil || j.State != tc.want {
+			t.Errorf("job %d: %s (%v), want %s", tc.id, j.State, err, tc.want)
+		}
+	}
 }

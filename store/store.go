@@ -30,7 +30,7 @@ type Store interface {
 
 	// Complete marks a running job done. It returns an error wrapping
 	// [ErrNotRunning] when the job is no longer running, for example because
-	// it was superseded while it ran.
+	// a newer job superseded it while it ran (see [NewJob.Supersedes]).
 	Complete(ctx context.Context, id int64) error
 
 	// Fail records that a running job failed with cause. A job whose kind is
@@ -40,11 +40,6 @@ type Store interface {
 	// once. It returns the job as it is now, queued or failed, or an error
 	// wrapping [ErrNotRunning].
 	Fail(ctx context.Context, id int64, cause error) (Job, error)
-
-	// Supersede marks the queued and running jobs of kind for key that are
-	// older than exceptID superseded, and returns them. The server cancels
-	// those that were running.
-	Supersede(ctx context.Context, key string, kind Kind, exceptID int64) ([]Job, error)
 
 	// RecoverAfterRestart deals with the jobs a previous process left
 	// running. It is meant to be called once at startup, before any worker
@@ -157,6 +152,11 @@ type NewJob struct {
 	Payload json.RawMessage // JSON, or empty
 	// RunAfter delays the job; the zero time means now.
 	RunAfter time.Time
+	// Supersedes marks the queued and running jobs of the same kind and
+	// key superseded in the transaction that adds this one: a newer push
+	// makes a pull request's older plans stale. The caller cancels those
+	// running.
+	Supersedes bool
 }
 
 // Job is a job in the queue.
