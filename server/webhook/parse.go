@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/google/go-github/v62/github"
 )
 
 // ErrMalformedPayload means a supported event's body is not the JSON GitHub
@@ -48,8 +46,12 @@ func Parse(eventType string, body []byte) (Event, error) {
 	return Event{}, &UnsupportedEventError{Type: eventType}
 }
 
-// decode unmarshals body into go-github's type for the event and maps it
-// with build, which reports the name of a required field that is absent.
+// decode unmarshals body into the event's wire type and maps it with
+// build, which reports the name of a required field that is absent.
+//
+// The wire types hold only the fields csocbot reads: decoding GitHub's
+// payloads (tens of kilobytes) into go-github's complete event types was
+// most of the cost of accepting a webhook.
 func decode[T any](kind Kind, body []byte, build func(*T) (Event, string)) (Event, error) {
 	var payload T
 	if err := json.Unmarshal(body, &payload); err != nil {
@@ -69,176 +71,150 @@ var handledPullRequestActions = map[string]bool{
 	"opened": true, "reopened": true, "synchronize": true, "ready_for_review": true, "closed": true,
 }
 
-func fromPullRequest(p *github.PullRequestEvent) (Event, string) {
+func fromPullRequest(p *wirePullRequestEvent) (Event, string) {
 	if p.PullRequest == nil {
 		return Event{}, "pull_request"
 	}
-	if p.Repo == nil {
+	if p.Repository == nil {
 		return Event{}, "repository"
 	}
-	number := p.GetNumber()
+	number := p.Number
 	if number == 0 {
-		number = p.PullRequest.GetNumber()
+		number = p.PullRequest.Number
 	}
 	if number == 0 {
 		return Event{}, "pull request number"
 	}
-	action := p.GetAction()
 	return Event{
-		Action:         action,
-		Ignored:        !handledPullRequestActions[action],
-		Repo:           repo(p.Repo),
-		InstallationID: p.GetInstallation().GetID(),
-		Sender:         actor(p.Sender),
+		Action:         p.Action,
+		Ignored:        !handledPullRequestActions[p.Action],
+		Repo:           p.Repository.repo(),
+		InstallationID: p.Installation.id(),
+		Sender:         p.Sender.actor(),
 		Number:         number,
 		Labels:         labels(p.PullRequest.Labels),
-		PullRequest:    pullRequest(p.PullRequest),
+		PullRequest:    p.PullRequest.pullRequest(),
 	}, ""
 }
 
-func fromIssueComment(p *github.IssueCommentEvent) (Event, string) {
+func fromIssueComment(p *wireIssueCommentEvent) (Event, string) {
 	if p.Issue == nil {
 		return Event{}, "issue"
 	}
 	if p.Comment == nil {
 		return Event{}, "comment"
 	}
-	if p.Repo == nil {
+	if p.Repository == nil {
 		return Event{}, "repository"
 	}
-	onPR := p.Issue.IsPullRequest()
-	action := p.GetAction()
-	handled := action == "created" || action == "edited" || action == "deleted"
+	onPR := p.Issue.PullRequest != nil
+	handled := p.Action == "created" || p.Action == "edited" || p.Action == "deleted"
 	return Event{
-		Action:         action,
+		Action:         p.Action,
 		Ignored:        !onPR || !handled,
-		Repo:           repo(p.Repo),
-		InstallationID: p.GetInstallation().GetID(),
-		Sender:         actor(p.Sender),
-		Number:         p.Issue.GetNumber(),
+		Repo:           p.Repository.repo(),
+		InstallationID: p.Installation.id(),
+		Sender:         p.Sender.actor(),
+		Number:         p.Issue.Number,
 		Labels:         labels(p.Issue.Labels),
 		Comment: &Comment{
-			ID:            p.Comment.GetID(),
-			Body:          p.Comment.GetBody(),
-			Author:        actor(p.Comment.User),
-			Association:   p.Comment.GetAuthorAssociation(),
+			ID:            p.Comment.ID,
+			Body:          p.Comment.Body,
+			Author:        p.Comment.User.actor(),
+			Association:   p.Comment.AuthorAssociation,
 			OnPullRequest: onPR,
 		},
 	}, ""
 }
 
-func fromReview(p *github.PullRequestReviewEvent) (Event, string) {
+func fromReview(p *wireReviewEvent) (Event, string) {
 	if p.Review == nil {
 		return Event{}, "review"
 	}
 	if p.PullRequest == nil {
 		return Event{}, "pull_request"
 	}
-	if p.Repo == nil {
+	if p.Repository == nil {
 		return Event{}, "repository"
 	}
-	action := p.GetAction()
 	return Event{
-		Action:         action,
-		Ignored:        action != "submitted" && action != "dismissed",
-		Repo:           repo(p.Repo),
-		InstallationID: p.GetInstallation().GetID(),
-		Sender:         actor(p.Sender),
-		Number:         p.PullRequest.GetNumber(),
+		Action:         p.Action,
+		Ignored:        p.Action != "submitted" && p.Action != "dismissed",
+		Repo:           p.Repository.repo(),
+		InstallationID: p.Installation.id(),
+		Sender:         p.Sender.actor(),
+		Number:         p.PullRequest.Number,
 		Labels:         labels(p.PullRequest.Labels),
-		PullRequest:    pullRequest(p.PullRequest),
+		PullRequest:    p.PullRequest.pullRequest(),
 		Review: &Review{
-			ID: p.Review.GetID(),
+			ID: p.Review.ID,
 			// Webhooks spell states in lower case, the REST API in upper
 			// case; settle on one so callers compare without surprises.
-			State:       strings.ToLower(p.Review.GetState()),
-			Reviewer:    actor(p.Review.User),
-			Association: p.Review.GetAuthorAssociation(),
-			CommitID:    p.Review.GetCommitID(),
+			State:       strings.ToLower(p.Review.State),
+			Reviewer:    p.Review.User.actor(),
+			Association: p.Review.AuthorAssociation,
+			CommitID:    p.Review.CommitID,
 		},
 	}, ""
 }
 
-func fromPush(p *github.PushEvent) (Event, string) {
-	if p.GetRef() == "" {
+func fromPush(p *wirePushEvent) (Event, string) {
+	if p.Ref == "" {
 		return Event{}, "ref"
 	}
-	if p.Repo == nil {
+	if p.Repository == nil {
 		return Event{}, "repository"
 	}
 	return Event{
-		Repo: Repo{
-			FullName:      p.Repo.GetFullName(),
-			CloneURL:      p.Repo.GetCloneURL(),
-			DefaultBranch: p.Repo.GetDefaultBranch(),
-		},
-		InstallationID: p.GetInstallation().GetID(),
-		Sender:         actor(p.Sender),
+		Repo:           p.Repository.repo(),
+		InstallationID: p.Installation.id(),
+		Sender:         p.Sender.actor(),
 		Push: &Push{
-			Ref:     p.GetRef(),
-			Before:  p.GetBefore(),
-			After:   p.GetAfter(),
-			Created: p.GetCreated(),
-			Deleted: p.GetDeleted(),
-			Forced:  p.GetForced(),
+			Ref:     p.Ref,
+			Before:  p.Before,
+			After:   p.After,
+			Created: p.Created,
+			Deleted: p.Deleted,
+			Forced:  p.Forced,
 		},
 	}, ""
 }
 
-func fromPing(p *github.PingEvent) (Event, string) {
+func fromPing(p *wireCommon) (Event, string) {
+	var r Repo
+	if p.Repository != nil {
+		r = p.Repository.repo()
+	}
 	return Event{
-		Repo:           repo(p.Repo),
-		InstallationID: p.GetInstallation().GetID(),
-		Sender:         actor(p.Sender),
+		Repo:           r,
+		InstallationID: p.Installation.id(),
+		Sender:         p.Sender.actor(),
 	}, ""
 }
 
-func fromInstallation(p *github.InstallationEvent) (Event, string) {
+func fromInstallation(p *wireInstallationEvent) (Event, string) {
 	if p.Installation == nil {
 		return Event{}, "installation"
 	}
 	var repos []string
 	for _, r := range p.Repositories {
-		repos = append(repos, r.GetFullName())
+		repos = append(repos, r.FullName)
 	}
 	return Event{
-		Action:         p.GetAction(),
-		InstallationID: p.Installation.GetID(),
-		Sender:         actor(p.Sender),
+		Action:         p.Action,
+		InstallationID: p.Installation.ID,
+		Sender:         p.Sender.actor(),
 		Installation: &Installation{
-			Account:      actor(p.Installation.Account),
+			Account:      p.Installation.Account.actor(),
 			Repositories: repos,
 		},
 	}, ""
 }
 
-func repo(r *github.Repository) Repo {
-	return Repo{FullName: r.GetFullName(), CloneURL: r.GetCloneURL(), DefaultBranch: r.GetDefaultBranch()}
-}
-
-func actor(u *github.User) Actor {
-	return Actor{Login: u.GetLogin(), Type: u.GetType()}
-}
-
-func labels(ls []*github.Label) []string {
+func labels(ls []wireLabel) []string {
 	var names []string
 	for _, l := range ls {
-		names = append(names, l.GetName())
+		names = append(names, l.Name)
 	}
 	return names
-}
-
-func pullRequest(pr *github.PullRequest) *PullRequest {
-	return &PullRequest{
-		State:    pr.GetState(),
-		Merged:   pr.GetMerged(),
-		Draft:    pr.GetDraft(),
-		Author:   actor(pr.User),
-		HeadSHA:  pr.GetHead().GetSHA(),
-		HeadRef:  pr.GetHead().GetRef(),
-		HeadRepo: pr.GetHead().GetRepo().GetFullName(),
-		BaseSHA:  pr.GetBase().GetSHA(),
-		BaseRef:  pr.GetBase().GetRef(),
-		BaseRepo: pr.GetBase().GetRepo().GetFullName(),
-	}
 }
