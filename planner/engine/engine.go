@@ -32,6 +32,7 @@ import (
 	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/plansummary"
+	"github.com/csocbot/csocbot/planner/terragrunt"
 	"github.com/csocbot/csocbot/planner/tfrun"
 )
 
@@ -63,6 +64,10 @@ type Options struct {
 type Engine struct {
 	opts    Options
 	sources *sourceCache
+	// parsed caches the shared Terragrunt files (root.hcl, account.hcl…)
+	// by content hash for every unit and run: each unit is evaluated again
+	// before its plan, with its dependencies' real outputs.
+	parsed *terragrunt.ParseCache
 }
 
 // New returns an Engine.
@@ -84,7 +89,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	opts.CacheDir = abs
-	return &Engine{opts: opts, sources: newSourceCache(filepath.Join(abs, "sources"))}, nil
+	return &Engine{opts: opts, sources: newSourceCache(filepath.Join(abs, "sources")), parsed: terragrunt.NewParseCache()}, nil
 }
 
 // Request asks for the plans of some units at one revision.

@@ -238,6 +238,7 @@ func (st *runState) evaluate(ctx context.Context, dir, command string) (*terragr
 		AllowSopsDecrypt:  st.e.opts.AllowSopsDecrypt,
 		Command:           command,
 		DependencyOutputs: st.dependencyOutputs,
+		Cache:             st.e.parsed,
 	})
 	if err != nil {
 		return nil, err
@@ -302,7 +303,7 @@ func (st *runState) outputsRunner(ctx context.Context, dir string) (*tfrun.Runne
 	wd := filepath.Join(st.dir, "outputs", safeName(dir))
 	ev, err := terragrunt.New(terragrunt.Options{
 		Root: st.req.Root, FS: st.req.Files, Env: st.e.opts.Env, UnknownEnv: true,
-		AllowRunCmd: st.e.opts.AllowRunCmd, AllowSopsDecrypt: st.e.opts.AllowSopsDecrypt,
+		AllowRunCmd: st.e.opts.AllowRunCmd, AllowSopsDecrypt: st.e.opts.AllowSopsDecrypt, Cache: st.e.parsed,
 	})
 	if err != nil {
 		return nil, err
