@@ -68,36 +68,111 @@ func (s *SQLite) Enqueue(ctx context.Context, job NewJob) (Job, error) {
 	return j, nil
 }
 
+// RecordDelivery commits deliveries in groups: a caller queues its
+// delivery, and whoever holds the write lock records every queued delivery
+// in one transaction (each in a savepoint, so one failure fails only its
+// own). Under a burst of webhooks one commit serves many; alone, a delivery
+// commits at once.
 func (s *SQLite) RecordDelivery(ctx context.Context, deliveryID string, job NewJob) (Job, bool, error) {
 	if deliveryID == "" {
 		// Recording it would make every later delivery without an id a
 		// duplicate of this one.
 		return Job{}, false, errors.New("recording a delivery: no delivery id")
 	}
-	var (
-		j     Job
-		isNew bool
-	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	d := &pendingDelivery{id: deliveryID, job: job, done: make(chan struct{})}
+	s.pendingMu.Lock()
+	s.pending = append(s.pending, d)
+	s.pendingMu.Unlock()
+	for {
+		select {
+		case <-d.done:
+			return d.result()
+		case s.writeLock <- struct{}{}:
+			s.recordPending(ctx)
+			<-s.writeLock
+		case <-ctx.Done():
+			// The delivery may still be recorded by the next writer; the
+			// caller answers an error and GitHub's redelivery is then
+			// recognised as a duplicate.
+			return Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, ctx.Err())
+		}
+	}
+}
+
+// pendingDelivery is a delivery waiting for a writer to record it.
+type pendingDelivery struct {
+	id    string
+	job   NewJob
+	done  chan struct{}
+	j     Job
+	isNew bool
+	err   error
+}
+
+func (d *pendingDelivery) result() (Job, bool, error) {
+	if d.err != nil {
+		return Job{}, false, fmt.Errorf("recording delivery %s: %w", d.id, d.err)
+	}
+	return d.j, d.isNew, nil
+}
+
+// recordPending records the queued deliveries, in batches, until none is
+// left; the caller holds the write lock.
+func (s *SQLite) recordPending(ctx context.Context) {
+	for {
+		s.pendingMu.Lock()
+		batch := s.pending
+		s.pending = nil
+		s.pendingMu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, d := range batch {
+				d.err = recordOne(ctx, s, tx, d)
+			}
+			return nil
+		})
+		for _, d := range batch {
+			if err != nil {
+				d.err, d.isNew = err, false
+			}
+			close(d.done)
+		}
+	}
+}
+
+// recordOne records one delivery inside a savepoint of tx.
+func recordOne(ctx context.Context, s *SQLite, tx *sql.Tx, d *pendingDelivery) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT delivery`); err != nil {
+		return err
+	}
+	err := func() error {
 		var err error
-		j, err = scanJob(tx.QueryRowContext(ctx, `
+		d.j, err = scanJob(tx.QueryRowContext(ctx, `
 			SELECT `+jobColumns+` FROM jobs
-			WHERE id = (SELECT job_id FROM deliveries WHERE id = ?)`, deliveryID))
+			WHERE id = (SELECT job_id FROM deliveries WHERE id = ?)`, d.id))
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err // seen before, or failed
 		}
-		if j, err = s.insertJob(ctx, tx, job); err != nil {
+		if d.j, err = s.insertJob(ctx, tx, d.job); err != nil {
 			return err
 		}
-		isNew = true
+		d.isNew = true
 		_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (id, job_id, received_at) VALUES (?, ?, ?)`,
-			deliveryID, j.ID, formatTime(j.CreatedAt))
+			d.id, d.j.ID, formatTime(d.j.CreatedAt))
 		return err
-	})
+	}()
 	if err != nil {
-		return Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, err)
+		d.isNew = false
+		if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO delivery`); rbErr != nil {
+			return errors.Join(err, rbErr)
+		}
 	}
-	return j, isNew, nil
+	if _, relErr := tx.ExecContext(ctx, `RELEASE delivery`); relErr != nil && err == nil {
+		return relErr
+	}
+	return err
 }
 
 // Claim picks and marks the job in one UPDATE … RETURNING statement, in a

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -18,6 +19,9 @@ type SQLite struct {
 	db        *sql.DB
 	writeLock chan struct{} // held by this process's one writer; see write
 	now       func() time.Time
+
+	pendingMu sync.Mutex
+	pending   []*pendingDelivery // deliveries waiting for a writer; see RecordDelivery
 }
 
 var _ Store = (*SQLite)(nil)
@@ -68,6 +72,11 @@ func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.writeLock }()
+	return s.inTx(ctx, fn)
+}
+
+// inTx runs fn in a transaction; the caller holds writeLock.
+func (s *SQLite) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
