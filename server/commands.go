@@ -103,8 +103,8 @@ func (s *Server) runRefresh(ctx context.Context, job store.Job) error {
 }
 
 // reportInterrupted tells a pull request that a job stopped with the
-// server and will not run again by itself.
-func (s *Server) reportInterrupted(ctx context.Context, job store.Job) {
+// server, and whether it runs again by itself.
+func (s *Server) reportInterrupted(ctx context.Context, job store.Job, again bool) {
 	repoName, prText, ok := strings.Cut(job.Key, "#")
 	var pr int
 	if _, err := fmt.Sscanf(prText, "%d", &pr); !ok || err != nil {
@@ -117,6 +117,9 @@ func (s *Server) reportInterrupted(ctx context.Context, job store.Job) {
 	}
 	msg := fmt.Sprintf("csocbot stopped while it was running a `%s` job for this pull request (job %d), and will not run it again by itself. Comment `%s plan` to plan again; an apply is never repeated automatically, so check the plan before applying.",
 		job.Kind, job.ID, s.cfg.CommandPrefix)
+	if again {
+		msg = fmt.Sprintf("csocbot stopped while it was running a `%s` job for this pull request (job %d); it runs it again now.", job.Kind, job.ID)
+	}
 	if err := s.reply(ctx, repo, pr, msg); err != nil {
 		s.log.Error("could not report an interrupted job", "job", job.ID, "error", err)
 	}

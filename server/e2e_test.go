@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/cgi"
@@ -250,6 +251,24 @@ func TestEndToEndQueuedJobSurvivesARestart(t *testing.T) {
 	}
 	e.start()
 	e.waitFor("the plan after the restart", func() bool { return len(e.planComments()) > 0 })
+}
+
+func TestEndToEndRunningPlanIsPlannedAgainAfterARestart(t *testing.T) {
+	e := newE2E(t)
+	_, resp := post(t, e.srv.Handler(), delivery{event: "pull_request", id: "running-1", body: e.openedPayload()})
+	// A previous process claimed the plan and died.
+	if _, ok, err := e.st.Claim(context.Background(), "dead-worker", store.KindPlan); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	e.start()
+	e.waitFor("the plan after the restart", func() bool { return len(e.planComments()) > 0 })
+	said := false
+	for _, c := range e.gh.Comments(e.repo, e.pr) {
+		said = said || strings.Contains(c.Body, fmt.Sprintf("(job %d); it runs it again now", resp.Job))
+	}
+	if !said {
+		t.Error("the pull request was not told that its plan was interrupted and runs again")
+	}
 }
 
 func TestEndToEndInterruptedCommandIsReported(t *testing.T) {

@@ -110,12 +110,25 @@ func (s *Server) Handler() http.Handler {
 // Run deals with the jobs a previous process left running, then runs jobs
 // with cfg.Workers workers until ctx ends, and waits for them to stop.
 func (s *Server) Run(ctx context.Context) error {
+	// The jobs a stopped process left running: the store queues the plans
+	// again and marks the rest interrupted. Each pull request is told.
+	leftRunning, err := s.store.ListJobs(ctx, store.JobFilter{States: []store.JobState{store.JobRunning}})
+	if err != nil {
+		return fmt.Errorf("recover jobs after restart: %w", err)
+	}
 	interrupted, err := s.store.RecoverAfterRestart(ctx)
 	if err != nil {
 		return fmt.Errorf("recover jobs after restart: %w", err)
 	}
+	stopped := map[int64]bool{}
 	for _, j := range interrupted {
-		s.reportInterrupted(ctx, j)
+		stopped[j.ID] = true
+		s.reportInterrupted(ctx, j, false)
+	}
+	for _, j := range leftRunning {
+		if !stopped[j.ID] {
+			s.reportInterrupted(ctx, j, true)
+		}
 	}
 	var wg sync.WaitGroup
 	for i := range max(s.cfg.Workers, 1) {
