@@ -150,7 +150,8 @@ type Call struct {
 	Status int
 }
 
-// Calls returns the calls received so far, in the order they were answered.
+// Calls returns the calls received so far, in the order they arrived. A
+// call still being answered has Status 0.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -269,10 +270,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Token:  credential(r.Header.Get("Authorization")),
 	}
 	rw := &recorder{ResponseWriter: w}
+	// Calls are listed in the order they arrived; the status is filled in
+	// when the call is answered (0 until then, and for a client that gave
+	// up first).
+	s.mu.Lock()
+	index := len(s.calls)
+	s.calls = append(s.calls, call)
+	s.mu.Unlock()
 	defer func() {
-		call.Status = rw.status
 		s.mu.Lock()
-		s.calls = append(s.calls, call)
+		s.calls[index].Status = rw.status
 		s.mu.Unlock()
 	}()
 
