@@ -1,0 +1,66 @@
+# Rule: iam_wildcard_policy
+#
+# No IAM policy may allow every action on every resource (Action "*" with
+# Resource "*"): that is account administrator, and a leaked pod or node
+# credential with it owns the commons. Resources that really need it are
+# listed by address in data.csocbot_allow.iam_star_resources.
+#
+# Grounded in:
+#   - uc-cdis/gen3-terraform/tf_files/aws/modules/iam-policy/variables.tf
+#     (variable "policy_json": "Basically the actual policy in JSON", passed
+#     straight into the policy resource)
+#   - uc-cdis/gen3-terraform/tf_files/aws/irsa_role/README.md
+#     ("a single role with a single policy")
+#
+# Input: input.changes[_].{address,type,actions,after.policy} where policy is
+# the JSON string terraform plans (an already-decoded object is accepted too);
+# data.csocbot_allow.iam_star_resources (list of resource addresses).
+package csocbot.iam_wildcard_policy
+
+policy_types := {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
+
+as_list(x) := x if is_array(x)
+
+as_list(x) := [x] if not is_array(x)
+
+document(p) := json.unmarshal(p) if {
+	is_string(p)
+	json.is_valid(p)
+}
+
+document(p) := p if is_object(p)
+
+statements(doc) := as_list(doc.Statement)
+
+star_action(a) if a in {"*", "*:*"}
+
+allowlisted(addr) if addr in data.csocbot_allow.iam_star_resources
+
+deny contains msg if {
+	some c in input.changes
+	c.type in policy_types
+	not "delete" in c.actions
+	doc := document(c.after.policy)
+	some s in statements(doc)
+	s.Effect == "Allow"
+	some a in as_list(s.Action)
+	star_action(a)
+	"*" in as_list(s.Resource)
+	not allowlisted(c.address)
+	msg := sprintf(
+		"%s: %s allows Action %q on Resource \"*\", i.e. full administrator access. List only the actions and resource ARNs the workload needs, or, if this is intended, add %q to data.csocbot_allow.iam_star_resources.",
+		[input.unit.path, c.address, a, c.address],
+	)
+}
+
+warn contains msg if {
+	some c in input.changes
+	c.type in policy_types
+	not "delete" in c.actions
+	is_string(c.after.policy)
+	not json.is_valid(c.after.policy)
+	msg := sprintf(
+		"%s: the policy of %s is not valid JSON, so it could not be checked for wildcard grants. Fix the policy document.",
+		[input.unit.path, c.address],
+	)
+}

@@ -1,0 +1,103 @@
+package csocbot.irsa_trust_test
+
+import data.csocbot.irsa_trust
+
+unit := {"environment": "prod", "path": "live/gen3-prod/us-east-1/prod/irsa"}
+
+provider := "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF"
+
+other_provider := "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/OTHER"
+
+host := "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF"
+
+stmt(fed, op, sub) := {
+	"Effect": "Allow",
+	"Principal": {"Federated": fed},
+	"Action": "sts:AssumeRoleWithWebIdentity",
+	"Condition": {op: {sprintf("%s:sub", [host]): sub, sprintf("%s:aud", [host]): "sts.amazonaws.com"}},
+}
+
+role(statements) := {
+	"address": "aws_iam_role.role",
+	"type": "aws_iam_role",
+	"actions": ["create"],
+	"before": null,
+	"after": {"assume_role_policy": json.marshal({"Version": "2012-10-17", "Statement": statements})},
+}
+
+deny_for(statements) := msgs if {
+	msgs := irsa_trust.deny with input as {"unit": unit, "changes": [role(statements)]}
+}
+
+good := stmt(provider, "StringEquals", "system:serviceaccount:default:fence-sa")
+
+test_single_service_account_allowed if {
+	count(deny_for([good])) == 0
+}
+
+test_list_of_service_accounts_allowed if {
+	count(deny_for([stmt([provider], "StringEquals", ["system:serviceaccount:default:fence-sa", "system:serviceaccount:default:hatchery-sa"])])) == 0
+}
+
+test_missing_sub_condition_denied if {
+	s := object.remove(good, ["Condition"])
+	msgs := deny_for([s])
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "without a StringEquals condition")
+}
+
+test_wildcard_subject_denied if {
+	msgs := deny_for([stmt(provider, "StringLike", "system:serviceaccount:*:*")])
+	count(msgs) == 2 # no StringEquals, and a wildcard subject
+}
+
+test_namespace_wide_subject_denied if {
+	count(deny_for([stmt(provider, "StringEquals", "system:serviceaccount:default")])) == 1
+}
+
+test_two_providers_denied if {
+	s2 := stmt(other_provider, "StringEquals", "system:serviceaccount:default:fence-sa")
+	msgs := deny_for([good, s2])
+	some m in msgs
+	contains(m, "2 OIDC providers")
+}
+
+test_two_federated_in_one_statement_denied if {
+	msgs := deny_for([stmt([provider, other_provider], "StringEquals", "system:serviceaccount:default:fence-sa")])
+	some m in msgs
+	contains(m, "2 federated principals")
+}
+
+test_condition_for_other_provider_denied if {
+	s := stmt(other_provider, "StringEquals", "system:serviceaccount:default:fence-sa")
+	msgs := deny_for([s])
+	some m in msgs
+	contains(m, "belongs to another provider")
+}
+
+ec2 := {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+
+test_ec2_next_to_oidc_denied if {
+	msgs := deny_for([good, ec2])
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "ec2.amazonaws.com")
+}
+
+test_ec2_next_to_oidc_allowlisted if {
+	msgs := irsa_trust.deny with input as {"unit": unit, "changes": [role([good, ec2])]}
+		with data.csocbot_allow.irsa_ec2_principal_roles as ["aws_iam_role.role"]
+	count(msgs) == 0
+}
+
+test_plain_ec2_role_allowed if {
+	count(deny_for([ec2])) == 0
+}
+
+test_decoded_and_deleted if {
+	r := object.union(role([stmt(provider, "StringLike", "*")]), {"actions": ["delete"]})
+	count(irsa_trust.deny) == 0 with input as {"unit": unit, "changes": [r]}
+	r2 := {"address": "aws_iam_role.x", "type": "aws_iam_role", "actions": ["update"], "after": {"assume_role_policy": {"Statement": [ec2, good]}}}
+	count(irsa_trust.deny) == 1 with input as {"unit": unit, "changes": [r2]}
+}

@@ -1,0 +1,136 @@
+package library_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// regoFiles returns every .rego file in this folder, sorted.
+func regoFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no .rego files found")
+	}
+	sort.Strings(files)
+	return files
+}
+
+// TestRegoLibrary runs every OPA unit test in the library and fails on any
+// failed or errored test.
+func TestRegoLibrary(t *testing.T) {
+	modules := map[string]*ast.Module{}
+	for _, f := range regoFiles(t) {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ast.ParseModuleWithOpts(f, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatalf("parse %s: %v", f, err)
+		}
+		modules[f] = m
+	}
+
+	ctx := context.Background()
+	ch, err := tester.NewRunner().
+		SetDefaultRegoVersion(ast.RegoV1).
+		RaiseBuiltinErrors(true).
+		SetModules(modules).
+		Run(ctx, modules)
+	if err != nil {
+		t.Fatalf("running rego tests: %v", err)
+	}
+	n := 0
+	perFile := map[string]int{}
+	for r := range ch {
+		n++
+		if r.Location != nil {
+			perFile[r.Location.File]++
+		}
+		switch {
+		case r.Error != nil:
+			t.Errorf("%s.%s errored: %v", r.Package, r.Name, r.Error)
+		case r.Skip:
+			t.Errorf("%s.%s was skipped; remove the todo_ prefix or the test", r.Package, r.Name)
+		case r.Fail:
+			t.Errorf("%s.%s failed (%s)", r.Package, r.Name, r.Location)
+		default:
+			t.Logf("PASS %s.%s", r.Package, r.Name)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no rego tests ran")
+	}
+	for _, f := range regoFiles(t) {
+		if strings.HasSuffix(f, "_test.rego") && perFile[f] == 0 {
+			t.Errorf("%s contains no test_ rules", f)
+		}
+	}
+}
+
+var (
+	packageLine = regexp.MustCompile(`(?m)^package csocbot\.([a-z0-9_]+)\s*$`)
+	corpusCite  = regexp.MustCompile(`(?m)^#.*\b(uc-cdis|Su-informatics-lab|indiana-university)/[^\s]+\.(hcl|tf|tfvars|json|yaml|md)\b`)
+	ruleHead    = regexp.MustCompile(`(?m)^(deny|warn) contains msg if`)
+)
+
+// TestRuleFilesHaveTestsAndCitations checks that every rule file has a
+// sibling _test.rego, is in package csocbot.<file name>, produces deny or warn
+// messages, and cites a file of the Gen3 corpus in a comment.
+func TestRuleFilesHaveTestsAndCitations(t *testing.T) {
+	rules := 0
+	for _, f := range regoFiles(t) {
+		if strings.HasSuffix(f, "_test.rego") {
+			if _, err := os.Stat(strings.TrimSuffix(f, "_test.rego") + ".rego"); err != nil {
+				t.Errorf("%s has no rule file beside it", f)
+			}
+			continue
+		}
+		rules++
+		name := strings.TrimSuffix(f, ".rego")
+		if _, err := os.Stat(name + "_test.rego"); err != nil {
+			t.Errorf("%s has no %s_test.rego beside it", f, name)
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(src)
+		if m := packageLine.FindStringSubmatch(text); m == nil || m[1] != name {
+			t.Errorf("%s: want `package csocbot.%s`", f, name)
+		}
+		if !ruleHead.MatchString(text) {
+			t.Errorf("%s: no `deny contains msg if` or `warn contains msg if` rule", f)
+		}
+		cites := corpusCite.FindAllStringSubmatch(text, -1)
+		if len(cites) == 0 {
+			t.Errorf("%s: no comment citing a file under /work/shared/corpus/gen3/", f)
+		}
+		corpus := "/work/shared/corpus/gen3"
+		if _, err := os.Stat(corpus); err == nil {
+			for _, c := range cites {
+				p := strings.TrimSpace(strings.TrimPrefix(c[0], "#"))
+				p = p[strings.Index(p, c[1]):]
+				p = strings.Fields(p)[0]
+				if _, err := os.Stat(filepath.Join(corpus, p)); err != nil {
+					t.Errorf("%s cites %s, which is not in the corpus", f, p)
+				}
+			}
+		}
+	}
+	if rules == 0 {
+		t.Fatal("no rule files")
+	}
+}

@@ -1,0 +1,51 @@
+package csocbot.untrusted_code_test
+
+import data.csocbot.untrusted_code
+
+unit := {"environment": "staging", "path": "live/gen3-staging/us-east-1/staging/commons"}
+
+clean := {
+	"data_sources": [{"type": "aws_caller_identity", "name": "current"}],
+	"resources": [
+		{"type": "aws_s3_bucket", "name": "users_bucket", "provisioners": []},
+		{"type": "aws_instance", "name": "jump"},
+	],
+	"uses_run_cmd": false,
+}
+
+bad := {
+	"data_sources": [{"type": "external", "name": "token"}],
+	"resources": [
+		{"type": "null_resource", "name": "kubectl", "provisioners": ["local-exec"]},
+		{"type": "aws_instance", "name": "jump", "provisioners": ["file", "remote-exec"]},
+	],
+	"uses_run_cmd": true,
+}
+
+test_clean_config_allowed if {
+	count(untrusted_code.deny) == 0 with input as {"unit": unit, "config": clean}
+	count(untrusted_code.deny) == 0 with input as {"unit": unit, "config": {}}
+}
+
+test_untrusted_code_denied if {
+	msgs := untrusted_code.deny with input as {"unit": unit, "config": bad}
+	count(msgs) == 4
+	some m1 in msgs
+	contains(m1, "data \"external\" \"token\"")
+	some m2 in msgs
+	contains(m2, "null_resource.kubectl has a local-exec")
+	some m3 in msgs
+	contains(m3, "remote-exec")
+	some m4 in msgs
+	contains(m4, "run_cmd()")
+}
+
+test_allowlisted_unit if {
+	count(untrusted_code.deny) == 0 with input as {"unit": unit, "config": bad}
+		with data.csocbot_allow.untrusted_code_units as [unit.path]
+}
+
+test_other_unit_allowlisted_still_denied if {
+	count(untrusted_code.deny) == 4 with input as {"unit": unit, "config": bad}
+		with data.csocbot_allow.untrusted_code_units as ["live/other"]
+}
