@@ -1,0 +1,254 @@
+// Package policy evaluates server-side Rego policy sets against one
+// versioned input document describing a pull request, a unit and, after
+// terraform has planned, the plan and its normalised resource changes.
+//
+// The input document is described in INPUT.md and schema/input.schema.json.
+package policy
+
+import (
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// InputVersion is the value of Input.Version for the document described
+// by INPUT.md and schema/input.schema.json.
+const InputVersion = "csocbot/v1"
+
+// Sensitive replaces every value Terraform marks as sensitive in Change.Before
+// and Change.After.
+const Sensitive = "(sensitive)"
+
+// Input is the single document every policy sees as `input`.
+type Input struct {
+	// Version is always InputVersion.
+	Version string `json:"version"`
+	PR      PR     `json:"pr"`
+	Unit    Unit   `json:"unit"`
+	Config  Config `json:"config"`
+	// Plan is the `terraform show -json` document; null before the plan.
+	Plan *tfjson.Plan `json:"plan"`
+	// Changes is Changes(Plan); empty before the plan.
+	Changes []Change `json:"changes"`
+}
+
+// PR describes the pull request being planned.
+type PR struct {
+	// Repo is "owner/name".
+	Repo         string        `json:"repo"`
+	Number       int           `json:"number"`
+	Author       string        `json:"author"`
+	Labels       []string      `json:"labels"`
+	Base         GitRef        `json:"base"`
+	Head         GitRef        `json:"head"`
+	Approvals    []Approval    `json:"approvals"`
+	ChangedFiles []ChangedFile `json:"changed_files"`
+}
+
+// GitRef is a branch and the commit it points at.
+type GitRef struct {
+	Ref string `json:"ref"`
+	SHA string `json:"sha"`
+}
+
+// Approval is a review approving the pull request.
+type Approval struct {
+	User string `json:"user"`
+	// Teams are the "org/team" slugs the approver belongs to.
+	Teams []string `json:"teams"`
+	// SHA is the head commit the approval was given on.
+	SHA string `json:"sha"`
+}
+
+// ChangedFile is a file the pull request touches.
+type ChangedFile struct {
+	Path string `json:"path"`
+	// Status is "added", "modified", "removed" or "renamed".
+	Status string `json:"status"`
+}
+
+// Unit describes the Terragrunt unit or plain Terraform root being planned.
+type Unit struct {
+	// Path is relative to the repository root.
+	Path string `json:"path"`
+	// Kind is "terragrunt" or "terraform".
+	Kind        string            `json:"kind"`
+	Environment string            `json:"environment"`
+	Account     string            `json:"account"`
+	Region      string            `json:"region"`
+	Tags        map[string]string `json:"tags"`
+}
+
+// Config is the evaluated configuration of the unit.
+type Config struct {
+	// Source is the terraform source (terraform.source in Terragrunt,
+	// the root directory for plain roots).
+	Source       string         `json:"source"`
+	Inputs       map[string]any `json:"inputs"`
+	Dependencies []Dependency   `json:"dependencies"`
+	// Resources, DataSources and Provisioners are filled for plain
+	// Terraform roots only.
+	Resources    []ConfigBlock `json:"resources"`
+	DataSources  []ConfigBlock `json:"data_sources"`
+	Provisioners []Provisioner `json:"provisioners"`
+}
+
+// Dependency is a Terragrunt dependency block.
+type Dependency struct {
+	Name string `json:"name"`
+	// Path is the dependency's config_path, relative to the repository root.
+	Path string `json:"path"`
+}
+
+// ConfigBlock is a resource or data block declared in a plain root.
+type ConfigBlock struct {
+	Address  string `json:"address"`
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	// File is where the block is declared, relative to the repository root.
+	File string `json:"file"`
+}
+
+// Provisioner is a provisioner block inside a resource of a plain root.
+type Provisioner struct {
+	// Resource is the address of the resource holding the provisioner.
+	Resource string `json:"resource"`
+	// Type is e.g. "local-exec", "remote-exec", "file".
+	Type string `json:"type"`
+}
+
+// Change is a normalised resource change from the plan.
+type Change struct {
+	Address       string `json:"address"`
+	ModuleAddress string `json:"module_address"`
+	// Mode is "managed" or "data".
+	Mode         string `json:"mode"`
+	Type         string `json:"type"`
+	Name         string `json:"name"`
+	Index        any    `json:"index"`
+	ProviderName string `json:"provider_name"`
+	// Actions is e.g. ["create"], ["update"], ["delete", "create"].
+	Actions []string `json:"actions"`
+	// Before and After have every sensitive value replaced by Sensitive.
+	Before       any `json:"before"`
+	After        any `json:"after"`
+	AfterUnknown any `json:"after_unknown"`
+}
+
+// Changes normalises the resource changes of plan, masking every value
+// marked in before_sensitive/after_sensitive as Sensitive. The plan is not
+// modified. A nil plan has no changes.
+func Changes(plan *tfjson.Plan) []Change {
+	if plan == nil {
+		return []Change{}
+	}
+	out := make([]Change, 0, len(plan.ResourceChanges))
+	for _, rc := range plan.ResourceChanges {
+		if rc == nil {
+			continue
+		}
+		c := Change{
+			Address:       rc.Address,
+			ModuleAddress: rc.ModuleAddress,
+			Mode:          string(rc.Mode),
+			Type:          rc.Type,
+			Name:          rc.Name,
+			Index:         rc.Index,
+			ProviderName:  rc.ProviderName,
+			Actions:       []string{},
+		}
+		if ch := rc.Change; ch != nil {
+			for _, a := range ch.Actions {
+				c.Actions = append(c.Actions, string(a))
+			}
+			c.Before = mask(ch.Before, ch.BeforeSensitive)
+			c.After = mask(ch.After, ch.AfterSensitive)
+			c.AfterUnknown = ch.AfterUnknown
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// mask returns v with every part that sens marks true replaced by Sensitive.
+// sens mirrors the shape of v (objects and arrays) with true at sensitive
+// leaves, or is true when the whole of v is sensitive. Null values stay null:
+// masking them would hide nothing and would break "is it set" checks. Only the
+// containers on a masked path are copied.
+func mask(v, sens any) any {
+	switch s := sens.(type) {
+	case bool:
+		if s && v != nil {
+			return Sensitive
+		}
+		return v
+	case map[string]any:
+		obj, ok := v.(map[string]any)
+		if !ok || len(s) == 0 {
+			return v
+		}
+		cp := make(map[string]any, len(obj))
+		for k, x := range obj {
+			if ks, ok := s[k]; ok {
+				cp[k] = mask(x, ks)
+			} else {
+				cp[k] = x
+			}
+		}
+		return cp
+	case []any:
+		arr, ok := v.([]any)
+		if !ok || len(s) == 0 {
+			return v
+		}
+		cp := make([]any, len(arr))
+		for i, x := range arr {
+			if i < len(s) {
+				cp[i] = mask(x, s[i])
+			} else {
+				cp[i] = x
+			}
+		}
+		return cp
+	}
+	return v
+}
+
+// normalized returns a copy of in with nil slices and maps made empty, so
+// the document always has the shape of the schema, and Version filled.
+func (in Input) normalized() Input {
+	if in.Version == "" {
+		in.Version = InputVersion
+	}
+	in.PR.Labels = orEmpty(in.PR.Labels)
+	in.PR.Approvals = orEmpty(in.PR.Approvals)
+	for i, a := range in.PR.Approvals {
+		if a.Teams == nil { // copy: the caller's slice is not modified
+			cp := append([]Approval(nil), in.PR.Approvals...)
+			for j := i; j < len(cp); j++ {
+				cp[j].Teams = orEmpty(cp[j].Teams)
+			}
+			in.PR.Approvals = cp
+			break
+		}
+	}
+	in.PR.ChangedFiles = orEmpty(in.PR.ChangedFiles)
+	if in.Unit.Tags == nil {
+		in.Unit.Tags = map[string]string{}
+	}
+	if in.Config.Inputs == nil {
+		in.Config.Inputs = map[string]any{}
+	}
+	in.Config.Dependencies = orEmpty(in.Config.Dependencies)
+	in.Config.Resources = orEmpty(in.Config.Resources)
+	in.Config.DataSources = orEmpty(in.Config.DataSources)
+	in.Config.Provisioners = orEmpty(in.Config.Provisioners)
+	in.Changes = orEmpty(in.Changes)
+	return in
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
