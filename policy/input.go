@@ -89,6 +89,10 @@ type Config struct {
 	Resources    []ConfigBlock `json:"resources"`
 	DataSources  []ConfigBlock `json:"data_sources"`
 	Provisioners []Provisioner `json:"provisioners"`
+	// UsesRunCmd is true when the Terragrunt configuration calls run_cmd,
+	// which runs a program while the configuration is read (only possible
+	// where the operator enabled it).
+	UsesRunCmd bool `json:"uses_run_cmd"`
 }
 
 // Dependency is a Terragrunt dependency block.

@@ -15,12 +15,12 @@
 #     (?ref=${local.version}, local.version = get_env("GEN3_KRO_VERSION", "main"))
 #   - Su-informatics-lab/gen3-gitops/terragrunt/jump/root.hcl (local source "../../../../terraform/jump")
 #
-# Input: input.unit.environment, input.unit.path, input.config.terraform.source
+# Input: input.unit.environment, input.unit.path, input.config.source
 package csocbot.module_source_pinned
 
 branch_names := {"main", "master", "develop", "dev", "trunk", "HEAD"}
 
-source := input.config.terraform.source
+source := input.config.source
 
 is_local(s) if startswith(s, "./")
 

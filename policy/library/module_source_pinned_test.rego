@@ -2,9 +2,9 @@ package csocbot.module_source_pinned_test
 
 import data.csocbot.module_source_pinned
 
-prod(src) := {"unit": {"environment": "prod", "path": "terragrunt/commons/environments/prod"}, "config": {"terraform": {"source": src}}}
+prod(src) := {"unit": {"environment": "prod", "path": "terragrunt/commons/environments/prod"}, "config": {"source": src}}
 
-staging(src) := {"unit": {"environment": "staging", "path": "terragrunt/commons/environments/staging"}, "config": {"terraform": {"source": src}}}
+staging(src) := {"unit": {"environment": "staging", "path": "terragrunt/commons/environments/staging"}, "config": {"source": src}}
 
 # Su-informatics-lab/gen3-gitops/terragrunt/commons/root.hcl
 su_source := "git::https://github.com/alan-walsh/gen3-terraform.git//tf_files/aws/commons?ref=develop"

@@ -17,7 +17,7 @@
 # The corpus itself uses none of these constructs.
 #
 # Input: input.unit.path, input.config.data_sources[_].{type,name},
-# input.config.resources[_].{type,name,provisioners}, input.config.uses_run_cmd;
+# input.config.provisioners[_].{resource,type}, input.config.uses_run_cmd;
 # data.csocbot_allow.untrusted_code_units (list of unit paths).
 package csocbot.untrusted_code
 
@@ -39,12 +39,11 @@ deny contains msg if {
 
 deny contains msg if {
 	not allowlisted
-	some r in input.config.resources
-	some p in r.provisioners
-	p in exec_provisioners
+	some p in input.config.provisioners
+	p.type in exec_provisioners
 	msg := sprintf(
-		"%s: resource %s.%s has a %s provisioner, which runs arbitrary commands when applied. %s",
-		[input.unit.path, r.type, r.name, p, allow_hint],
+		"%s: resource %s has a %s provisioner, which runs arbitrary commands when applied. %s",
+		[input.unit.path, p.resource, p.type, allow_hint],
 	)
 }
 

@@ -7,17 +7,23 @@ unit := {"environment": "staging", "path": "live/gen3-staging/us-east-1/staging/
 clean := {
 	"data_sources": [{"type": "aws_caller_identity", "name": "current"}],
 	"resources": [
-		{"type": "aws_s3_bucket", "name": "users_bucket", "provisioners": []},
+		{"type": "aws_s3_bucket", "name": "users_bucket"},
 		{"type": "aws_instance", "name": "jump"},
 	],
+	"provisioners": [{"resource": "aws_instance.jump", "type": "file"}],
 	"uses_run_cmd": false,
 }
 
 bad := {
 	"data_sources": [{"type": "external", "name": "token"}],
 	"resources": [
-		{"type": "null_resource", "name": "kubectl", "provisioners": ["local-exec"]},
-		{"type": "aws_instance", "name": "jump", "provisioners": ["file", "remote-exec"]},
+		{"type": "null_resource", "name": "kubectl"},
+		{"type": "aws_instance", "name": "jump"},
+	],
+	"provisioners": [
+		{"resource": "null_resource.kubectl", "type": "local-exec"},
+		{"resource": "aws_instance.jump", "type": "file"},
+		{"resource": "aws_instance.jump", "type": "remote-exec"},
 	],
 	"uses_run_cmd": true,
 }
