@@ -31,6 +31,7 @@ func commands() []command {
 		{"detect", "list the units a change between two revisions affects, in apply order", runDetect},
 		{"preview", "plan the affected units for real and print the pull request comment", runPreview},
 		{"serve", "run the webhook server (--check validates the configuration)", runServe},
+		{"policy", "test a policy folder's Rego tests, or evaluate policies against a saved plan", runPolicy},
 	}
 }
 

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/csocbot/csocbot/policy"
 )
 
 // regoFiles returns every .rego file in this folder, sorted.
@@ -28,53 +27,21 @@ func regoFiles(t *testing.T) []string {
 }
 
 // TestRegoLibrary runs every OPA unit test in the library and fails on any
-// failed or errored test.
+// failed, errored or skipped test, or a test file with no tests.
 func TestRegoLibrary(t *testing.T) {
-	modules := map[string]*ast.Module{}
-	for _, f := range regoFiles(t) {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := ast.ParseModuleWithOpts(f, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			t.Fatalf("parse %s: %v", f, err)
-		}
-		modules[f] = m
-	}
-
-	ctx := context.Background()
-	ch, err := tester.NewRunner().
-		SetDefaultRegoVersion(ast.RegoV1).
-		RaiseBuiltinErrors(true).
-		SetModules(modules).
-		Run(ctx, modules)
+	results, err := policy.RunTests(context.Background(), ".")
 	if err != nil {
-		t.Fatalf("running rego tests: %v", err)
+		t.Fatal(err)
 	}
-	n := 0
 	perFile := map[string]int{}
-	for r := range ch {
-		n++
-		if r.Location != nil {
-			perFile[r.Location.File]++
+	for _, r := range results {
+		perFile[filepath.Clean(r.File)]++
+		if !r.Passed {
+			t.Errorf("%s %s (%s)", r.Name, r.Problem, r.File)
 		}
-		switch {
-		case r.Error != nil:
-			t.Errorf("%s.%s errored: %v", r.Package, r.Name, r.Error)
-		case r.Skip:
-			t.Errorf("%s.%s was skipped; remove the todo_ prefix or the test", r.Package, r.Name)
-		case r.Fail:
-			t.Errorf("%s.%s failed (%s)", r.Package, r.Name, r.Location)
-		default:
-			t.Logf("PASS %s.%s", r.Package, r.Name)
-		}
-	}
-	if n == 0 {
-		t.Fatal("no rego tests ran")
 	}
 	for _, f := range regoFiles(t) {
-		if strings.HasSuffix(f, "_test.rego") && perFile[f] == 0 {
+		if strings.HasSuffix(f, "_test.rego") && perFile[filepath.Clean(f)] == 0 {
 			t.Errorf("%s contains no test_ rules", f)
 		}
 	}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/csocbot/csocbot/policy"
+)
+
+func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	usage := func() {
+		fmt.Fprintln(stderr, "Usage: csocbot policy test [DIR]")
+		fmt.Fprintln(stderr, "       csocbot policy eval --policies DIR --plan PLAN.json [--unit PATH] [--env ENV] [--input EXTRA.json] [--json]")
+	}
+	if len(args) == 0 {
+		usage()
+		return exitError{code: 2}
+	}
+	switch args[0] {
+	case "test":
+		return runPolicyTest(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return runPolicyEval(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "unknown policy command %q\n", args[0])
+	usage()
+	return exitError{code: 2}
+}
+
+// runPolicyTest runs the Rego unit tests of a policy folder.
+func runPolicyTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("policy test", "policy test [DIR]", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	dir := "."
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	results, err := policy.RunTests(ctx, dir)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range results {
+		if r.Passed {
+			fmt.Fprintf(stdout, "PASS %s\n", r.Name)
+			continue
+		}
+		failed++
+		fmt.Fprintf(stdout, "FAIL %s: %s (%s)\n", r.Name, r.Problem, r.File)
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", len(results)-failed, failed)
+	if failed > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+// runPolicyEval evaluates a policy folder against a saved plan, as csocbot
+// would after planning a unit, and exits 1 when a rule denies.
+func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("policy eval", "policy eval --policies DIR --plan PLAN.json [--unit PATH] [--env ENV] [--input EXTRA.json] [--json]", stderr)
+	dir := fs.String("policies", "", "the policy folder (one set), e.g. policy/library (required)")
+	planFile := fs.String("plan", "", "a plan as `terraform show -json` prints it (required)")
+	unit := fs.String("unit", "", "the unit's path in the repository")
+	env := fs.String("env", "", "the unit's environment, e.g. prod")
+	extra := fs.String("input", "", "a JSON file with more of the input document (pr, unit, config), applied first")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *planFile == "" {
+		fmt.Fprintln(stderr, "both --policies and --plan are required")
+		fs.Usage()
+		return exitError{code: 2}
+	}
+	in := policy.Input{Version: policy.InputVersion}
+	if *extra != "" {
+		b, err := os.ReadFile(*extra)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &in); err != nil {
+			return fmt.Errorf("%s is not an input document: %w", *extra, err)
+		}
+	}
+	b, err := os.ReadFile(*planFile)
+	if err != nil {
+		return err
+	}
+	var plan tfjson.Plan
+	if err := json.Unmarshal(b, &plan); err != nil {
+		return fmt.Errorf("%s is not `terraform show -json` output: %w", *planFile, err)
+	}
+	in.Plan, in.Changes = &plan, policy.Changes(&plan)
+	if *unit != "" {
+		in.Unit.Path = *unit
+	}
+	if *env != "" {
+		in.Unit.Environment = *env
+	}
+	engine, err := policy.Load(ctx, []policy.Set{{Name: "local", Dir: *dir}})
+	if err != nil {
+		return err
+	}
+	results, err := engine.Evaluate(ctx, in, policy.PostPlan)
+	if err != nil {
+		return err
+	}
+	blocking := 0
+	for _, r := range results {
+		if r.Blocking() {
+			blocking++
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			fmt.Fprintf(stdout, "%-5s %s/%s: %s\n", r.Kind, r.Set, r.Rule, r.Message)
+		}
+		fmt.Fprintf(stdout, "%d results, %d blocking\n", len(results), blocking)
+	}
+	if blocking > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}
