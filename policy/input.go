@@ -218,7 +218,8 @@ func mask(v, sens any) any {
 }
 
 // normalized returns a copy of in with nil slices and maps made empty, so
-// the document always has the shape of the schema, and Version filled.
+// the document always has the shape of the schema, Version filled and the
+// plan's sensitive values masked.
 func (in Input) normalized() Input {
 	if in.Version == "" {
 		in.Version = InputVersion
@@ -247,6 +248,7 @@ func (in Input) normalized() Input {
 	in.Config.DataSources = orEmpty(in.Config.DataSources)
 	in.Config.Provisioners = orEmpty(in.Config.Provisioners)
 	in.Changes = orEmpty(in.Changes)
+	in.Plan = maskPlan(in.Plan)
 	return in
 }
 
