@@ -16,6 +16,7 @@ import (
 	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
+	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -39,7 +40,12 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", p.Repo, err)
 	}
-	from, rev, conflicts, err := s.planRevisions(ctx, p, baseSHA)
+	g, err := s.repos.Open(p.Repo)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	from, rev, conflicts, err := s.planRevisions(ctx, g, p, baseSHA)
 	if err != nil {
 		return err
 	}
@@ -53,11 +59,6 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Conflicts with "+p.BaseRef)
 		return s.reply(ctx, repo, p.PR, msg)
 	}
-	g, err := s.repos.Open(p.Repo)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
 	// The native engine reads the revision from git and needs no checkout;
 	// the terragrunt engine runs terragrunt in one.
 	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(p.Repo))
@@ -104,7 +105,10 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 // head against its merge base with the base branch, or, with the merge
 // checkout strategy, the head merged into the base branch as it is now,
 // against the base branch, so the plan shows what will land.
-func (s *Server) planRevisions(ctx context.Context, p planJob, baseSHA string) (from, rev string, conflicts []string, err error) {
+//
+// g, opened after the fetch, reads the merge commit too: git writes it as
+// loose objects, which a Repo reads on demand.
+func (s *Server) planRevisions(ctx context.Context, g *gitrepo.Repo, p planJob, baseSHA string) (from, rev string, conflicts []string, err error) {
 	if s.cfg.CheckoutStrategy == config.CheckoutMerge {
 		merged, conflicts, err := s.repos.MergeCommit(ctx, p.Repo, p.PR, baseSHA, p.HeadSHA)
 		if err != nil || len(conflicts) > 0 {
@@ -112,11 +116,6 @@ func (s *Server) planRevisions(ctx context.Context, p planJob, baseSHA string) (
 		}
 		return baseSHA, merged, nil, nil
 	}
-	g, err := s.repos.Open(p.Repo)
-	if err != nil {
-		return "", "", nil, err
-	}
-	defer g.Close()
 	mb, err := g.MergeBase(baseSHA, p.HeadSHA)
 	return mb, p.HeadSHA, nil, err
 }
@@ -164,15 +163,11 @@ func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result) e
 // as many parts as GitHub's size limit needs.
 func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run *engine.Run, found *detect.Result) error {
 	title := fmt.Sprintf("csocbot plan for `%s` (%s %s)", short(p.HeadSHA), run.Binary.Flavor, run.Binary.Version)
-	md := comment.Render(run.Report(title, func(unit string) string { return s.cfg.EnvironmentOf(p.Repo, unit) }))
-	if len(run.Results) == 0 {
+	report := run.Report(title, func(unit string) string { return s.cfg.EnvironmentOf(p.Repo, unit) })
+	report.Deleted = found.Deleted
+	md := comment.Render(report)
+	if len(run.Results) == 0 && len(found.Deleted) == 0 {
 		md = fmt.Sprintf("### csocbot plan for `%s`\n\nThis pull request changes no Terragrunt unit or Terraform root (%d changed files).\n", short(p.HeadSHA), len(found.Changes))
-	}
-	if len(found.Deleted) > 0 {
-		md += "\n**Removed from the repository** (not planned: destroy removed units before deleting their configuration):\n\n"
-		for _, d := range found.Deleted {
-			md += "- `" + d + "`\n"
-		}
 	}
 	existing, err := s.gh.ListComments(ctx, repo, p.PR)
 	if err != nil {

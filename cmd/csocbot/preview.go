@@ -127,17 +127,9 @@ func safeKey(s string) string { return strings.Trim(strings.ReplaceAll(s, "/", "
 
 // previewMarkdown renders the pull request comment for a run.
 func previewMarkdown(run *engine.Run, found *detect.Result, commit string) string {
-	md := comment.Render(run.Report(fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version), nil))
-	if len(found.Deleted) > 0 {
-		var b strings.Builder
-		b.WriteString(md)
-		b.WriteString("\n**Removed from the repository** (not planned: csocbot does not destroy removed units; destroy them before deleting their configuration):\n\n")
-		for _, d := range found.Deleted {
-			fmt.Fprintf(&b, "- `%s`\n", d)
-		}
-		md = b.String()
-	}
-	return md
+	r := run.Report(fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version), nil)
+	r.Deleted = found.Deleted
+	return comment.Render(r)
 }
 
 type previewUnit struct {

@@ -22,6 +22,9 @@ type Report struct {
 	// escaped, so it must not contain text from the pull request.
 	Title string
 	Units []UnitReport
+	// Deleted are units the change removes from the repository; they are
+	// listed, never planned (csocbot does not destroy them).
+	Deleted []string
 }
 
 // Status is the outcome of planning one unit.
@@ -68,6 +71,7 @@ func Render(r Report) string {
 	fmt.Fprintf(&b, "### %s\n\n", oneLine(r.Title))
 	if len(r.Units) == 0 {
 		b.WriteString("No units were selected for planning.\n")
+		writeDeleted(&b, r.Deleted)
 		return b.String()
 	}
 	// The environment column is shown only when the server maps units to
@@ -87,7 +91,19 @@ func Render(r Report) string {
 		b.WriteString("\n")
 		writeUnit(&b, &r.Units[i])
 	}
+	writeDeleted(&b, r.Deleted)
 	return b.String()
+}
+
+// writeDeleted lists the units the change removes.
+func writeDeleted(b *strings.Builder, deleted []string) {
+	if len(deleted) == 0 {
+		return
+	}
+	b.WriteString("\n**Removed from the repository** (not planned: csocbot does not destroy removed units; destroy them before deleting their configuration):\n\n")
+	for _, d := range deleted {
+		fmt.Fprintf(b, "- %s\n", code(d))
+	}
 }
 
 func writeRow(b *strings.Builder, u *UnitReport, withEnv bool) {

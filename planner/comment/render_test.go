@@ -287,3 +287,12 @@ func TestRenderEnvironmentColumnOnlyWhenKnown(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderListsDeletedUnits(t *testing.T) {
+	for _, units := range [][]UnitReport{nil, {{Path: "live/vpc", Status: Skipped, SkipReason: "x"}}} {
+		md := Render(Report{Title: "t", Units: units, Deleted: []string{"live/old`unit"}})
+		if !strings.Contains(md, "**Removed from the repository**") || !strings.Contains(md, "live/old") || strings.Contains(md, "- `live/old`unit`") {
+			t.Errorf("deleted units not listed, or not escaped:\n%s", md)
+		}
+	}
+}
