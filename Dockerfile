@@ -19,6 +19,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/csocbot csocbot
 COPY --from=build /out/csocbot /out/tofu /usr/local/bin/
+# The bundled Gen3 policy library, for a policies: entry with
+# path: /etc/csocbot/policies/gen3 (csocbot policy test runs its tests).
+COPY --from=build /src/policy/library/*.rego /etc/csocbot/policies/gen3/
 USER csocbot
 WORKDIR /var/lib/csocbot
 VOLUME /var/lib/csocbot

@@ -57,6 +57,8 @@ type Config struct {
 	// Environments map unit paths to environment names, first match
 	// first; see EnvironmentOf.
 	Environments []Environment
+	// Policies are the policy sets every plan is checked against.
+	Policies []PolicySet
 	// Warnings are settings that are valid but dangerous, one message
 	// each (with file and line), for the server to log loudly at start.
 	Warnings []string
@@ -200,6 +202,33 @@ type Environment struct {
 	// Repositories limits the environment to these repositories; empty
 	// means all.
 	Repositories []string
+	// Account, Region and Tags describe where the units run, for policies;
+	// all optional.
+	Account string
+	Region  string
+	Tags    map[string]string
+}
+
+// PolicySet is a server-side folder (or OPA bundle) of Rego rules and who
+// may override its failures.
+type PolicySet struct {
+	Name string
+	// Path is a folder of .rego files (with optional data.json/data.yaml)
+	// or an OPA bundle (.tar.gz).
+	Path string
+	// Owners are GitHub logins and Teams "org/team" slugs whose
+	// approve_policies comments count towards an override.
+	Owners []string
+	Teams  []string
+	// Approvals is how many owners must approve to override a failure at
+	// one head; 0 means failures cannot be overridden.
+	Approvals int
+	// AuthorMayApprove lets the pull request's author count as an owner.
+	AuthorMayApprove bool
+	// Repositories and Environments limit where the set applies; empty
+	// means everywhere.
+	Repositories []string
+	Environments []string
 }
 
 // Load reads and validates the configuration file at path, with secrets
@@ -252,11 +281,18 @@ func (c *Config) Repository(name string) (Repository, bool) {
 }
 
 // EnvironmentOf returns the name of the environment of the unit at
-// unitPath (relative to the root of repository repo, owner/repo): the
-// first environment that applies to repo and has a glob matching the
-// path. It returns "" when none does. Policies use this mapping rather
-// than guessing from path names.
+// unitPath (relative to the root of repository repo, owner/repo), or ""
+// when it has none; see PlacementOf.
 func (c *Config) EnvironmentOf(repo, unitPath string) string {
+	return c.PlacementOf(repo, unitPath).Name
+}
+
+// PlacementOf returns the environment entry of the unit at unitPath
+// (relative to the root of repository repo, owner/repo): the first entry
+// that applies to repo and has a glob matching the path. It returns the
+// zero Environment when none does. Policies use this mapping rather than
+// guessing from path names.
+func (c *Config) PlacementOf(repo, unitPath string) Environment {
 	segs := strings.Split(path.Clean(strings.TrimPrefix(unitPath, "/")), "/")
 	for _, e := range c.Environments {
 		if len(e.Repositories) > 0 && !slices.ContainsFunc(e.Repositories, func(r string) bool { return strings.EqualFold(r, repo) }) {
@@ -264,11 +300,11 @@ func (c *Config) EnvironmentOf(repo, unitPath string) string {
 		}
 		for _, g := range e.Paths {
 			if matchGlob(strings.Split(g, "/"), segs) {
-				return e.Name
+				return e
 			}
 		}
 	}
-	return ""
+	return Environment{}
 }
 
 // matchGlob matches path segments against glob segments, where a "**"

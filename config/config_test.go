@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -440,7 +442,11 @@ func TestErrors(t *testing.T) {
 			`config.yaml:7: environments[0].name: expected a name of letters, digits, ., - and _, like prod; got "prod env"`,
 		}},
 		{"environment twice", base + "environments:\n  - {name: prod, paths: [a]}\n  - {name: prod, paths: [b]}\n", []string{
-			"config.yaml:8: environments[1].name: environment prod is defined twice (first at line 7)",
+			"config.yaml:8: environments[1].name: environment prod is defined twice for the same account and region (first at line 7)",
+		}},
+		{"environment account and region", base + "environments:\n  - {name: prod, paths: [a], account: 1234, region: US-EAST-1}\n", []string{
+			`config.yaml:7: environments[0].account: expected a 12-digit AWS account id, like "123456789012" (quoted); got "1234"`,
+			`config.yaml:7: environments[0].region: expected a region like us-east-1; got "US-EAST-1"`,
 		}},
 		{"environment paths empty", base + "environments:\n  - name: prod\n    paths: []\n", []string{
 			"config.yaml:8: environments[0].paths: expected at least one glob of unit paths",
@@ -580,6 +586,117 @@ environments:
 		if got := c.EnvironmentOf(tc.repo, tc.unit); got != tc.want {
 			t.Errorf("EnvironmentOf(%q, %q) = %q, want %q", tc.repo, tc.unit, got, tc.want)
 		}
+	}
+}
+
+func TestPlacementOf(t *testing.T) {
+	c, err := parse(base + `environments:
+  - name: prod
+    paths: ["live/gen3-prod/**"]
+    account: "123456789012"
+    region: us-east-1
+    tags: {team: platform, cost-center: "42"}
+  - name: prod
+    paths: ["live/gen3-prod-west/**"]
+    account: "210987654321"
+    region: us-west-2
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		unit                 string
+		env, account, region string
+		tags                 map[string]string
+	}{
+		{"live/gen3-prod/eks", "prod", "123456789012", "us-east-1", map[string]string{"team": "platform", "cost-center": "42"}},
+		{"live/gen3-prod-west/eks", "prod", "210987654321", "us-west-2", nil},
+		{"modules/eks", "", "", "", nil},
+	} {
+		got := c.PlacementOf("csoc/infra", tc.unit)
+		if got.Name != tc.env || got.Account != tc.account || got.Region != tc.region || !maps.Equal(got.Tags, tc.tags) {
+			t.Errorf("PlacementOf(%q) = %+v", tc.unit, got)
+		}
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "bundle.tar.gz")
+	if err := os.WriteFile(bundle, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notBundle := filepath.Join(dir, "rules.rego")
+	if err := os.WriteFile(notBundle, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	envs := "environments:\n  - {name: prod, paths: ['live/prod/**']}\n"
+	c, err := parse(base + envs + `policies:
+  - name: gen3
+    path: ` + dir + `
+    owners: [alice, "@bob"]
+    teams: [csoc/platform-leads]
+    approvals: 2
+    author_may_approve: true
+    repositories: [csoc/infra]
+    environments: [prod]
+  - name: bundled
+    path: ` + bundle + `
+    approvals: 0
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []PolicySet{
+		{Name: "gen3", Path: dir, Owners: []string{"alice", "bob"}, Teams: []string{"csoc/platform-leads"}, Approvals: 2,
+			AuthorMayApprove: true, Repositories: []string{"csoc/infra"}, Environments: []string{"prod"}},
+		{Name: "bundled", Path: bundle},
+	}
+	if !reflect.DeepEqual(c.Policies, want) {
+		t.Errorf("policies\n got %+v\nwant %+v", c.Policies, want)
+	}
+
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"fields missing", "policies:\n  - owners: [alice]\n", []string{
+			"config.yaml:9: policies[0].name: required: the policy set's name, like gen3",
+			"config.yaml:9: policies[0].path: required: the folder of the set's .rego files, or an OPA bundle (.tar.gz)",
+		}},
+		{"bad values", "policies:\n  - name: gen3\n    path: " + notBundle + "\n    owners: [csoc/leads]\n    teams: [leads]\n    approvals: 11\n    environments: [prd]\n    repositories: [csoc/other]\n", []string{
+			"config.yaml:10: policies[0].path: " + notBundle + " is neither a folder nor an OPA bundle (.tar.gz)",
+			`config.yaml:11: policies[0].owners[0]: expected a GitHub login, like alice; got "csoc/leads" (teams go under teams)`,
+			`config.yaml:12: policies[0].teams[0]: expected a team as org/team-slug, like csoc/platform-leads; got "leads"`,
+			"config.yaml:13: policies[0].approvals: expected",
+			`config.yaml:14: policies[0].environments[0]: "prd" is not an environment defined under environments`,
+			`config.yaml:15: policies[0].repositories[0]: "csoc/other" is not one of the repositories listed under repositories`,
+		}},
+		{"no one to approve", "policies:\n  - name: gen3\n    path: " + dir + "\n", []string{
+			"config.yaml:9: policies[0]: approvals is 1 but the set has no owners or teams to approve",
+		}},
+		{"missing folder", "policies:\n  - name: gen3\n    path: " + dir + "/nope\n    approvals: 0\n", []string{
+			"config.yaml:10: policies[0].path: cannot use " + dir + "/nope",
+		}},
+		{"twice", "policies:\n  - {name: gen3, path: " + dir + ", approvals: 0}\n  - {name: gen3, path: " + dir + ", approvals: 0}\n", []string{
+			"config.yaml:10: policies[1].name: policy set gen3 is defined twice (first at line 9)",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(base + envs + tc.yaml)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			got := strings.Split(err.Error(), "\n")
+			ok := len(got) == len(tc.want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.HasPrefix(got[i], tc.want[i])
+			}
+			if !ok {
+				t.Errorf("errors:\n%s\nwant (prefixes):\n%s", err, strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }
 

@@ -36,6 +36,7 @@ type rawConfig struct {
 	Terraform               rawTerraform         `yaml:"terraform"`
 	Terragrunt              rawTerragrunt        `yaml:"terragrunt"`
 	Environments            list[rawEnvironment] `yaml:"environments"`
+	Policies                list[rawPolicySet]   `yaml:"policies"`
 }
 
 type rawLog struct {
@@ -94,7 +95,7 @@ type rawTerraform struct {
 }
 
 type rawTerragrunt struct {
-	Env              rawEnv       `yaml:"env"`
+	Env              rawStringMap `yaml:"env"`
 	AllowRunCmd      scalar[bool] `yaml:"allow_run_cmd"`
 	AllowSopsDecrypt scalar[bool] `yaml:"allow_sops_decrypt"`
 }
@@ -104,6 +105,21 @@ type rawEnvironment struct {
 	Name         scalar[string]       `yaml:"name"`
 	Paths        list[scalar[string]] `yaml:"paths"`
 	Repositories list[scalar[string]] `yaml:"repositories"`
+	Account      scalar[string]       `yaml:"account"`
+	Region       scalar[string]       `yaml:"region"`
+	Tags         rawStringMap         `yaml:"tags"`
+}
+
+type rawPolicySet struct {
+	position
+	Name             scalar[string]       `yaml:"name"`
+	Path             scalar[string]       `yaml:"path"`
+	Owners           list[scalar[string]] `yaml:"owners"`
+	Teams            list[scalar[string]] `yaml:"teams"`
+	Approvals        scalar[int]          `yaml:"approvals"`
+	AuthorMayApprove scalar[bool]         `yaml:"author_may_approve"`
+	Repositories     list[scalar[string]] `yaml:"repositories"`
+	Environments     list[scalar[string]] `yaml:"environments"`
 }
 
 // position is the line that names a mapping or list (its key's line, or
@@ -162,19 +178,18 @@ func (l *list[T]) decodeNode(d *decoder, n *yaml.Node, path string, at int) {
 	}
 }
 
-// rawEnv is a mapping of environment variable names to values, in file
-// order.
-type rawEnv struct {
-	Vars []rawEnvVar
+// rawStringMap is a mapping of names to string values, in file order.
+type rawStringMap struct {
+	Vars []rawStringPair
 }
 
-type rawEnvVar struct {
+type rawStringPair struct {
 	Name, Value scalar[string]
 }
 
-func (e *rawEnv) decodeNode(d *decoder, n *yaml.Node, path string, _ int) {
+func (e *rawStringMap) decodeNode(d *decoder, n *yaml.Node, path string, _ int) {
 	d.pairs(n, path, func(key, value *yaml.Node, keyPath string) {
-		v := rawEnvVar{Name: scalar[string]{Value: key.Value, Line: key.Line}}
+		v := rawStringPair{Name: scalar[string]{Value: key.Value, Line: key.Line}}
 		d.decode(value, keyPath, key.Line, reflect.ValueOf(&v.Value).Elem())
 		e.Vars = append(e.Vars, v)
 	})

@@ -36,6 +36,10 @@ var (
 	wordRE      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	envRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	loginRE     = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-[A-Za-z0-9]){0,38}(\[bot\])?$`)
+	teamRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	yamlLineRE  = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	// secretish are words in get_env names that suggest a secret.
 	secretish = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PRIVATE", "CREDENTIAL", "ACCESS_KEY"}
@@ -131,6 +135,7 @@ func (v *validator) config(r *rawConfig) *Config {
 		AllowSopsDecrypt: boolOr(r.Terragrunt.AllowSopsDecrypt, false),
 	}
 	c.Environments = v.environments(r.Environments, c.Repositories)
+	c.Policies = v.policies(r.Policies, c.Repositories, c.Environments)
 	return c
 }
 
@@ -387,7 +392,7 @@ func (v *validator) terraform(r rawTerraform, dataDir string) Terraform {
 	return t
 }
 
-func (v *validator) env(r rawEnv) map[string]string {
+func (v *validator) env(r rawStringMap) map[string]string {
 	env := make(map[string]string, len(r.Vars))
 	for _, kv := range r.Vars {
 		name := kv.Name.Value
@@ -423,10 +428,26 @@ func (v *validator) environments(l list[rawEnvironment], repos []Repository) []E
 		case !envRE.MatchString(e.Name):
 			v.errs.add(r.Name.Line, key+".name", "expected a name of letters, digits, ., - and _, like prod; got %q", e.Name)
 		default:
-			if line, dup := first[e.Name]; dup {
-				v.errs.add(r.Name.Line, key+".name", "environment %s is defined twice (first at line %d)", e.Name, line)
+			// One environment may span several accounts or regions, one
+			// entry each.
+			where := e.Name + "\x00" + r.Account.Value + "\x00" + r.Region.Value
+			if line, dup := first[where]; dup {
+				v.errs.add(r.Name.Line, key+".name", "environment %s is defined twice for the same account and region (first at line %d)", e.Name, line)
 			}
-			first[e.Name] = r.Name.Line
+			first[where] = r.Name.Line
+		}
+		e.Account, e.Region = r.Account.Value, r.Region.Value
+		if r.Account.ok() && !accountRE.MatchString(e.Account) {
+			v.errs.add(r.Account.Line, key+".account", "expected a 12-digit AWS account id, like \"123456789012\" (quoted); got %q", e.Account)
+		}
+		if r.Region.ok() && !regionRE.MatchString(e.Region) {
+			v.errs.add(r.Region.Line, key+".region", "expected a region like us-east-1; got %q", e.Region)
+		}
+		for _, kv := range r.Tags.Vars {
+			if e.Tags == nil {
+				e.Tags = map[string]string{}
+			}
+			e.Tags[kv.Name.Value] = kv.Value.Value
 		}
 		if len(r.Paths.Items) == 0 {
 			v.errs.add(cmp.Or(r.Paths.Line, r.Line), key+".paths", "expected at least one glob of unit paths, like live/*/*/prod/**")

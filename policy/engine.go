@@ -1,23 +1,21 @@
 package policy
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
@@ -42,6 +40,18 @@ import (
 // message is a string; any other value is reported as its JSON text, except
 // an object with a string "msg" field, which reports that field.
 //
+// Data: a set folder may also hold data.json and/or data.yaml, each an
+// object; merged (objects merge, other values may be set by one file only),
+// they are OPA base data rules read under data. The bundled library reads its
+// allowlists this way, e.g. {"csocbot_allow": {"untrusted_code_units":
+// ["live/x"]}} makes data.csocbot_allow.untrusted_code_units available. A key
+// that is the first name of a rule package (csocbot) is refused. Instead of a
+// folder, a set may be an OPA bundle (a .tar.gz, as `opa build` writes it):
+// its rule files, wherever in the bundle and tests left out, and its data
+// files, merged at their folders' paths. Edits of data files and bundles are
+// picked up by ReloadIfChanged like edits of rule files; a data file that
+// cannot be read fails the set with an error naming the file.
+//
 // Moments: a rule runs before the plan (PrePlan) unless it, or anything it
 // references through data (helper rules and functions, transitively), refers
 // to input.plan or input.changes, or to the whole input document or an
@@ -59,7 +69,9 @@ const (
 // override its denials.
 type Set struct {
 	Name string
-	Dir  string
+	// Dir is the folder of the set's rule and data files, or its OPA bundle
+	// file (.tar.gz).
+	Dir string
 	// Owners are GitHub users, Teams "org/team" slugs, whose approvals
 	// count towards overriding a denial of this set.
 	Owners []string
@@ -161,25 +173,13 @@ type compiledSet struct {
 	rules []string
 	// byFile maps a rule file's path to its rule, to name rules in errors.
 	byFile map[string]string
-	// queries[moment] holds the deny and warn queries; nil when no rule of
-	// the set runs at that moment.
-	queries [2]*momentQueries
+	// queries[moment] yield the deny and warn messages of the rules that
+	// run at that moment, one query per group of rules evaluated in
+	// parallel; none when no rule runs then.
+	queries [2][]*rego.PreparedEvalQuery
+	// readsPlan says whether a rule may read input.plan; see Evaluate.
+	readsPlan bool
 }
-
-type momentQueries struct {
-	deny, warn rego.PreparedEvalQuery
-}
-
-type fileInfo struct {
-	name  string
-	size  int64
-	mtime time.Time
-	hash  [sha256.Size]byte
-}
-
-type fileState []fileInfo
-
-const racyWindow = 2 * time.Second
 
 // Load reads and compiles every set. It fails if any set cannot be read or
 // compiled, or if two sets share a name.
@@ -279,19 +279,29 @@ func (e *Engine) Evaluate(ctx context.Context, in Input, m Moment) ([]Result, er
 	// A failed recompile is reported through the set's Error result.
 	_, _ = e.ReloadIfChanged(ctx)
 
+	e.mu.RLock()
+	var sets []*compiledSet
+	readsPlan := false
+	for _, cs := range e.sets {
+		if cs.set.AppliesTo(in.PR.Repo, in.Unit.Environment) {
+			sets = append(sets, cs)
+			readsPlan = readsPlan || cs.readsPlan
+		}
+	}
+	e.mu.RUnlock()
+
+	// Converting the plan is much of the work, and no rule that runs can
+	// tell it is missing unless it reads input.plan: pre-plan rules and
+	// rules that read only input.changes see it null.
+	if m == PrePlan || !readsPlan {
+		in.Plan = nil
+	}
 	value, err := toValue(in)
 	if err != nil {
 		return nil, fmt.Errorf("converting policy input: %w", err)
 	}
-	e.mu.RLock()
-	sets := slices.Clone(e.sets)
-	e.mu.RUnlock()
-
 	var out []Result
 	for _, cs := range sets {
-		if !cs.set.AppliesTo(in.PR.Repo, in.Unit.Environment) {
-			continue
-		}
 		out = append(out, e.evalSet(ctx, cs, value, m)...)
 	}
 	return out, nil
@@ -301,26 +311,22 @@ func (e *Engine) evalSet(ctx context.Context, cs *compiledSet, input ast.Value, 
 	if cs.err != nil {
 		return []Result{{Set: cs.set.Name, Kind: Error, Message: fmt.Sprintf("policy set could not be loaded: %v", cs.err)}}
 	}
-	q := cs.queries[m]
-	if q == nil {
+	qs := cs.queries[m]
+	if len(qs) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 
-	var out []Result
-	for _, k := range []struct {
-		kind Kind
-		pq   rego.PreparedEvalQuery
-	}{{Deny, q.deny}, {Warn, q.warn}} {
-		rs, err := k.pq.Eval(ctx, rego.EvalParsedInput(input))
-		if err != nil {
-			return []Result{cs.failure(ctx, err, e.timeout)}
-		}
-		for _, r := range rs {
-			rule, _ := r.Bindings["rule"].(string)
-			out = append(out, Result{Set: cs.set.Name, Rule: rule, Kind: k.kind, Message: message(r.Bindings["msg"])})
-		}
+	rs, err := evalGroups(ctx, qs, input)
+	if err != nil {
+		return []Result{cs.failure(ctx, err, e.timeout)}
+	}
+	out := make([]Result, 0, len(rs))
+	for _, r := range rs {
+		rule, _ := r.Bindings["rule"].(string)
+		kind, _ := r.Bindings["kind"].(string)
+		out = append(out, Result{Set: cs.set.Name, Rule: rule, Kind: Kind(kind), Message: message(r.Bindings["msg"])})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -333,6 +339,34 @@ func (e *Engine) evalSet(ctx context.Context, cs *compiledSet, input ast.Value, 
 		return a.Message < b.Message
 	})
 	return out
+}
+
+// evalGroups evaluates the queries of a set in parallel. The first error
+// stops the others.
+func evalGroups(ctx context.Context, qs []*rego.PreparedEvalQuery, input ast.Value) (rego.ResultSet, error) {
+	if len(qs) == 1 {
+		return qs[0].Eval(ctx, rego.EvalParsedInput(input))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]rego.ResultSet, len(qs))
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i, q := range qs {
+		wg.Go(func() {
+			rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+			if err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+			results[i] = rs
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return slices.Concat(results...), nil
 }
 
 func (cs *compiledSet) failure(ctx context.Context, err error, timeout time.Duration) Result {
@@ -368,106 +402,28 @@ func message(v any) string {
 	return string(b)
 }
 
-// toValue converts the input to OPA's value form through its JSON form, so
-// the policies see exactly the documented JSON document.
-func toValue(in Input) (ast.Value, error) {
-	b, err := json.Marshal(in.normalized())
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
-	return ast.InterfaceToValue(doc)
-}
-
-// readState lists the rule files of dir with their sizes and mtimes. File
-// contents are hashed only when size or mtime differ from prev.
-func readState(dir string, prev fileState) (fileState, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	old := map[string]fileInfo{}
-	for _, f := range prev {
-		old[f.name] = f
-	}
-	var st fileState
-	for _, ent := range entries {
-		name := ent.Name()
-		if ent.IsDir() || !strings.HasSuffix(name, ".rego") || strings.HasSuffix(name, "_test.rego") {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		f := fileInfo{name: p, size: fi.Size(), mtime: fi.ModTime()}
-		// Files modified in the last seconds are always hashed: on file
-		// systems with coarse timestamps a same-size edit may keep the mtime.
-		if o, ok := old[p]; ok && o.size == f.size && o.mtime.Equal(f.mtime) && time.Since(f.mtime) > racyWindow {
-			f.hash = o.hash
-		} else {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			f.hash = sha256.Sum256(b)
-		}
-		st = append(st, f)
-	}
-	return st, nil
-}
-
-// equal compares names and contents: a touched but unchanged file does not
-// cause a recompile.
-func (s fileState) equal(o fileState) bool {
-	if len(s) != len(o) {
-		return false
-	}
-	for i := range s {
-		if s[i].name != o[i].name || s[i].hash != o[i].hash {
-			return false
-		}
-	}
-	return true
-}
-
 func compileSet(ctx context.Context, s Set, files fileState) (*compiledSet, error) {
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no .rego files in %s", s.Dir)
+	src, err := readSources(s.Dir, files)
+	if err != nil {
+		return nil, err
 	}
-	modules := map[string]*ast.Module{}
 	cs := &compiledSet{set: s, byFile: map[string]string{}}
 	ruleSet := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f.name)
-		if err != nil {
-			return nil, err
-		}
-		mod, err := ast.ParseModuleWithOpts(f.name, string(b), ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, err
-		}
+	for name, mod := range src.modules {
 		if mod.Package.Path.Equal(ast.DefaultRootRef.Append(ast.StringTerm(rootPackage))) {
-			return nil, fmt.Errorf("%s: package %s: rules must be in a package %s.<rule>", f.name, rootPackage, rootPackage)
+			return nil, fmt.Errorf("%s: package %s: rules must be in a package %s.<rule>", name, rootPackage, rootPackage)
 		}
 		if rule, ok := ruleName(mod.Package.Path); ok && definesResults(mod) {
 			ruleSet[rule] = true
-			cs.byFile[f.name] = rule
+			cs.byFile[name] = rule
 		}
-		modules[f.name] = mod
 	}
 	// Hash changes after reading (a write between stat and read) are
 	// picked up by the next ReloadIfChanged.
 	cs.files = files
 
 	compiler := ast.NewCompiler()
-	compiler.Compile(modules)
+	compiler.Compile(src.modules)
 	if compiler.Failed() {
 		return nil, compiler.Errors
 	}
@@ -477,17 +433,20 @@ func compileSet(ctx context.Context, s Set, files fileState) (*compiledSet, erro
 	sort.Strings(cs.rules)
 
 	var pre []string
-	a := newPlanRefs(compiler)
+	needsPlan := newInputRefs(compiler, "plan", "changes")
+	readsPlan := newInputRefs(compiler, "plan")
 	for _, r := range cs.rules {
-		if !a.needsPlan(ast.DefaultRootRef.Append(ast.StringTerm(rootPackage)).Append(ast.StringTerm(r))) {
+		pkg := ast.DefaultRootRef.Append(ast.StringTerm(rootPackage)).Append(ast.StringTerm(r))
+		if !needsPlan.uses(pkg) {
 			pre = append(pre, r)
 		}
+		cs.readsPlan = cs.readsPlan || readsPlan.uses(pkg)
 	}
-	var err error
-	if cs.queries[PostPlan], err = prepare(ctx, compiler, cs.rules); err != nil {
+	store := inmem.NewFromObjectWithOpts(src.data, inmem.OptReturnASTValuesOnRead(true))
+	if cs.queries[PostPlan], err = prepareGroups(ctx, compiler, store, cs.rules); err != nil {
 		return nil, err
 	}
-	if cs.queries[PrePlan], err = prepare(ctx, compiler, pre); err != nil {
+	if cs.queries[PrePlan], err = prepareGroups(ctx, compiler, store, pre); err != nil {
 		return nil, err
 	}
 	return cs, nil
@@ -516,46 +475,66 @@ func definesResults(m *ast.Module) bool {
 	return false
 }
 
-// prepare compiles the deny and warn queries over rules, iterating only the
-// named rule packages.
-func prepare(ctx context.Context, c *ast.Compiler, rules []string) (*momentQueries, error) {
-	if len(rules) == 0 {
-		return nil, nil
+// prepareGroups splits rules into as many groups as there are processors,
+// evaluated in parallel, and prepares their queries. Rules seldom share
+// helpers, and a shared helper is computed at most once per group.
+func prepareGroups(ctx context.Context, c *ast.Compiler, store storage.Store, rules []string) ([]*rego.PreparedEvalQuery, error) {
+	n := min(len(rules), runtime.GOMAXPROCS(0))
+	groups := make([][]string, n)
+	for i, r := range rules {
+		groups[i%n] = append(groups[i%n], r)
 	}
+	qs := make([]*rego.PreparedEvalQuery, n)
+	for i, g := range groups {
+		q, err := prepare(ctx, c, store, g)
+		if err != nil {
+			return nil, err
+		}
+		qs[i] = q
+	}
+	return qs, nil
+}
+
+// prepare compiles the query over rules, iterating only the named rule
+// packages. One query yields both kinds, so what the deny and warn rules
+// share (helper rules, the input's lookups) is computed once.
+func prepare(ctx context.Context, c *ast.Compiler, store storage.Store, rules []string) (*rego.PreparedEvalQuery, error) {
 	terms := make([]*ast.Term, len(rules))
 	for i, r := range rules {
 		terms[i] = ast.StringTerm(r)
 	}
-	list := ast.ArrayTerm(terms...).String()
-	q := &momentQueries{}
-	for kind, dst := range map[string]*rego.PreparedEvalQuery{"deny": &q.deny, "warn": &q.warn} {
-		query := fmt.Sprintf("some rule in %s; some msg in data.%s[rule].%s", list, rootPackage, kind)
-		pq, err := rego.New(
-			rego.Query(query),
-			rego.Compiler(c),
-			rego.StrictBuiltinErrors(true),
-		).PrepareForEval(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("preparing %s query: %w", kind, err)
-		}
-		*dst = pq
+	query := fmt.Sprintf("some rule in %s; some kind in [%q, %q]; some msg in data.%s[rule][kind]",
+		ast.ArrayTerm(terms...), Deny, Warn, rootPackage)
+	pq, err := rego.New(
+		rego.Query(query),
+		rego.Compiler(c),
+		rego.Store(store),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("preparing the policy query: %w", err)
 	}
-	return q, nil
+	return &pq, nil
 }
 
-// planRefs decides whether rules depend on input.plan or input.changes.
-type planRefs struct {
+// inputRefs decides whether rules depend on some keys of the input.
+type inputRefs struct {
 	c    *ast.Compiler
+	keys map[ast.String]bool
 	memo map[*ast.Rule]int // 1 visiting, 2 no, 3 yes
 }
 
-func newPlanRefs(c *ast.Compiler) *planRefs {
-	return &planRefs{c: c, memo: map[*ast.Rule]int{}}
+func newInputRefs(c *ast.Compiler, keys ...string) *inputRefs {
+	a := &inputRefs{c: c, keys: map[ast.String]bool{}, memo: map[*ast.Rule]int{}}
+	for _, k := range keys {
+		a.keys[ast.String(k)] = true
+	}
+	return a
 }
 
-// needsPlan reports whether any rule under the package path pkg, or anything
-// they reference through data, depends on the plan.
-func (a *planRefs) needsPlan(pkg ast.Ref) bool {
+// uses reports whether any rule under the package path pkg, or anything
+// they reference through data, depends on the keys.
+func (a *inputRefs) uses(pkg ast.Ref) bool {
 	for _, r := range a.c.GetRulesWithPrefix(pkg) {
 		if a.rule(r) {
 			return true
@@ -564,7 +543,7 @@ func (a *planRefs) needsPlan(pkg ast.Ref) bool {
 	return false
 }
 
-func (a *planRefs) rule(r *ast.Rule) bool {
+func (a *inputRefs) rule(r *ast.Rule) bool {
 	switch a.memo[r] {
 	case 1, 2:
 		return false
@@ -615,7 +594,7 @@ func (a *planRefs) rule(r *ast.Rule) bool {
 	return found
 }
 
-func (a *planRefs) ref(ref ast.Ref) bool {
+func (a *inputRefs) ref(ref ast.Ref) bool {
 	switch {
 	case ref.HasPrefix(ast.InputRootRef):
 		if len(ref) == 1 {
@@ -623,9 +602,9 @@ func (a *planRefs) ref(ref ast.Ref) bool {
 		}
 		s, ok := ref[1].Value.(ast.String)
 		if !ok {
-			return true // input[x]: could be plan or changes
+			return true // input[x]: could be any key
 		}
-		return s == "plan" || s == "changes"
+		return a.keys[s]
 	case ref.HasPrefix(ast.DefaultRootRef):
 		for _, r := range a.c.GetRulesDynamic(ref) {
 			if a.rule(r) {

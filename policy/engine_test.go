@@ -108,23 +108,24 @@ func TestPlanRefAnalysis(t *testing.T) {
 	tests := []struct {
 		name, src string
 		pre       bool
+		readsPlan bool
 	}{
 		{"pr only", `package csocbot.r
-deny contains "x" if input.pr.number > 0`, true},
+deny contains "x" if input.pr.number > 0`, true, false},
 		{"changes", `package csocbot.r
-deny contains "x" if count(input.changes) > 0`, false},
+deny contains "x" if count(input.changes) > 0`, false, false},
 		{"plan via helper rule", `package csocbot.r
 n := count(input.plan.resource_changes)
-warn contains "x" if n > 0`, false},
+warn contains "x" if n > 0`, false, true},
 		{"plan via function", `package csocbot.r
 f(x) := input.plan.format_version
-deny contains "x" if f(1) == "1.2"`, false},
+deny contains "x" if f(1) == "1.2"`, false, true},
 		{"dynamic input key", `package csocbot.r
-deny contains "x" if { some k; input[k] == 1 }`, false},
+deny contains "x" if { some k; input[k] == 1 }`, false, true},
 		{"whole input", `package csocbot.r
-deny contains "x" if { x := input; x.pr.number == 1 }`, false},
+deny contains "x" if { x := input; x.pr.number == 1 }`, false, true},
 		{"unit in comprehension", `package csocbot.r
-deny contains "x" if count([t | some t in input.unit.tags]) > 5`, true},
+deny contains "x" if count([t | some t in input.unit.tags]) > 5`, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,12 +134,49 @@ deny contains "x" if count([t | some t in input.unit.tags]) > 5`, true},
 			if err != nil {
 				t.Fatal(err)
 			}
-			pre := e.sets[0].queries[PrePlan] != nil
+			pre := len(e.sets[0].queries[PrePlan]) > 0
 			if pre != tt.pre {
 				t.Errorf("pre-plan = %v, want %v", pre, tt.pre)
 			}
-			if e.sets[0].queries[PostPlan] == nil {
+			if len(e.sets[0].queries[PostPlan]) == 0 {
 				t.Error("no post-plan query")
+			}
+			if e.sets[0].readsPlan != tt.readsPlan {
+				t.Errorf("reads plan = %v, want %v", e.sets[0].readsPlan, tt.readsPlan)
+			}
+		})
+	}
+}
+
+// TestPlanWhenRead checks that a set reading input.plan sees it, also next
+// to a set that does not.
+func TestPlanWhenRead(t *testing.T) {
+	changesOnly := writeSet(t, map[string]string{"c.rego": regoDeletes, "lib.rego": regoLib})
+	plan := writeSet(t, map[string]string{"p.rego": `package csocbot.plan
+warn contains sprintf("format %s", [input.plan.format_version])
+`})
+	in := sampleInput()
+	in.Plan = &tfjson.Plan{FormatVersion: "1.2"}
+	tests := []struct {
+		name string
+		sets []Set
+		want int
+	}{
+		{"plan only", []Set{{Name: "p", Dir: plan}}, 1},
+		{"both", []Set{{Name: "c", Dir: changesOnly}, {Name: "p", Dir: plan}}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := Load(context.Background(), tt.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Evaluate(context.Background(), in, PostPlan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.want || got[len(got)-1].Message != "format 1.2" {
+				t.Errorf("got %+v", got)
 			}
 		})
 	}

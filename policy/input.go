@@ -173,54 +173,10 @@ func Changes(plan *tfjson.Plan) []Change {
 	return out
 }
 
-// mask returns v with every part that sens marks true replaced by Sensitive.
-// sens mirrors the shape of v (objects and arrays) with true at sensitive
-// leaves, or is true when the whole of v is sensitive. Null values stay null:
-// masking them would hide nothing and would break "is it set" checks. Only the
-// containers on a masked path are copied.
-func mask(v, sens any) any {
-	switch s := sens.(type) {
-	case bool:
-		if s && v != nil {
-			return Sensitive
-		}
-		return v
-	case map[string]any:
-		obj, ok := v.(map[string]any)
-		if !ok || len(s) == 0 {
-			return v
-		}
-		cp := make(map[string]any, len(obj))
-		for k, x := range obj {
-			if ks, ok := s[k]; ok {
-				cp[k] = mask(x, ks)
-			} else {
-				cp[k] = x
-			}
-		}
-		return cp
-	case []any:
-		arr, ok := v.([]any)
-		if !ok || len(s) == 0 {
-			return v
-		}
-		cp := make([]any, len(arr))
-		for i, x := range arr {
-			if i < len(s) {
-				cp[i] = mask(x, s[i])
-			} else {
-				cp[i] = x
-			}
-		}
-		return cp
-	}
-	return v
-}
-
-// normalized returns a copy of in with nil slices and maps made empty, so
-// the document always has the shape of the schema, Version filled and the
-// plan's sensitive values masked.
-func (in Input) normalized() Input {
+// withDefaults returns a copy of in with nil slices and maps made empty, so
+// the document always has the shape of the schema, and Version filled. The
+// plan's sensitive values are masked when it is converted (mask.go).
+func (in Input) withDefaults() Input {
 	if in.Version == "" {
 		in.Version = InputVersion
 	}
@@ -248,7 +204,6 @@ func (in Input) normalized() Input {
 	in.Config.DataSources = orEmpty(in.Config.DataSources)
 	in.Config.Provisioners = orEmpty(in.Config.Provisioners)
 	in.Changes = orEmpty(in.Changes)
-	in.Plan = maskPlan(in.Plan)
 	return in
 }
 

@@ -160,7 +160,7 @@ func TestInputMatchesSchema(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := json.Marshal(tt.in.normalized())
+			b, err := json.Marshal(jsonDocument(tt.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,7 +189,7 @@ func TestInputDocExample(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatal("INPUT.md has no example block")
 	}
-	want, err := json.MarshalIndent(fullInput(t).normalized(), "", "  ")
+	want, err := json.MarshalIndent(jsonDocument(fullInput(t)), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,129 +2,370 @@ package policy
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// maskPlan returns a copy of plan in which every value Terraform marks as
-// sensitive is Sensitive: in resource changes and drift, output changes,
-// planned values, prior state and root variables declared sensitive. Rules
-// see the plan as the reviewers do, so a rule that quotes a value in its
-// message cannot put a secret in a pull request comment. The plan itself is
-// not modified.
-func maskPlan(plan *tfjson.Plan) *tfjson.Plan {
-	if plan == nil {
-		return nil
-	}
-	cp := *plan
-	cp.ResourceChanges = maskResourceChanges(plan.ResourceChanges)
-	cp.ResourceDrift = maskResourceChanges(plan.ResourceDrift)
-	if plan.OutputChanges != nil {
-		cp.OutputChanges = make(map[string]*tfjson.Change, len(plan.OutputChanges))
-		for name, c := range plan.OutputChanges {
-			cp.OutputChanges[name] = maskChange(c)
+// Masking the plan
+//
+// Every value Terraform marks as sensitive reaches rules as Sensitive: in
+// every change of the plan (resource changes, drift, deferred changes,
+// output changes), in planned values and prior state, and root variables
+// declared sensitive. Rules see the plan as the reviewers do, so a rule that
+// quotes a value in its message cannot put a secret in a pull request
+// comment. Values are masked while the document is converted, by type, so
+// the plan itself is neither modified nor copied.
+
+var sensitiveValue ast.Value = ast.String(Sensitive)
+
+// mask returns v with every part that sens marks true replaced by Sensitive.
+// sens mirrors the shape of v (objects and arrays) with true at sensitive
+// leaves, or is true when the whole of v is sensitive. Null values stay null:
+// masking them would hide nothing and would break "is it set" checks. Only the
+// containers on a masked path are copied.
+func mask(v, sens any) any {
+	switch s := sens.(type) {
+	case bool:
+		if s && v != nil {
+			return Sensitive
 		}
-	}
-	cp.PlannedValues = maskValues(plan.PlannedValues)
-	if plan.PriorState != nil {
-		prior := *plan.PriorState
-		prior.Values = maskValues(plan.PriorState.Values)
-		cp.PriorState = &prior
-	}
-	if plan.Variables != nil {
-		sensitive := map[string]bool{}
-		if c := plan.Config; c != nil && c.RootModule != nil {
-			for name, v := range c.RootModule.Variables {
-				sensitive[name] = v != nil && v.Sensitive
+		return v
+	case map[string]any:
+		obj, ok := v.(map[string]any)
+		if !ok || obj == nil || len(s) == 0 {
+			return v
+		}
+		cp := make(map[string]any, len(obj))
+		for k, x := range obj {
+			if ks, ok := s[k]; ok {
+				cp[k] = mask(x, ks)
+			} else {
+				cp[k] = x
 			}
 		}
-		cp.Variables = make(map[string]*tfjson.PlanVariable, len(plan.Variables))
-		for name, v := range plan.Variables {
-			if v != nil && sensitive[name] && v.Value != nil {
-				v = &tfjson.PlanVariable{Value: Sensitive}
+		return cp
+	case []any:
+		arr, ok := v.([]any)
+		if !ok || arr == nil || len(s) == 0 {
+			return v
+		}
+		cp := make([]any, len(arr))
+		for i, x := range arr {
+			if i < len(s) {
+				cp[i] = mask(x, s[i])
+			} else {
+				cp[i] = x
 			}
-			cp.Variables[name] = v
 		}
+		return cp
 	}
-	return &cp
+	return v
 }
 
-func maskResourceChanges(rcs []*tfjson.ResourceChange) []*tfjson.ResourceChange {
-	if rcs == nil {
-		return nil
-	}
-	out := make([]*tfjson.ResourceChange, len(rcs))
-	for i, rc := range rcs {
-		if rc == nil {
-			continue
+// masked converts mask(v, sens) without building it.
+func (c *converter) masked(v, sens any, depth int) (ast.Value, error) {
+	switch s := sens.(type) {
+	case bool:
+		if s && v != nil {
+			return sensitiveValue, nil
 		}
-		c := *rc
-		c.Change = maskChange(rc.Change)
-		out[i] = &c
+	case map[string]any:
+		if obj, ok := v.(map[string]any); ok && len(s) > 0 {
+			return c.object(obj, s, depth)
+		}
+	case []any:
+		if arr, ok := v.([]any); ok && len(s) > 0 {
+			return c.array(arr, s, depth)
+		}
 	}
-	return out
+	return c.any(v, depth)
 }
 
-func maskChange(ch *tfjson.Change) *tfjson.Change {
+// masking converts the plan types that carry sensitive values; ok is false
+// for any other value.
+func (c *converter) masking(v reflect.Value, depth int) (val ast.Value, ok bool, err error) {
+	if k := v.Kind(); k != reflect.Pointer && k != reflect.Map {
+		return nil, false, nil // the types below are pointers and a map
+	}
+	switch x := v.Interface().(type) {
+	case *tfjson.Change:
+		val, err = c.change(x, depth)
+	case *tfjson.StateResource:
+		val, err = c.stateResource(x, depth)
+	case *tfjson.StateOutput:
+		val, err = c.stateOutput(x, depth)
+	case map[string]*tfjson.PlanVariable:
+		val, err = c.variables(x, depth)
+	default:
+		return nil, false, nil
+	}
+	return val, true, err
+}
+
+// changeValues are the converted, masked values of a plan change.
+type changeValues struct {
+	before, after, afterUnknown ast.Value
+}
+
+func (cv *changeValues) field(name string) (ast.Value, error) {
+	switch name {
+	case "before":
+		return cv.before, nil
+	case "after":
+		return cv.after, nil
+	case "after_unknown":
+		return cv.afterUnknown, nil
+	}
+	return nil, nil
+}
+
+// changeValues converts the values of ch once per document.
+func (c *converter) changeValues(ch *tfjson.Change, depth int) (*changeValues, error) {
+	if cv, ok := c.changes[ch]; ok {
+		return cv, nil
+	}
+	cv := &changeValues{}
+	var err error
+	if cv.before, err = c.masked(ch.Before, ch.BeforeSensitive, depth+1); err != nil {
+		return nil, fmt.Errorf("before: %w", err)
+	}
+	// Most changes of a big plan are no-ops, whose values are equal.
+	if equalJSON(ch.After, ch.Before) && equalJSON(ch.AfterSensitive, ch.BeforeSensitive) {
+		cv.after = cv.before
+	} else if cv.after, err = c.masked(ch.After, ch.AfterSensitive, depth+1); err != nil {
+		return nil, fmt.Errorf("after: %w", err)
+	}
+	if cv.afterUnknown, err = c.any(ch.AfterUnknown, depth+1); err != nil {
+		return nil, fmt.Errorf("after_unknown: %w", err)
+	}
+	c.changes[ch] = cv
+	return cv, nil
+}
+
+func (c *converter) change(ch *tfjson.Change, depth int) (ast.Value, error) {
 	if ch == nil {
-		return nil
+		return ast.InternedNullValue, nil
 	}
-	c := *ch
-	c.Before = mask(ch.Before, ch.BeforeSensitive)
-	c.After = mask(ch.After, ch.AfterSensitive)
-	return &c
+	cv, err := c.changeValues(ch, depth)
+	if err != nil {
+		return nil, err
+	}
+	return c.structValue(reflect.ValueOf(ch).Elem(), cv.field, depth)
 }
 
-func maskValues(v *tfjson.StateValues) *tfjson.StateValues {
-	if v == nil {
-		return nil
+// changeList converts the changes list, sharing the plan's converted values
+// where a change has them: Changes(plan) pairs the non-nil resource changes
+// in order.
+func (c *converter) changeList(list []Change, plan *tfjson.Plan) (ast.Value, error) {
+	var srcs []*tfjson.ResourceChange
+	if plan != nil {
+		srcs = plan.ResourceChanges
 	}
-	cp := *v
-	if v.Outputs != nil {
-		cp.Outputs = make(map[string]*tfjson.StateOutput, len(v.Outputs))
-		for name, o := range v.Outputs {
-			if o != nil && o.Sensitive && o.Value != nil {
-				masked := *o
-				masked.Value = Sensitive
-				o = &masked
+	terms := make([]*ast.Term, len(list))
+	for i := range list {
+		for len(srcs) > 0 && srcs[0] == nil {
+			srcs = srcs[1:]
+		}
+		var src *tfjson.Change
+		if len(srcs) > 0 {
+			src, srcs = srcs[0].Change, srcs[1:]
+		}
+		v, err := c.changeEntry(&list[i], src)
+		if err != nil {
+			return nil, fmt.Errorf("%d: %w", i, err)
+		}
+		terms[i] = c.term(v)
+	}
+	return ast.NewArray(terms...), nil
+}
+
+// changeEntry converts ch, taking the values of src that ch holds, and
+// the value of before for an equal after.
+func (c *converter) changeEntry(ch *Change, src *tfjson.Change) (ast.Value, error) {
+	const depth = 2 // input.changes[i]
+	var cv *changeValues
+	if src != nil {
+		var err error
+		if cv, err = c.changeValues(src, depth); err != nil {
+			return nil, err
+		}
+	}
+	var before ast.Value
+	return c.structValue(reflect.ValueOf(ch).Elem(), func(name string) (ast.Value, error) {
+		switch {
+		case name == "before" && cv != nil && isMasked(ch.Before, src.Before, src.BeforeSensitive):
+			before = cv.before
+			return before, nil
+		case name == "before":
+			var err error
+			before, err = c.any(ch.Before, depth+1)
+			return before, err
+		case name == "after" && cv != nil && isMasked(ch.After, src.After, src.AfterSensitive):
+			return cv.after, nil
+		case name == "after" && before != nil && equalJSON(ch.After, ch.Before):
+			return before, nil
+		case name == "after_unknown" && cv != nil && same(ch.AfterUnknown, src.AfterUnknown):
+			return cv.afterUnknown, nil
+		}
+		return nil, nil
+	}, depth)
+}
+
+// isMasked reports whether v is mask(orig, sens). mask shares every part it
+// does not replace, so identities are compared and only the masked paths
+// are walked. False may only mean that v was built otherwise.
+func isMasked(v, orig, sens any) bool {
+	switch s := sens.(type) {
+	case bool:
+		if s && orig != nil {
+			return v == any(Sensitive)
+		}
+	case map[string]any:
+		if obj, ok := orig.(map[string]any); ok && obj != nil && len(s) > 0 {
+			got, ok := v.(map[string]any)
+			if !ok || got == nil || len(got) != len(obj) {
+				return false
 			}
-			cp.Outputs[name] = o
+			for k, x := range obj {
+				y, ok := got[k]
+				if !ok {
+					return false
+				}
+				if ks, masked := s[k]; masked && !isMasked(y, x, ks) || !masked && !same(y, x) {
+					return false
+				}
+			}
+			return true
+		}
+	case []any:
+		if arr, ok := orig.([]any); ok && arr != nil && len(s) > 0 {
+			got, ok := v.([]any)
+			if !ok || got == nil || len(got) != len(arr) {
+				return false
+			}
+			for i, x := range arr {
+				if i < len(s) && !isMasked(got[i], x, s[i]) || i >= len(s) && !same(got[i], x) {
+					return false
+				}
+			}
+			return true
 		}
 	}
-	cp.RootModule = maskModule(v.RootModule)
-	return &cp
+	return same(v, orig)
 }
 
-func maskModule(m *tfjson.StateModule) *tfjson.StateModule {
-	if m == nil {
-		return nil
+// same reports whether a and b are the same map or slice, or equal scalars.
+func same(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) == len(y) && (x == nil) == (y == nil) && (len(x) == 0 || &x[0] == &y[0])
+	case nil, string, bool, float64, json.Number:
+		return a == b
 	}
-	cp := *m
-	cp.Resources = make([]*tfjson.StateResource, len(m.Resources))
-	for i, r := range m.Resources {
-		if r == nil || len(r.SensitiveValues) == 0 {
-			cp.Resources[i] = r
-			continue
+	return false
+}
+
+// equalJSON reports whether a and b are equal values of the shapes JSON
+// decoding produces, numbers equal only with the same text. Other shapes
+// are never equal.
+func equalJSON(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) || (x == nil) != (y == nil) {
+			return false
 		}
+		for k, xv := range x {
+			if yv, ok := y[k]; !ok || !equalJSON(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) || (x == nil) != (y == nil) {
+			return false
+		}
+		for i := range x {
+			if !equalJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case nil, string, bool, json.Number:
+		return a == b
+	}
+	return false
+}
+
+// stateResource converts r with its values masked by its sensitive_values.
+func (c *converter) stateResource(r *tfjson.StateResource, depth int) (ast.Value, error) {
+	if r == nil {
+		return ast.InternedNullValue, nil
+	}
+	var set override
+	if len(r.SensitiveValues) > 0 {
 		var sens any
 		if err := json.Unmarshal(r.SensitiveValues, &sens); err != nil {
-			// Unreadable sensitivity: hide every value rather than guess.
-			sens = true
+			sens = true // unreadable sensitivity: hide every value rather than guess
 		}
-		masked := *r
-		if v, ok := mask(map[string]any(r.AttributeValues), sens).(map[string]any); ok {
-			masked.AttributeValues = v
-		} else { // the whole resource is sensitive
-			masked.AttributeValues = make(map[string]any, len(r.AttributeValues))
-			for k := range r.AttributeValues {
-				masked.AttributeValues[k] = Sensitive
+		set = func(name string) (ast.Value, error) {
+			if name != "values" {
+				return nil, nil
 			}
+			if whole, _ := sens.(bool); whole {
+				return c.allSensitive(r.AttributeValues), nil
+			}
+			return c.masked(map[string]any(r.AttributeValues), sens, depth+1)
 		}
-		cp.Resources[i] = &masked
 	}
-	cp.ChildModules = make([]*tfjson.StateModule, len(m.ChildModules))
-	for i, c := range m.ChildModules {
-		cp.ChildModules[i] = maskModule(c)
+	return c.structValue(reflect.ValueOf(r).Elem(), set, depth)
+}
+
+// allSensitive is values with every attribute Sensitive.
+func (c *converter) allSensitive(values map[string]any) ast.Value {
+	start := c.begin()
+	for k := range values {
+		c.add(c.key(k), sensitiveValue)
 	}
-	return &cp
+	return c.end(start)
+}
+
+func (c *converter) stateOutput(o *tfjson.StateOutput, depth int) (ast.Value, error) {
+	if o == nil {
+		return ast.InternedNullValue, nil
+	}
+	if o.Sensitive && o.Value != nil {
+		masked := *o
+		masked.Value = Sensitive
+		o = &masked
+	}
+	return c.viaJSON(o, depth) // StateOutput has its own MarshalJSON
+}
+
+// variables converts the plan's root variables, those declared sensitive
+// masked.
+func (c *converter) variables(vars map[string]*tfjson.PlanVariable, depth int) (ast.Value, error) {
+	if vars == nil {
+		return ast.InternedNullValue, nil
+	}
+	masked := make(map[string]*tfjson.PlanVariable, len(vars))
+	for name, v := range vars {
+		if v != nil && c.sensitiveVars[name] && v.Value != nil {
+			v = &tfjson.PlanVariable{Value: Sensitive}
+		}
+		masked[name] = v
+	}
+	return c.mapValue(reflect.ValueOf(masked), depth)
 }

@@ -77,7 +77,7 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, cmd command.Comma
 		if err != nil {
 			return "", err
 		}
-		s.cancelSuperseded(queued)
+		s.cancelSuperseded(queued, store.KindPlan)
 		s.wake()
 		return "", nil
 	case command.Apply:
@@ -85,7 +85,7 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, cmd command.Comma
 	case command.Unlock:
 		return "csocbot does not lock units yet, so there is nothing to unlock.", nil
 	case command.ApprovePolicies:
-		return "Policy checks are not enabled on this server yet, so there is nothing to approve.", nil
+		return s.approvePolicies(ctx, c, cmd.PolicySets)
 	case command.Help:
 		return command.Usage(s.cfg.CommandPrefix), nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/tfrun"
+	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/store"
 )
@@ -69,6 +70,17 @@ type e2e struct {
 
 func newE2E(t testing.TB) *e2e {
 	t.Helper()
+	return newE2EWith(t, e2eOptions{})
+}
+
+// e2eOptions add to the server's configuration and parts.
+type e2eOptions struct {
+	config   string // YAML appended to the configuration
+	policies []policy.Set
+}
+
+func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
+	t.Helper()
 	bin, err := tfrun.Find(context.Background(), tfrun.FindOptions{})
 	if err != nil {
 		t.Skipf("no terraform: %v", err)
@@ -99,7 +111,7 @@ func newE2E(t testing.TB) *e2e {
 		obj(pr, "base")["ref"] = "main"
 	})
 
-	cfg := testConfig(t, "workers: 1\n")
+	cfg := testConfig(t, "workers: 1\n"+opts.config)
 	e.st, err = store.Open(context.Background(), filepath.Join(t.TempDir(), "csocbot.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +127,13 @@ func newE2E(t testing.TB) *e2e {
 	}
 	repos := repocache.New(t.TempDir(), gh.GitToken, slog.New(slog.DiscardHandler))
 	e.eng, e.repos = eng, repos
-	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot"})
+	var policies *policy.Engine
+	if len(opts.policies) > 0 {
+		if policies, err = policy.Load(context.Background(), opts.policies); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +186,64 @@ func (e *e2e) planComments() []fakegithub.Comment {
 		}
 	}
 	return out
+}
+
+// sendComment posts a comment by login on the pull request and delivers
+// its webhook, and returns csocbot's reply to it.
+func (e *e2e) sendComment(login, body string) string {
+	e.t.Helper()
+	posted := e.gh.AddComment(e.repo, e.pr, login, body)
+	payload := fixture(e.t, "issue_comment/created.payload.json", func(m map[string]any) {
+		obj(m, "issue")["pull_request"] = map[string]any{"url": "x"}
+		obj(m, "issue")["number"] = float64(e.pr)
+		obj(m, "repository")["clone_url"] = e.git.URL + "/Hello-World.git"
+		c := obj(m, "comment")
+		c["body"] = body
+		c["id"] = float64(posted.ID)
+		obj(c, "user")["login"] = login
+	})
+	before := len(e.gh.Comments(e.repo, e.pr))
+	if code, resp := post(e.t, e.srv.Handler(), delivery{event: "issue_comment", id: fmt.Sprintf("comment-%d", posted.ID), body: payload}); code != 202 || resp.Status != "queued" {
+		e.t.Fatalf("comment webhook answered %d %+v", code, resp)
+	}
+	var reply string
+	e.waitFor("the reply to "+body, func() bool {
+		for _, c := range e.gh.Comments(e.repo, e.pr)[before:] {
+			if strings.HasPrefix(c.Body, "@"+login) {
+				reply = c.Body
+				return true
+			}
+		}
+		return false
+	})
+	return reply
+}
+
+// commit commits a change to the pull request's branch, which becomes its
+// head.
+func (e *e2e) commit(edit func(*e2e)) {
+	e.t.Helper()
+	e.src.Git("checkout", "-q", "widen-vpc")
+	edit(e)
+	e.headSHA = e.src.CommitAll("another change")
+	e.src.Git("checkout", "-q", "main")
+	e.src.Git("update-ref", "refs/pull/2/head", e.headSHA)
+	e.gh.EditPullRequest(e.repo, e.pr, func(pr map[string]any) { obj(pr, "head")["sha"] = e.headSHA })
+}
+
+// synchronize delivers the webhook of a push to the pull request.
+func (e *e2e) synchronize() intakeResponse {
+	e.t.Helper()
+	_, resp := post(e.t, e.srv.Handler(), delivery{event: "pull_request", id: "push-" + e.headSHA, body: fixture(e.t, "pull_request/synchronize.payload.json", func(m map[string]any) {
+		m["number"] = float64(e.pr)
+		obj(m, "repository")["clone_url"] = e.git.URL + "/Hello-World.git"
+		obj(m, "pull_request", "head")["sha"] = e.headSHA
+		obj(m, "pull_request", "base")["ref"] = "main"
+	})})
+	if resp.Status != "queued" {
+		e.t.Fatalf("synchronize: %+v", resp)
+	}
+	return resp
 }
 
 func TestEndToEndPlanOnOpenedPullRequest(t *testing.T) {
@@ -299,12 +375,9 @@ func TestEndToEndInterruptedCommandIsReported(t *testing.T) {
 func TestEndToEndNewPushCancelsTheRunningPlan(t *testing.T) {
 	e := newE2E(t)
 	// Make the pull request slow to plan: 30,000 resources.
-	e.src.Git("checkout", "-q", "widen-vpc")
-	e.src.Write("terraform/big/main.tf", "resource \"terraform_data\" \"r\" {\n  count = 30000\n  input = count.index\n}\n")
-	e.headSHA = e.src.CommitAll("A big root")
-	e.src.Git("checkout", "-q", "main")
-	e.src.Git("update-ref", "refs/pull/2/head", e.headSHA)
-	e.gh.EditPullRequest(e.repo, e.pr, func(pr map[string]any) { obj(pr, "head")["sha"] = e.headSHA })
+	e.commit(func(e *e2e) {
+		e.src.Write("terraform/big/main.tf", "resource \"terraform_data\" \"r\" {\n  count = 30000\n  input = count.index\n}\n")
+	})
 	e.start()
 
 	_, first := post(t, e.srv.Handler(), delivery{event: "pull_request", id: "slow-1", body: e.openedPayload()})
@@ -314,15 +387,7 @@ func TestEndToEndNewPushCancelsTheRunningPlan(t *testing.T) {
 	})
 	time.Sleep(2 * time.Second) // into terraform
 	pushed := time.Now()
-	_, second := post(t, e.srv.Handler(), delivery{event: "pull_request", id: "slow-2", body: fixture(t, "pull_request/synchronize.payload.json", func(m map[string]any) {
-		m["number"] = float64(e.pr)
-		obj(m, "repository")["clone_url"] = e.git.URL + "/Hello-World.git"
-		obj(m, "pull_request", "head")["sha"] = e.headSHA
-		obj(m, "pull_request", "base")["ref"] = "main"
-	})})
-	if second.Status != "queued" {
-		t.Fatalf("synchronize: %+v", second)
-	}
+	second := e.synchronize()
 	e.waitFor("the second plan to start", func() bool {
 		j, _ := e.st.GetJob(context.Background(), second.Job)
 		return j.State == store.JobRunning

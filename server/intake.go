@@ -98,8 +98,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, http.StatusAccepted, resp)
 		return
 	}
-	if job.Supersedes {
-		s.cancelSuperseded(queued)
+	if job.Supersedes != "" {
+		s.cancelSuperseded(queued, job.Supersedes)
 	}
 	s.wake()
 	log.Info("queued a job", "job", queued.ID, "kind", queued.Kind, "key", queued.Key)

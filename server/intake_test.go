@@ -96,6 +96,7 @@ func (unusedRepos) Open(string) (*gitrepo.Repo, error) { return nil, errUnused }
 func (unusedRepos) Checkout(context.Context, string, string, string) error {
 	return errUnused
 }
+func (unusedRepos) ForgetPullRequest(context.Context, string, int) error { return errUnused }
 
 var errUnused = &unusedError{}
 
@@ -172,6 +173,7 @@ func TestEvents(t *testing.T) {
 	}{
 		{"opened pull request", delivery{event: "pull_request", id: "d1", body: fixture(t, "pull_request/opened.payload.json")}, 202, "queued", "plan queued", store.KindPlan},
 		{"synchronize", delivery{event: "pull_request", id: "d2", body: fixture(t, "pull_request/synchronize.payload.json")}, 202, "queued", "", store.KindPlan},
+		{"closed pull request", delivery{event: "pull_request", id: "d2c", body: fixture(t, "pull_request/closed.payload.json")}, 202, "queued", "clean-up queued", store.KindPullRequestClosed},
 		{"command comment", delivery{event: "issue_comment", id: "d3", body: fixture(t, "issue_comment/created.payload.json", onPR)}, 202, "queued", "comment queued", store.KindCommentCommand},
 		{"comment without a command", delivery{event: "issue_comment", id: "d4", body: fixture(t, "issue_comment/created.payload.json", func(m map[string]any) {
 			obj(m, "issue")["pull_request"] = map[string]any{"url": "x"}
@@ -234,19 +236,26 @@ func TestDuplicateDeliveryQueuesOneJob(t *testing.T) {
 	}
 }
 
-func TestNewPushSupersedesQueuedPlan(t *testing.T) {
-	s, st := newIntakeServer(t)
-	_, first := post(t, s.Handler(), delivery{event: "pull_request", id: "a", body: fixture(t, "pull_request/opened.payload.json")})
-	_, second := post(t, s.Handler(), delivery{event: "pull_request", id: "b", body: fixture(t, "pull_request/synchronize.payload.json", func(m map[string]any) {
-		m["number"] = float64(2)
-		obj(m, "pull_request")["number"] = float64(2)
-	})})
-	old, err := st.GetJob(context.Background(), first.Job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if old.State != store.JobSuperseded {
-		t.Errorf("first plan job is %s, want superseded by job %d", old.State, second.Job)
+func TestPushAndCloseSupersedeQueuedPlan(t *testing.T) {
+	for _, tc := range []struct{ name, fixture string }{
+		{"a new push", "pull_request/synchronize.payload.json"},
+		{"closing the pull request", "pull_request/closed.payload.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, st := newIntakeServer(t)
+			_, first := post(t, s.Handler(), delivery{event: "pull_request", id: "a", body: fixture(t, "pull_request/opened.payload.json")})
+			_, second := post(t, s.Handler(), delivery{event: "pull_request", id: "b", body: fixture(t, tc.fixture, func(m map[string]any) {
+				m["number"] = float64(2)
+				obj(m, "pull_request")["number"] = float64(2)
+			})})
+			old, err := st.GetJob(context.Background(), first.Job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if old.State != store.JobSuperseded {
+				t.Errorf("first plan job is %s, want superseded by job %d", old.State, second.Job)
+			}
+		})
 	}
 }
 

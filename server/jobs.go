@@ -42,6 +42,12 @@ type noticeJob struct {
 	Body string `json:"body"`
 }
 
+// closedJob is the payload of a pull_request_closed job.
+type closedJob struct {
+	Repo string `json:"repo"`
+	PR   int    `json:"pr"`
+}
+
 // refreshJob is the payload of a refresh_repo job.
 type refreshJob struct {
 	Repo     string `json:"repo"`
@@ -60,7 +66,11 @@ func newJob(kind store.Kind, key string, payload any) (store.NewJob, error) {
 	if err != nil {
 		return store.NewJob{}, fmt.Errorf("encode %s job: %w", kind, err)
 	}
-	return store.NewJob{Kind: kind, Key: key, Payload: b, Supersedes: kind == store.KindPlan}, nil
+	job := store.NewJob{Kind: kind, Key: key, Payload: b}
+	if kind == store.KindPlan {
+		job.Supersedes = store.KindPlan
+	}
+	return job, nil
 }
 
 // jobFor decides what an event asks csocbot to do. It returns ok false
@@ -81,6 +91,12 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 		pr := ev.PullRequest
 		switch ev.Action {
 		case "opened", "reopened", "synchronize", "ready_for_review":
+		case "closed":
+			// Queued plans of the pull request are superseded: nobody
+			// will read them.
+			job, err = newJob(store.KindPullRequestClosed, prKey(repo.Name, ev.Number), closedJob{Repo: repo.Name, PR: ev.Number})
+			job.Supersedes = store.KindPlan
+			return job, err == nil, "clean-up queued", err
 		default:
 			return job, false, "pull request " + ev.Action + " needs no plan", nil
 		}

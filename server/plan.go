@@ -80,24 +80,39 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	run, err := s.engine.Plan(ctx, engine.Request{
+	req := engine.Request{
 		Key:   fmt.Sprintf("%s/pr-%d/%s", p.Repo, p.PR, p.HeadSHA),
 		Files: snap,
 		Root:  root,
 		Units: units,
-	})
+	}
+	var checks *policyCheck
+	if s.policies != nil && len(units) > 0 {
+		if checks, err = s.newPolicyCheck(ctx, repo, p, snap, found); err != nil {
+			return err
+		}
+		req.Gate = checks.gate
+	}
+	run, err := s.engine.Plan(ctx, req)
 	if err != nil {
 		return err
 	}
+	if checks != nil {
+		checks.afterPlan(ctx, units, run)
+	}
 	for _, res := range run.Results {
-		if err := s.recordRun(ctx, p, res); err != nil {
+		if err := s.recordRun(ctx, p, res, checks); err != nil {
 			return err
 		}
 	}
-	if err := s.postPlan(ctx, repo, p, run, found); err != nil {
+	if err := s.postPlan(ctx, repo, p, run, found, checks); err != nil {
 		return err
 	}
 	s.planStatuses(ctx, job, repo, p.HeadSHA, run)
+	if checks != nil {
+		state, desc := newVerdict(checks.units).status(s.policies.Sets(), checks.approvals)
+		s.status(ctx, job.ID, repo, p.HeadSHA, github.PolicyContext, state, desc)
+	}
 	return nil
 }
 
@@ -139,8 +154,9 @@ func selectRequested(units []detect.Unit, paths, dirs []string) []detect.Unit {
 	return out
 }
 
-func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result) error {
-	var summary json.RawMessage
+// recordRun records a unit's outcome with its policy results, if any.
+func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result, checks *policyCheck) error {
+	var summary, results json.RawMessage
 	if res.Summary != nil {
 		b, err := json.Marshal(res.Summary)
 		if err != nil {
@@ -148,23 +164,32 @@ func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result) e
 		}
 		summary = b
 	}
+	if checks != nil {
+		var err error
+		if results, err = policyJSON(checks.of(res.Path)); err != nil {
+			return err
+		}
+	}
 	state := map[engine.Status]store.RunState{
 		engine.Planned: store.RunPlanned, engine.NoChanges: store.RunNoChanges,
-		engine.Failed: store.RunFailed, engine.Skipped: store.RunSkipped,
+		engine.Failed: store.RunFailed, engine.Skipped: store.RunSkipped, engine.Blocked: store.RunBlocked,
 	}[res.Status]
 	_, err := s.store.UpsertRun(ctx, store.Run{
 		Repo: p.Repo, PR: p.PR, HeadSHA: p.HeadSHA, Unit: res.Path, State: state,
-		PlanPath: res.PlanFile, PlanSHA256: res.PlanSHA256, Summary: summary,
+		PlanPath: res.PlanFile, PlanSHA256: res.PlanSHA256, Summary: summary, Policy: results,
 	})
 	return err
 }
 
 // postPlan hides csocbot's earlier plan comments and posts this plan, in
 // as many parts as GitHub's size limit needs.
-func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run *engine.Run, found *detect.Result) error {
+func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run *engine.Run, found *detect.Result, checks *policyCheck) error {
 	title := fmt.Sprintf("csocbot plan for `%s` (%s %s)", short(p.HeadSHA), run.Binary.Flavor, run.Binary.Version)
 	report := run.Report(title, func(unit string) string { return s.cfg.EnvironmentOf(p.Repo, unit) })
 	report.Deleted = found.Deleted
+	if checks != nil {
+		checks.report(&report, p.HeadSHA)
+	}
 	md := comment.Render(report)
 	if len(run.Results) == 0 && len(found.Deleted) == 0 {
 		md = fmt.Sprintf("### csocbot plan for `%s`\n\nThis pull request changes no Terragrunt unit or Terraform root (%d changed files).\n", short(p.HeadSHA), len(found.Changes))
@@ -209,23 +234,28 @@ func (s *Server) planStatuses(ctx context.Context, job store.Job, repo github.Re
 			if strings.Contains(res.SkipReason, "skip = true") {
 				state = github.StatusSuccess
 			}
+		case engine.Blocked:
+			state, desc = github.StatusFailure, "Not planned: "+res.BlockReason
 		}
 		s.status(ctx, job.ID, repo, sha, github.UnitContext(res.Path), state, desc)
 	}
 	state := github.StatusSuccess
-	if counts[engine.Failed] > 0 {
+	if counts[engine.Failed] > 0 || counts[engine.Blocked] > 0 {
 		state = github.StatusFailure
 	}
 	desc := fmt.Sprintf("%d planned, %d without changes, %d failed, %d skipped",
 		counts[engine.Planned], counts[engine.NoChanges], counts[engine.Failed], counts[engine.Skipped])
+	if n := counts[engine.Blocked]; n > 0 {
+		desc += fmt.Sprintf(", %d blocked by policy", n)
+	}
 	s.status(ctx, job.ID, repo, sha, github.PlanContext, state, desc)
 }
 
-// status sets a commit status; a failure is logged, not fatal: the comment
-// carries the same information.
+// status sets a commit status linking to job (none when 0); a failure is
+// logged, not fatal: the comment carries the same information.
 func (s *Server) status(ctx context.Context, job int64, repo github.Repo, sha, context string, state github.StatusState, desc string) {
 	st := github.Status{Context: context, State: state, Description: desc}
-	if s.cfg.PublicURL != "" {
+	if s.cfg.PublicURL != "" && job > 0 {
 		st.TargetURL = fmt.Sprintf("%s/jobs/%d", s.cfg.PublicURL, job)
 	}
 	if err := s.gh.SetStatus(ctx, repo, sha, st); err != nil {

@@ -27,3 +27,7 @@ func (r repoCache) Open(repo string) (*gitrepo.Repo, error) { return r.c.Open(re
 func (r repoCache) Checkout(ctx context.Context, repo, sha, dir string) error {
 	return r.c.Checkout(ctx, repo, sha, dir)
 }
+
+func (r repoCache) ForgetPullRequest(ctx context.Context, repo string, pr int) error {
+	return r.c.ForgetPullRequest(ctx, repo, pr)
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -37,6 +38,9 @@ type Repos interface {
 	// Checkout writes the files of commit sha into dir, for the terragrunt
 	// engine, which runs in a checkout.
 	Checkout(ctx context.Context, repo, sha, dir string) error
+	// ForgetPullRequest drops what the local copy keeps of a closed pull
+	// request.
+	ForgetPullRequest(ctx context.Context, repo string, pr int) error
 }
 
 // Deps are the parts a Server works with.
@@ -50,6 +54,8 @@ type Deps struct {
 	// BotLogin is the GitHub login csocbot comments as, so its own comments
 	// are never taken for commands.
 	BotLogin string
+	// Policies checks every plan; nil checks none.
+	Policies *policy.Engine
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -59,6 +65,7 @@ type Server struct {
 	gh       github.Client
 	repos    Repos
 	engine   *engine.Engine
+	policies *policy.Engine // nil when no policy set is configured
 	log      *slog.Logger
 	botLogin string
 	maxBody  int64
@@ -87,7 +94,7 @@ func New(d Deps) (*Server, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Server{
-		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, log: d.Logger,
+		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, policies: d.Policies, log: d.Logger,
 		botLogin:  d.BotLogin,
 		maxBody:   25 << 20,
 		wakeup:    make(chan struct{}, 1),
@@ -233,6 +240,12 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 		return s.runCommentCommand(ctx, job)
 	case store.KindRefreshRepo:
 		return s.runRefresh(ctx, job)
+	case store.KindPullRequestClosed:
+		var c closedJob
+		if err := json.Unmarshal(job.Payload, &c); err != nil {
+			return fmt.Errorf("decode %s job: %w", job.Kind, err)
+		}
+		return s.repos.ForgetPullRequest(ctx, c.Repo, c.PR)
 	case store.KindNotice:
 		var n noticeJob
 		if err := json.Unmarshal(job.Payload, &n); err != nil {
@@ -254,14 +267,14 @@ type runningJob struct {
 	cancel context.CancelFunc
 }
 
-// cancelSuperseded cancels the jobs this process runs that newer
+// cancelSuperseded cancels the jobs of kind this process runs that newer
 // superseded: the store marked them superseded when it added newer (see
 // NewJob.Supersedes), so their plans are stale.
-func (s *Server) cancelSuperseded(newer store.Job) {
+func (s *Server) cancelSuperseded(newer store.Job, kind store.Kind) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, r := range s.running {
-		if r.key == newer.Key && r.kind == newer.Kind && id < newer.ID {
+		if r.key == newer.Key && r.kind == kind && id < newer.ID {
 			s.log.Info("cancelling a superseded job", "job", id, "by", newer.ID)
 			r.cancel()
 		}

@@ -46,13 +46,13 @@ func (s *SQLite) insertJob(ctx context.Context, tx *sql.Tx, job NewJob) (Job, er
 		VALUES (?, ?, ?, 'queued', ?, ?, ?)
 		RETURNING `+jobColumns,
 		job.Kind, job.Key, nullJSON(job.Payload), runAfter, now, now))
-	if err != nil || !job.Supersedes {
+	if err != nil || job.Supersedes == "" {
 		return j, err
 	}
 	_, err = tx.ExecContext(ctx, `
 		UPDATE jobs SET state = 'superseded', updated_at = ?
 		WHERE key = ? AND kind = ? AND id < ? AND state IN ('queued', 'running')`,
-		now, job.Key, job.Kind, j.ID)
+		now, job.Key, job.Supersedes, j.ID)
 	return j, err
 }
 

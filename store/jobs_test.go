@@ -321,7 +321,7 @@ func TestFinishNotRunning(t *testing.T) {
 	superseded := enqueue(t, s, NewJob{Kind: KindPlan, Key: "k"})
 	claim(t, s, "w") // done
 	claim(t, s, "w") // superseded
-	newer := enqueue(t, s, NewJob{Kind: KindPlan, Key: "k", Supersedes: true})
+	newer := enqueue(t, s, NewJob{Kind: KindPlan, Key: "k", Supersedes: KindPlan})
 	if err := s.Complete(ctx, done.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestSupersede(t *testing.T) {
 	queued := enqueue(t, s, NewJob{Kind: KindPlan, Key: key})
 	apply := enqueue(t, s, NewJob{Kind: KindApply, Key: key})
 	otherPR := enqueue(t, s, NewJob{Kind: KindPlan, Key: "o/r#8"})
-	current := enqueue(t, s, NewJob{Kind: KindPlan, Key: key, Supersedes: true})
+	current := enqueue(t, s, NewJob{Kind: KindPlan, Key: key, Supersedes: KindPlan})
 
 	tests := []struct {
 		name string
@@ -578,7 +578,7 @@ func TestNewJobSupersedesOlderOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := s.Enqueue(ctx, NewJob{Kind: KindPlan, Key: "o/r#2"})
-	newer, isNew, err := s.RecordDelivery(ctx, "d", NewJob{Kind: KindPlan, Key: "o/r#1", Supersedes: true})
+	newer, isNew, err := s.RecordDelivery(ctx, "d", NewJob{Kind: KindPlan, Key: "o/r#1", Supersedes: KindPlan})
 	if err != nil || !isNew {
 		t.Fatal(err, isNew)
 	}

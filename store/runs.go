@@ -6,20 +6,20 @@ import (
 	"fmt"
 )
 
-const runColumns = `id, repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, created_at, updated_at`
+const runColumns = `id, repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, created_at, updated_at`
 
 func scanRun(row scanner) (Run, error) {
 	var (
 		r                    Run
-		summary              sql.NullString
+		summary, policy      sql.NullString
 		createdAt, updatedAt string
 	)
 	err := row.Scan(&r.ID, &r.Repo, &r.PR, &r.HeadSHA, &r.Unit, &r.State, &r.PlanPath, &r.PlanSHA256,
-		&summary, &createdAt, &updatedAt)
+		&summary, &policy, &createdAt, &updatedAt)
 	if err != nil {
 		return Run{}, err
 	}
-	r.Summary = rawJSON(summary)
+	r.Summary, r.Policy = rawJSON(summary), rawJSON(policy)
 	if r.CreatedAt, err = parseTime(createdAt); err != nil {
 		return Run{}, err
 	}
@@ -34,16 +34,17 @@ func (s *SQLite) UpsertRun(ctx context.Context, run Run) (Run, error) {
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		_, now := s.clock()
 		r, err = scanRun(tx.QueryRowContext(ctx, `
-			INSERT INTO runs (repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO runs (repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (repo, pr, head_sha, unit) DO UPDATE SET
 				state = excluded.state,
 				plan_path = excluded.plan_path,
 				plan_sha256 = excluded.plan_sha256,
 				summary = excluded.summary,
+				policy = excluded.policy,
 				updated_at = excluded.updated_at
 			RETURNING `+runColumns,
-			run.Repo, run.PR, run.HeadSHA, run.Unit, run.State, run.PlanPath, run.PlanSHA256, nullJSON(run.Summary), now, now))
+			run.Repo, run.PR, run.HeadSHA, run.Unit, run.State, run.PlanPath, run.PlanSHA256, nullJSON(run.Summary), nullJSON(run.Policy), now, now))
 		return err
 	})
 	if err != nil {

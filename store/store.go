@@ -75,6 +75,15 @@ type Store interface {
 	// first.
 	Comments(ctx context.Context, repo string, pr int) ([]Comment, error)
 
+	// ApprovePolicy records a policy approval. Approving the same set at
+	// the same head again records nothing and returns the first approval
+	// and false.
+	ApprovePolicy(ctx context.Context, a PolicyApproval) (PolicyApproval, bool, error)
+
+	// PolicyApprovals returns the approvals given at one pull request head,
+	// oldest first.
+	PolicyApprovals(ctx context.Context, repo string, pr int, headSHA string) ([]PolicyApproval, error)
+
 	// Close releases the database.
 	Close() error
 }
@@ -99,6 +108,8 @@ const (
 	// KindNotice posts a comment csocbot owes a pull request, such as why
 	// it did not plan it.
 	KindNotice Kind = "notice"
+	// KindPullRequestClosed cleans up after a closed pull request.
+	KindPullRequestClosed Kind = "pull_request_closed"
 )
 
 // retrySafe reports whether a job of kind k may run again after a failure
@@ -106,7 +117,7 @@ const (
 // own output. An apply changes infrastructure, and a comment command may
 // enqueue one, so neither is.
 func (k Kind) retrySafe() bool {
-	return k == KindPlan || k == KindRefreshRepo
+	return k == KindPlan || k == KindRefreshRepo || k == KindPullRequestClosed
 }
 
 // JobState is where a job is in its life.
@@ -152,11 +163,11 @@ type NewJob struct {
 	Payload json.RawMessage // JSON, or empty
 	// RunAfter delays the job; the zero time means now.
 	RunAfter time.Time
-	// Supersedes marks the queued and running jobs of the same kind and
-	// key superseded in the transaction that adds this one: a newer push
-	// makes a pull request's older plans stale. The caller cancels those
-	// running.
-	Supersedes bool
+	// Supersedes, when set, marks the queued and running jobs of this kind
+	// with the same key superseded in the transaction that adds this one:
+	// a newer push makes a pull request's older plans stale, and closing
+	// it makes them pointless. The caller cancels those running.
+	Supersedes Kind
 }
 
 // Job is a job in the queue.
@@ -186,10 +197,13 @@ type RunState string
 
 // Run states.
 const (
-	RunPlanned     RunState = "planned"
-	RunNoChanges   RunState = "no_changes"
-	RunFailed      RunState = "failed"
-	RunSkipped     RunState = "skipped"
+	RunPlanned   RunState = "planned"
+	RunNoChanges RunState = "no_changes"
+	RunFailed    RunState = "failed"
+	RunSkipped   RunState = "skipped"
+	// RunBlocked units were not planned: a policy checked before the plan
+	// denied them.
+	RunBlocked     RunState = "blocked"
 	RunApplied     RunState = "applied"
 	RunApplyFailed RunState = "apply_failed"
 )
@@ -206,8 +220,25 @@ type Run struct {
 	PlanPath   string // the saved plan file
 	PlanSHA256 string // of the plan file, checked before applying it
 	Summary    json.RawMessage
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Policy is the unit's policy results (JSON), nil when no policy set
+	// was checked.
+	Policy    json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// PolicyApproval is a policy set owner's approval of a pull request head
+// despite the set failing there: enough of them override the failure.
+type PolicyApproval struct {
+	ID       int64
+	Repo     string // owner/name
+	PR       int
+	HeadSHA  string
+	Set      string // the policy set's name
+	Approver string // GitHub login
+	// CommentID is the approve_policies comment that gave the approval.
+	CommentID int64
+	CreatedAt time.Time // set by the store
 }
 
 // CommentKind says what a comment was about.

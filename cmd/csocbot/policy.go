@@ -5,17 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/terragrunt"
 	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/policy/planinput"
 )
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	usage := func() {
 		fmt.Fprintln(stderr, "Usage: csocbot policy test [DIR]")
-		fmt.Fprintln(stderr, "       csocbot policy eval --policies DIR --plan PLAN.json [--unit PATH] [--env ENV] [--input EXTRA.json] [--json]")
+		fmt.Fprintln(stderr, "       csocbot policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]")
 	}
 	if len(args) == 0 {
 		usage()
@@ -62,21 +68,24 @@ func runPolicyTest(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-// runPolicyEval evaluates a policy folder against a saved plan, as csocbot
-// would after planning a unit, and exits 1 when a rule denies.
+// runPolicyEval evaluates a policy folder as csocbot would for one unit:
+// on a saved plan after planning, or with no plan the rules that run
+// before it. With --repo the unit's configuration is read from the
+// repository's files, as the server reads it.
 func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("policy eval", "policy eval --policies DIR --plan PLAN.json [--unit PATH] [--env ENV] [--input EXTRA.json] [--json]", stderr)
+	fs := newFlagSet("policy eval", "policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]", stderr)
 	dir := fs.String("policies", "", "the policy folder (one set), e.g. policy/library (required)")
-	planFile := fs.String("plan", "", "a plan as `terraform show -json` prints it (required)")
+	planFile := fs.String("plan", "", "a plan as `terraform show -json` prints it; without one only the pre-plan rules run")
 	unit := fs.String("unit", "", "the unit's path in the repository")
+	repoDir := fs.String("repo", "", "the repository's folder: read the unit's configuration (config.*) from it")
 	env := fs.String("env", "", "the unit's environment, e.g. prod")
 	extra := fs.String("input", "", "a JSON file with more of the input document (pr, unit, config), applied first")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" || *planFile == "" {
-		fmt.Fprintln(stderr, "both --policies and --plan are required")
+	if *dir == "" || (*planFile == "" && *unit == "") || (*repoDir != "" && *unit == "") {
+		fmt.Fprintln(stderr, "--policies is required, with --plan, --unit or both; --repo needs --unit")
 		fs.Usage()
 		return exitError{code: 2}
 	}
@@ -90,26 +99,34 @@ func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return fmt.Errorf("%s is not an input document: %w", *extra, err)
 		}
 	}
-	b, err := os.ReadFile(*planFile)
-	if err != nil {
-		return err
+	moment := policy.PrePlan
+	if *planFile != "" {
+		b, err := os.ReadFile(*planFile)
+		if err != nil {
+			return err
+		}
+		var plan tfjson.Plan
+		if err := json.Unmarshal(b, &plan); err != nil {
+			return fmt.Errorf("%s is not `terraform show -json` output: %w", *planFile, err)
+		}
+		in.Plan, in.Changes, moment = &plan, policy.Changes(&plan), policy.PostPlan
 	}
-	var plan tfjson.Plan
-	if err := json.Unmarshal(b, &plan); err != nil {
-		return fmt.Errorf("%s is not `terraform show -json` output: %w", *planFile, err)
-	}
-	in.Plan, in.Changes = &plan, policy.Changes(&plan)
 	if *unit != "" {
-		in.Unit.Path = *unit
+		in.Unit.Path = path.Clean(filepath.ToSlash(*unit))
 	}
 	if *env != "" {
 		in.Unit.Environment = *env
+	}
+	if *repoDir != "" {
+		if err := unitConfig(ctx, *repoDir, &in); err != nil {
+			return err
+		}
 	}
 	engine, err := policy.Load(ctx, []policy.Set{{Name: "local", Dir: *dir}})
 	if err != nil {
 		return err
 	}
-	results, err := engine.Evaluate(ctx, in, policy.PostPlan)
+	results, err := engine.Evaluate(ctx, in, moment)
 	if err != nil {
 		return err
 	}
@@ -135,4 +152,29 @@ func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// unitConfig fills the unit's kind and configuration from the files of
+// the repository in dir. get_env sees nothing and run_cmd is refused, as
+// on a server with the defaults.
+func unitConfig(ctx context.Context, dir string, in *policy.Input) error {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	files := os.DirFS(root)
+	in.Unit.Kind = string(detect.Terraform)
+	var cfg *terragrunt.Config
+	if _, err := fs.Stat(files, path.Join(in.Unit.Path, terragrunt.ConfigFileName)); err == nil {
+		ev, err := terragrunt.New(terragrunt.Options{Root: root, FS: files, UnknownEnv: true})
+		if err != nil {
+			return err
+		}
+		if cfg, err = ev.EvaluateUnit(ctx, in.Unit.Path); err != nil {
+			return fmt.Errorf("evaluate %s: %w", in.Unit.Path, err)
+		}
+		in.Unit.Kind = string(detect.Terragrunt)
+	}
+	in.Config, err = planinput.Config(files, in.Unit.Path, cfg)
+	return err
 }

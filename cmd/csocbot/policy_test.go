@@ -28,6 +28,24 @@ func TestPolicyCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	library := filepath.Join("..", "..", "policy", "library")
+	infra := filepath.Join("..", "..", "testdata", "infra")
+	// A repository with a plain root that runs a command when applied,
+	// through a local module.
+	hooked := t.TempDir()
+	for name, body := range map[string]string{
+		"terraform/seed/main.tf":       "module \"hook\" {\n  source = \"../../modules/hook\"\n}\n",
+		"modules/hook/main.tf":         "resource \"terraform_data\" \"run\" {\n  provisioner \"local-exec\" {\n    command = \"id\"\n  }\n}\n",
+		"terraform/broken/main.tf":     "resource \"terraform_data\" {\n",
+		"live/prod/app/terragrunt.hcl": "terraform {\n  source = \"git::https://github.com/uc-cdis/gen3-terraform.git//tf_files/aws/commons?ref=master\"\n}\n",
+	} {
+		p := filepath.Join(hooked, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -37,7 +55,12 @@ func TestPolicyCommands(t *testing.T) {
 		{"library tests pass", []string{"policy", "test", library}, 0, "0 failed"},
 		{"deny in prod", []string{"policy", "eval", "--policies", library, "--plan", plan, "--unit", "live/prod/rds", "--env", "prod"}, 1, "data_store_protection"},
 		{"allowed outside prod", []string{"policy", "eval", "--policies", library, "--plan", plan, "--unit", "live/staging/rds", "--env", "staging"}, 0, "0 blocking"},
-		{"missing plan", []string{"policy", "eval", "--policies", library}, 2, ""},
+		{"neither plan nor unit", []string{"policy", "eval", "--policies", library}, 2, ""},
+		{"repo without unit", []string{"policy", "eval", "--policies", library, "--plan", plan, "--repo", infra}, 2, ""},
+		{"pre-plan: provisioner in a local module", []string{"policy", "eval", "--policies", library, "--unit", "terraform/seed", "--repo", hooked}, 1, "resource module.hook.terraform_data.run has a local-exec provisioner"},
+		{"pre-plan: unpinned source in prod", []string{"policy", "eval", "--policies", library, "--unit", "live/prod/app", "--repo", hooked, "--env", "prod"}, 1, "module_source_pinned"},
+		{"pre-plan: the sample units pass", []string{"policy", "eval", "--policies", library, "--unit", "live/gen3-prod/us-east-1/prod/vpc", "--repo", infra, "--env", "prod"}, 0, "0 blocking"},
+		{"a root that does not parse", []string{"policy", "eval", "--policies", library, "--unit", "terraform/broken", "--repo", hooked}, 1, ""},
 		{"unknown subcommand", []string{"policy", "lint"}, 2, ""},
 	}
 	for _, tt := range tests {

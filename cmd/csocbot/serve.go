@@ -15,6 +15,7 @@ import (
 	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/tfrun"
+	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/store"
@@ -38,10 +39,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return exitError{code: 1}
 	}
 	if *check {
+		// The policy sets are compiled too: a rule that does not compile
+		// would otherwise fail every pull request.
+		if _, err := loadPolicies(ctx, cfg); err != nil {
+			fmt.Fprintf(stderr, "%s is not valid:\n%v\n", *cfgPath, err)
+			return exitError{code: 1}
+		}
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(stdout, "warning:", w)
 		}
-		fmt.Fprintf(stdout, "%s is valid: %d repositories, store %s at %s\n", *cfgPath, len(cfg.Repositories), cfg.Store.Driver, cfg.Store.Path)
+		fmt.Fprintf(stdout, "%s is valid: %d repositories, %d policy sets, store %s at %s\n", *cfgPath, len(cfg.Repositories), len(cfg.Policies), cfg.Store.Driver, cfg.Store.Path)
 		return nil
 	}
 	log := newLogger(cfg, stderr)
@@ -105,14 +112,39 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if err != nil {
 		return fail(err)
 	}
+	policies, err := loadPolicies(ctx, cfg)
+	if err != nil {
+		return fail(err)
+	}
 	repos := repocache.New(filepath.Join(cfg.DataDir, "repos"), gh.GitToken, log)
 	srv, err := server.New(server.Deps{
 		Config: cfg, Store: st, GitHub: gh, Repos: server.RepoCache(repos), Engine: eng, Logger: log, BotLogin: botLogin,
+		Policies: policies,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	return srv, closeAll, nil
+}
+
+// loadPolicies compiles the configured policy sets; nil when there are
+// none.
+func loadPolicies(ctx context.Context, cfg *config.Config) (*policy.Engine, error) {
+	if len(cfg.Policies) == 0 {
+		return nil, nil
+	}
+	sets := make([]policy.Set, len(cfg.Policies))
+	for i, p := range cfg.Policies {
+		sets[i] = policy.Set{
+			Name: p.Name, Dir: p.Path, Owners: p.Owners, Teams: p.Teams, Approvals: p.Approvals,
+			AuthorMayApprove: p.AuthorMayApprove, Repos: p.Repositories, Environments: p.Environments,
+		}
+	}
+	e, err := policy.Load(ctx, sets)
+	if err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	return e, nil
 }
 
 // serve runs the HTTP server and the workers until ctx ends, then shuts

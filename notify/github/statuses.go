@@ -17,6 +17,11 @@ const MaxStatusDescription = 140
 // whole; UnitContext names a unit's.
 const PlanContext = "csocbot/plan"
 
+// PolicyContext is the commit status context of the policy checks of a
+// pull request head: failure while a policy set fails and is not
+// overridden. Branch protection can require it.
+const PolicyContext = "csocbot/policy"
+
 // UnitContext is the commit status context of one unit's plan, such as
 // "csocbot/plan: live/prod/vpc".
 func UnitContext(unit string) string { return PlanContext + ": " + unit }

@@ -25,6 +25,11 @@ type Report struct {
 	// Deleted are units the change removes from the repository; they are
 	// listed, never planned (csocbot does not destroy them).
 	Deleted []string
+	// PolicyNotes are Markdown paragraphs written by csocbot that follow
+	// the units, such as which policy sets fail and who may override them.
+	// They are not escaped, so they must not contain text from the pull
+	// request.
+	PolicyNotes []string
 }
 
 // Status is the outcome of planning one unit.
@@ -38,6 +43,9 @@ const (
 	Failed
 	// Skipped units were not planned, typically because a dependency failed.
 	Skipped
+	// Blocked units were not planned because a policy checked before the
+	// plan denied them.
+	Blocked
 )
 
 // UnitReport is the outcome of planning one Terragrunt unit.
@@ -57,7 +65,23 @@ type UnitReport struct {
 	// Reasons says why the unit was selected for planning, such as the
 	// files that changed.
 	Reasons []string
+	// Policy holds the unit's policy results; nil when no policy set
+	// applies to the unit, empty when every set passed.
+	Policy []PolicyResult
 }
+
+// PolicyResult is one message of a policy rule about a unit.
+type PolicyResult struct {
+	Set, Rule string
+	// Kind is "deny", "warn" or "error" (the set could not be evaluated).
+	Kind    string
+	Message string
+	// Overridden says the set's owners approved the pull request despite
+	// its failures.
+	Overridden bool
+}
+
+func (r PolicyResult) blocking() bool { return r.Kind != "warn" }
 
 // noChanges reports whether the unit is shown as having nothing to do.
 func (u *UnitReport) noChanges() bool {
@@ -76,24 +100,37 @@ func Render(r Report) string {
 	}
 	// The environment column is shown only when the server maps units to
 	// environments; an empty column would only take room.
-	withEnv := slices.ContainsFunc(r.Units, func(u UnitReport) bool { return u.Environment != "" })
-	if withEnv {
-		b.WriteString("| Unit | Environment | + | ~ | - | ± | Status |\n")
-		b.WriteString("|:-----|:------------|--:|--:|--:|--:|:-------|\n")
-	} else {
-		b.WriteString("| Unit | + | ~ | - | ± | Status |\n")
-		b.WriteString("|:-----|--:|--:|--:|--:|:-------|\n")
+	cols := columns{
+		env:    slices.ContainsFunc(r.Units, func(u UnitReport) bool { return u.Environment != "" }),
+		policy: slices.ContainsFunc(r.Units, func(u UnitReport) bool { return u.Policy != nil }),
 	}
+	head, align := "| Unit |", "|:-----|"
+	if cols.env {
+		head, align = head+" Environment |", align+":------------|"
+	}
+	head, align = head+" + | ~ | - | ± | Status |", align+"--:|--:|--:|--:|:-------|"
+	if cols.policy {
+		head, align = head+" Policy |", align+":-------|"
+	}
+	b.WriteString(head + "\n" + align + "\n")
 	for i := range r.Units {
-		writeRow(&b, &r.Units[i], withEnv)
+		writeRow(&b, &r.Units[i], cols)
 	}
 	for i := range r.Units {
 		b.WriteString("\n")
 		writeUnit(&b, &r.Units[i])
+		writePolicy(&b, r.Units[i].Policy)
 	}
 	writeDeleted(&b, r.Deleted)
+	for _, n := range r.PolicyNotes {
+		b.WriteString("\n" + strings.TrimRight(n, "\n") + "\n")
+	}
 	return b.String()
 }
+
+// columns are the optional columns of the summary table, shown only when
+// some unit has a value for them: an empty column would only take room.
+type columns struct{ env, policy bool }
 
 // writeDeleted lists the units the change removes.
 func writeDeleted(b *strings.Builder, deleted []string) {
@@ -106,7 +143,7 @@ func writeDeleted(b *strings.Builder, deleted []string) {
 	}
 }
 
-func writeRow(b *strings.Builder, u *UnitReport, withEnv bool) {
+func writeRow(b *strings.Builder, u *UnitReport, cols columns) {
 	nums := "| | |"
 	if s := u.Summary; s != nil && (u.Status == Planned || u.Status == NoChanges) {
 		nums = fmt.Sprintf("%d | %d | %d | %d", s.Create, s.Update, s.Delete, s.Replace)
@@ -114,11 +151,78 @@ func writeRow(b *strings.Builder, u *UnitReport, withEnv bool) {
 		nums = "0 | 0 | 0 | 0"
 	}
 	icon, word := status(u)
-	env := ""
-	if withEnv {
+	env, pol := "", ""
+	if cols.env {
 		env = " " + text(u.Environment) + " |"
 	}
-	fmt.Fprintf(b, "| %s |%s %s | %s %s |\n", cell(code(u.Path)), env, nums, icon, word)
+	if cols.policy {
+		pol = " " + policyCell(u.Policy) + " |"
+	}
+	fmt.Fprintf(b, "| %s |%s %s | %s %s |%s\n", cell(code(u.Path)), env, nums, icon, word, pol)
+}
+
+// policyCell sums up a unit's policy results for the summary table.
+func policyCell(results []PolicyResult) string {
+	if results == nil {
+		return ""
+	}
+	var failed, overridden, warned int
+	for _, r := range results {
+		switch {
+		case r.blocking() && r.Overridden:
+			overridden++
+		case r.blocking():
+			failed++
+		default:
+			warned++
+		}
+	}
+	var parts []string
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("❌ %d failed", failed))
+	}
+	if overridden > 0 {
+		parts = append(parts, fmt.Sprintf("☑️ %d overridden", overridden))
+	}
+	if warned > 0 {
+		parts = append(parts, fmt.Sprintf("⚠️ %d %s", warned, plural(warned, "warning")))
+	}
+	if len(parts) == 0 {
+		return "✅ passed"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// writePolicy lists a unit's policy results outside its collapsed plan:
+// they are what reviewers and approvers act on.
+func writePolicy(b *strings.Builder, results []PolicyResult) {
+	if len(results) == 0 {
+		return
+	}
+	b.WriteString("\n| Policy set | Rule | Result | Message |\n|:--|:--|:--|:--|\n")
+	for _, r := range results {
+		result := "⚠️ warning"
+		switch {
+		case r.blocking() && r.Overridden:
+			result = "☑️ " + r.Kind + ", overridden"
+		case r.Kind == "error":
+			result = "❌ error"
+		case r.blocking():
+			result = "❌ denied"
+		}
+		rule := "—"
+		if r.Rule != "" {
+			rule = cell(code(r.Rule))
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", cell(code(r.Set)), rule, result, text(r.Message))
+	}
 }
 
 // status is the icon and short word that show a unit's outcome.
@@ -132,6 +236,8 @@ func status(u *UnitReport) (icon, word string) {
 		return "❌", "failed"
 	case u.Status == Skipped:
 		return "⏭️", "skipped"
+	case u.Status == Blocked:
+		return "🚫", "blocked by policy"
 	}
 	return "❔", "unknown"
 }
@@ -149,6 +255,8 @@ func writeUnit(b *strings.Builder, u *UnitReport) {
 		fmt.Fprintf(b, "%s %s: no changes.\n", icon, name)
 	case u.Status == Skipped:
 		fmt.Fprintf(b, "%s %s skipped: %s.\n", icon, name, text(u.SkipReason))
+	case u.Status == Blocked:
+		fmt.Fprintf(b, "%s %s was not planned: a policy checked before the plan denies it, so terraform did not run any of its code.\n", icon, name)
 	case u.Status == Failed:
 		// Failures stay open: they are what the reviewer must act on.
 		fmt.Fprintf(b, "<details open><summary>%s: failed</summary>\n\n", heading)

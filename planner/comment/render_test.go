@@ -296,3 +296,39 @@ func TestRenderListsDeletedUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderPolicy(t *testing.T) {
+	r := Report{
+		Title: "csocbot plan for `abc1234`",
+		Units: []UnitReport{
+			{Path: "live/prod/seed", Environment: "prod", Status: Blocked, Policy: []PolicyResult{
+				{Set: "gen3", Rule: "untrusted_code", Kind: "deny", Message: "live/prod/seed: resource terraform_data.x has a local-exec provisioner | <b>not bold</b>"},
+			}},
+			{Path: "live/prod/app", Environment: "prod", Status: Skipped, SkipReason: "depends on live/prod/seed, which a policy blocked"},
+			{Path: "live/prod/rds", Environment: "prod", Status: NoChanges, Policy: []PolicyResult{
+				{Set: "gen3", Rule: "data_store_protection", Kind: "deny", Message: "aws_db_instance.fence would be deleted", Overridden: true},
+				{Set: "strict", Kind: "error", Message: "policy set timed out after 5s; counted as a failure"},
+				{Set: "gen3", Rule: "module_source_pinned", Kind: "warn", Message: "unpinned"},
+			}},
+			{Path: "live/staging/vpc", Environment: "staging", Status: NoChanges, Policy: []PolicyResult{}},
+		},
+		PolicyNotes: []string{"**Policy set `strict` fails.** It cannot be overridden."},
+	}
+	md := Render(r)
+	golden(t, "policy.golden.md", md)
+	for _, want := range []string{
+		"| Unit | Environment | + | ~ | - | ± | Status | Policy |",
+		"| 🚫 blocked by policy | ❌ 1 failed |",
+		"| ✅ no changes | ❌ 1 failed, ☑️ 1 overridden, ⚠️ 1 warning |",
+		"| ✅ no changes | ✅ passed |",
+		"| ⏭️ skipped |  |",
+		`provisioner \| \<b\>not bold\</b\>`,
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("comment lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "<b>") {
+		t.Error("a policy message was not escaped")
+	}
+}

@@ -106,7 +106,16 @@ type Request struct {
 	// TerraformEnv is passed to terraform, e.g. the read-only credentials
 	// for plans. Nothing else of the server's environment is.
 	TerraformEnv map[string]string
+	// Gate, when set, is asked about each unit once its dependencies are
+	// done and before anything of it runs. An error wrapping ErrBlocked
+	// marks the unit Blocked, any other error Failed; either way its
+	// dependents are skipped. Pre-plan policies are the gate: a unit they
+	// deny never runs code from the pull request.
+	Gate func(ctx context.Context, u detect.Unit) error
 }
+
+// ErrBlocked is wrapped by a Gate error that stops a unit.
+var ErrBlocked = errors.New("blocked")
 
 // Status is how planning a unit ended.
 type Status string
@@ -117,6 +126,7 @@ const (
 	NoChanges Status = "no_changes" // the plan changes nothing
 	Failed    Status = "failed"
 	Skipped   Status = "skipped"
+	Blocked   Status = "blocked" // Request.Gate stopped it
 )
 
 // Result is one unit's plan.
@@ -138,9 +148,11 @@ type Result struct {
 	Err           error
 	FailedCommand string
 	ErrorTail     string
-	// SkipReason says why a Skipped unit did not run.
-	SkipReason string
-	Duration   time.Duration
+	// SkipReason says why a Skipped unit did not run, and BlockReason why
+	// a Blocked one did not (the Gate's error).
+	SkipReason  string
+	BlockReason string
+	Duration    time.Duration
 }
 
 // Run is the outcome of a Request.
@@ -181,6 +193,16 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 	outcomes := schedule(ctx, nodes, e.opts.Parallelism, func(ctx context.Context, i int) error {
 		start := time.Now()
 		res := results[i]
+		if req.Gate != nil {
+			if err := req.Gate(ctx, req.Units[i]); errors.Is(err, ErrBlocked) {
+				res.Status, res.BlockReason = Blocked, err.Error()
+				return err
+			} else if err != nil {
+				res.Status, res.Err = Failed, err
+				describeFailure(res, step("check before planning", err))
+				return err
+			}
+		}
 		err := st.plan(ctx, st.units[req.Units[i].Path])
 		res.Duration = time.Since(start)
 		if err != nil {
@@ -351,6 +373,8 @@ func (r *Run) Report(title string, environment func(unit string) string) comment
 			u.Status = comment.Failed
 		case Skipped:
 			u.Status = comment.Skipped
+		case Blocked:
+			u.Status = comment.Blocked
 		}
 		rep.Units = append(rep.Units, u)
 	}

@@ -2,14 +2,18 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/csocbot/csocbot/internal/gittest"
+	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/tfrun"
@@ -51,6 +55,12 @@ func newFixture(t *testing.T) *fixture {
 // of them with everything) and plans them at HEAD.
 func (f *fixture) plan(ctx context.Context, only ...string) *Run {
 	f.t.Helper()
+	return f.planGated(ctx, nil, only...)
+}
+
+// planGated is plan with a Request.Gate.
+func (f *fixture) planGated(ctx context.Context, gate func(context.Context, detect.Unit) error, only ...string) *Run {
+	f.t.Helper()
 	head := f.repo.CommitAll("change")
 	g, err := gitrepo.Open(f.repo.Dir)
 	if err != nil {
@@ -69,7 +79,7 @@ func (f *fixture) plan(ctx context.Context, only ...string) *Run {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	run, err := f.engine.Plan(ctx, Request{Key: "test/" + head, Files: snap, Root: f.repo.Dir, Units: units})
+	run, err := f.engine.Plan(ctx, Request{Key: "test/" + head, Files: snap, Root: f.repo.Dir, Units: units, Gate: gate})
 	if err != nil {
 		f.t.Fatalf("Plan: %v", err)
 	}
@@ -201,6 +211,51 @@ func TestFailingUnitSkipsDependents(t *testing.T) {
 	}
 	if !run.Failed() {
 		t.Error("run.Failed() = false")
+	}
+}
+
+// TestGateBlocksBeforeAnythingRuns checks that a unit the gate blocks
+// never reaches terraform (no working directory, no plan), that its
+// dependents are skipped with the reason, and that other units go on.
+func TestGateBlocksBeforeAnythingRuns(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	var mu sync.Mutex
+	asked := map[string]bool{}
+	gate := func(_ context.Context, u detect.Unit) error {
+		mu.Lock()
+		asked[u.Path] = true
+		mu.Unlock()
+		switch u.Path {
+		case prod + "vpc":
+			return fmt.Errorf("%w: policy gen3 denies it", ErrBlocked)
+		case staging + "vpc":
+			return errors.New("the policy engine is unavailable")
+		}
+		return nil
+	}
+	run := f.planGated(context.Background(), gate)
+	vpc := f.result(run, prod+"vpc")
+	if vpc.Status != Blocked || !strings.Contains(vpc.BlockReason, "policy gen3 denies it") || vpc.PlanFile != "" || vpc.WorkDir != "" {
+		t.Fatalf("prod vpc: %+v; want blocked before any work", vpc)
+	}
+	if r := f.result(run, prod+"eks"); r.Status != Skipped || r.SkipReason != "dependency "+prod+"vpc was blocked" {
+		t.Errorf("prod eks: status %s, reason %q", r.Status, r.SkipReason)
+	}
+	if r := f.result(run, prod+"irsa-fence"); r.Status != Skipped || !strings.HasSuffix(r.SkipReason, "because "+prod+"vpc was blocked") {
+		t.Errorf("prod irsa-fence: status %s, reason %q", r.Status, r.SkipReason)
+	}
+	if r := f.result(run, staging+"vpc"); r.Status != Failed || r.FailedCommand != "check before planning" {
+		t.Errorf("staging vpc: status %s, command %q; want a failure of the check", r.Status, r.FailedCommand)
+	}
+	if r := f.result(run, "terraform/csoc-dns"); r.Status != Planned && r.Status != NoChanges {
+		t.Errorf("csoc-dns: status %s (%v); an unrelated unit should plan", r.Status, r.Err)
+	}
+	if asked[prod+"eks"] {
+		t.Error("the gate was asked about a unit whose dependency was blocked")
+	}
+	if rep := run.Report("t", nil); rep.Units[slices.IndexFunc(rep.Units, func(u comment.UnitReport) bool { return u.Path == prod+"vpc" })].Status != comment.Blocked {
+		t.Error("the report does not show the unit blocked")
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -17,6 +18,16 @@ type outcome struct {
 	err        error
 	skipReason string // set when the unit never ran
 	failed     string // the failed unit that caused the skip, if one did
+	how        string // how that unit ended: "failed" or "was blocked"
+}
+
+// ended says how a unit whose work returned err ended, for the skip
+// reasons of its dependents.
+func ended(err error) string {
+	if errors.Is(err, ErrBlocked) {
+		return "was blocked"
+	}
+	return "failed"
 }
 
 // schedule runs work for every node once the nodes it depends on have
@@ -43,13 +54,14 @@ func schedule(ctx context.Context, nodes []node, parallel int, work func(ctx con
 				}
 				<-done[j]
 				if out[j].err != nil {
-					out[i].skipReason, out[i].failed = fmt.Sprintf("dependency %s failed", d), d
+					how := ended(out[j].err)
+					out[i].skipReason, out[i].failed, out[i].how = fmt.Sprintf("dependency %s %s", d, how), d, how
 					return
 				}
 				if out[j].skipReason != "" {
-					out[i].skipReason, out[i].failed = fmt.Sprintf("dependency %s was skipped", d), out[j].failed
+					out[i].skipReason, out[i].failed, out[i].how = fmt.Sprintf("dependency %s was skipped", d), out[j].failed, out[j].how
 					if out[j].failed != "" {
-						out[i].skipReason += fmt.Sprintf(" because %s failed", out[j].failed)
+						out[i].skipReason += fmt.Sprintf(" because %s %s", out[j].failed, out[j].how)
 					}
 					return
 				}

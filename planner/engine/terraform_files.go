@@ -4,12 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
@@ -17,6 +13,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/csocbot/csocbot/planner/terragrunt"
+	"github.com/csocbot/csocbot/planner/tfconfig"
 )
 
 // backendFile renders the terraform block a remote_state block with
@@ -61,35 +58,15 @@ func setBackendConfig(body *hclwrite.Body, rs *terragrunt.RemoteState) error {
 // declare. Inputs for anything else are dropped, as Terragrunt's TF_VAR_
 // variables are silently ignored, so no plan warns about them.
 func declaredVariables(dir string) (map[string]bool, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
+	m, err := tfconfig.Read(os.DirFS(dir), ".")
+	if m == nil {
+		return nil, fmt.Errorf("reading the variables of %s: %w", dir, err)
 	}
-	parser := hclparse.NewParser()
-	vars := map[string]bool{}
-	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "variable", LabelNames: []string{"name"}}}}
-	for _, e := range entries {
-		name := e.Name()
-		var f *hcl.File
-		var diags hcl.Diagnostics
-		switch {
-		case e.IsDir():
-			continue
-		case strings.HasSuffix(name, ".tf"):
-			f, diags = parser.ParseHCLFile(filepath.Join(dir, name))
-		case strings.HasSuffix(name, ".tf.json"):
-			f, diags = parser.ParseJSONFile(filepath.Join(dir, name))
-		default:
-			continue
-		}
-		if diags.HasErrors() {
-			// terraform reports syntax errors itself, with context.
-			continue
-		}
-		content, _, _ := f.Body.PartialContent(schema)
-		for _, b := range content.Blocks {
-			vars[b.Labels[0]] = true
-		}
+	// Files that do not parse declare nothing here: terraform reports
+	// syntax errors itself, with context.
+	vars := make(map[string]bool, len(m.Variables))
+	for _, v := range m.Variables {
+		vars[v] = true
 	}
 	return vars, nil
 }

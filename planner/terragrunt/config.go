@@ -52,6 +52,10 @@ type Config struct {
 	Probes []string
 	// Env lists the environment variables get_env looked up.
 	Env []EnvLookup
+	// UsesRunCmd is set when the configuration calls run_cmd. Evaluated
+	// for detection (Options.Command ""), run_cmd returns an unknown value
+	// and runs nothing.
+	UsesRunCmd bool
 }
 
 // Include is an include block of the unit's file.

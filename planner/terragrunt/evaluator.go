@@ -104,6 +104,7 @@ func (e *Evaluator) EvaluateUnit(ctx context.Context, dir string) (*Config, erro
 		return nil, err
 	}
 	out.Reads, out.Probes, out.Env = rec.reads, rec.probes, rec.env
+	out.UsesRunCmd = rec.runCmd
 	return out, nil
 }
 
@@ -129,6 +130,7 @@ type recorder struct {
 	probed   map[string]bool
 	env      []EnvLookup
 	envSeen  map[string]bool
+	runCmd   bool // run_cmd was called
 }
 
 func (r *recorder) read(p, why string) {
@@ -158,6 +160,21 @@ func (r *recorder) merge(o *recorder) {
 	for _, e := range o.env {
 		r.lookupEnv(e.Name, e.Value, e.Set)
 	}
+	if o.usedRunCmd() {
+		r.calledRunCmd()
+	}
+}
+
+func (r *recorder) calledRunCmd() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.runCmd = true
+}
+
+func (r *recorder) usedRunCmd() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.runCmd
 }
 
 func (r *recorder) probe(p string) {

@@ -170,8 +170,12 @@ func (fe *fileEval) function(name string) (function.Function, bool) {
 				if !fe.st.ev.opts.AllowRunCmd {
 					return cty.NilVal, errRunCmdDisabled
 				}
+				fe.st.rec.calledRunCmd()
 				ss, known := knownStrings(args)
-				if !known {
+				// Detection never runs the program: it runs only when the
+				// unit is evaluated for a command, after the pre-plan
+				// policies have seen that the unit calls run_cmd.
+				if !known || fe.st.ev.opts.Command == "" {
 					return cty.UnknownVal(cty.String), nil
 				}
 				return fe.runCmd(ss)

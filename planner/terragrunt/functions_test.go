@@ -444,7 +444,7 @@ locals {
 	if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(unit), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := New(Options{Root: root, FS: os.DirFS(root), AllowRunCmd: true, Env: map[string]string{"FOO": "bar"}})
+	ev, err := New(Options{Root: root, FS: os.DirFS(root), AllowRunCmd: true, Command: "plan", Env: map[string]string{"FOO": "bar"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,6 +457,9 @@ locals {
 		t.Fatal(err)
 	}
 	wantValue(t, cty.ObjectVal(cfg.Locals), `{echo = "hello world", quiet = "quiet", pwd = "`+wantDir+`", env = "bar", secret = "unset"}`)
+	if !cfg.UsesRunCmd {
+		t.Error("UsesRunCmd is false for a unit that calls run_cmd")
+	}
 
 	_, err = ev.EvaluateUnit(context.Background(), ".")
 	wantError(t, err, "terragrunt.hcl does not exist")
@@ -467,12 +470,49 @@ func TestRunCmdFailure(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ConfigFileName), []byte("locals {\n  x = run_cmd(\"sh\", \"-c\", \"echo oops >&2; exit 3\")\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := New(Options{Root: root, FS: os.DirFS(root), AllowRunCmd: true})
+	ev, err := New(Options{Root: root, FS: os.DirFS(root), AllowRunCmd: true, Command: "plan"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = ev.EvaluateUnit(context.Background(), ".")
 	wantError(t, err, "terragrunt.hcl:2:7", "run_cmd sh -c", "exit status 3", "oops")
+}
+
+// TestRunCmdNotRunForDetection checks that detection, which runs before
+// the pre-plan policies, records a run_cmd call without running it, also
+// through an included file.
+func TestRunCmdNotRunForDetection(t *testing.T) {
+	root := t.TempDir()
+	marker := filepath.Join(root, "ran")
+	files := map[string]string{
+		"root.hcl":              "locals {\n  x = run_cmd(\"touch\", \"" + marker + "\")\n}\ninputs = { x = local.x }\n",
+		"app/" + ConfigFileName: "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n",
+		"db/" + ConfigFileName:  "inputs = { y = 1 }\n",
+	}
+	for name, body := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev, err := New(Options{Root: root, FS: os.DirFS(root), AllowRunCmd: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for unit, want := range map[string]bool{"app": true, "db": false} {
+		cfg, err := ev.EvaluateUnit(context.Background(), unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.UsesRunCmd != want {
+			t.Errorf("%s: UsesRunCmd = %v, want %v", unit, cfg.UsesRunCmd, want)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("detection ran the run_cmd program")
+	}
 }
 
 func TestMarkAsRead(t *testing.T) {

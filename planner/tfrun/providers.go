@@ -5,8 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/csocbot/csocbot/planner/tfconfig"
 )
 
 // needsProviders reports whether the configuration in dir, or a local
@@ -16,85 +15,36 @@ import (
 // needing providers. Init skips the plugin cache lock for the others, so
 // independent units initialise in parallel.
 func needsProviders(dir string) bool {
-	seen := map[string]bool{}
-	var visit func(dir string) bool
-	visit = func(dir string) bool {
-		if seen[dir] {
-			return false
-		}
-		seen[dir] = true
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return true
-		}
-		parser := hclparse.NewParser()
-		for _, e := range entries {
-			name := e.Name()
-			if e.IsDir() || !(strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")) {
-				continue
-			}
-			var f *hcl.File
-			var diags hcl.Diagnostics
-			if strings.HasSuffix(name, ".json") {
-				f, diags = parser.ParseJSONFile(filepath.Join(dir, name))
-			} else {
-				f, diags = parser.ParseHCLFile(filepath.Join(dir, name))
-			}
-			if diags.HasErrors() {
-				return true
-			}
-			if fileNeedsProviders(f, dir, visit) {
-				return true
-			}
-		}
-		return false
-	}
-	return visit(dir)
-}
-
-var providerSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
-	{Type: "resource", LabelNames: []string{"type", "name"}},
-	{Type: "data", LabelNames: []string{"type", "name"}},
-	{Type: "ephemeral", LabelNames: []string{"type", "name"}},
-	{Type: "provider", LabelNames: []string{"name"}},
-	{Type: "module", LabelNames: []string{"name"}},
-	{Type: "terraform"},
-}}
-
-func fileNeedsProviders(f *hcl.File, dir string, visit func(string) bool) bool {
-	content, _, diags := f.Body.PartialContent(providerSchema)
-	if diags.HasErrors() {
+	// Read from the file system root: local modules may live anywhere
+	// above dir ("../../modules/vpc").
+	abs, err := filepath.Abs(dir)
+	if err != nil {
 		return true
 	}
-	for _, b := range content.Blocks {
-		switch b.Type {
-		case "resource", "data", "ephemeral":
-			if !strings.HasPrefix(b.Labels[0], "terraform_") {
-				return true
-			}
-		case "provider":
+	vol := filepath.VolumeName(abs)
+	rel := filepath.ToSlash(strings.TrimLeft(abs[len(vol):], `/\`))
+	if rel == "" {
+		rel = "."
+	}
+	modules, err := tfconfig.ReadTree(os.DirFS(vol+string(filepath.Separator)), rel)
+	if err != nil {
+		return true
+	}
+	for _, in := range modules {
+		m := in.Module
+		if len(m.Providers) > 0 || len(m.RequiredProviders) > 0 {
 			return true
-		case "terraform":
-			inner, _, _ := b.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "required_providers"}}})
-			if len(inner.Blocks) > 0 {
-				return true
+		}
+		for _, blocks := range [][]tfconfig.Block{m.Resources, m.DataSources, m.Ephemeral} {
+			for _, b := range blocks {
+				if name, _, _ := strings.Cut(b.Provider, "."); name != "terraform" {
+					return true
+				}
 			}
-		case "module":
-			attrs, _ := b.Body.JustAttributes()
-			src, ok := attrs["source"]
-			if !ok {
-				return true
-			}
-			v, d := src.Expr.Value(nil)
-			if d.HasErrors() || !v.IsKnown() || v.IsNull() {
-				return true
-			}
-			s := v.AsString()
-			if !strings.HasPrefix(s, "./") && !strings.HasPrefix(s, "../") {
+		}
+		for _, c := range m.ModuleCalls {
+			if c.Dir == "" {
 				return true // a remote module may need anything
-			}
-			if visit(filepath.Join(dir, s)) {
-				return true
 			}
 		}
 	}

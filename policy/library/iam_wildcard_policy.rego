@@ -2,8 +2,9 @@
 #
 # No IAM policy may allow every action on every resource (Action "*" with
 # Resource "*"): that is account administrator, and a leaked pod or node
-# credential with it owns the commons. Resources that really need it are
-# listed by address in data.csocbot_allow.iam_star_resources.
+# credential with it owns the commons. Policy resources and the
+# inline_policy blocks of aws_iam_role are checked. Resources that really
+# need it are listed by address in data.csocbot_allow.iam_star_resources.
 #
 # Grounded in:
 #   - uc-cdis/gen3-terraform/tf_files/aws/modules/iam-policy/variables.tf
@@ -13,7 +14,8 @@
 #     ("a single role with a single policy")
 #
 # Input: input.changes[_].{address,type,actions,after.policy} where policy is
-# the JSON string terraform plans (an already-decoded object is accepted too);
+# the JSON string terraform plans (an already-decoded object is accepted too),
+# and after.inline_policy[_].{name,policy} of aws_iam_role;
 # data.csocbot_allow.iam_star_resources (list of resource addresses).
 package csocbot.iam_wildcard_policy
 
@@ -36,31 +38,45 @@ star_action(a) if a in {"*", "*:*"}
 
 allowlisted(addr) if addr in data.csocbot_allow.iam_star_resources
 
-deny contains msg if {
+# Policy documents the plan creates or updates: {address, name, policy},
+# where name says which document of the resource it is. A policy terraform
+# only knows after apply is absent from after and is not checked.
+policy_docs contains {"address": c.address, "name": c.address, "policy": c.after.policy} if {
 	some c in input.changes
 	c.type in policy_types
 	not "delete" in c.actions
-	doc := document(c.after.policy)
+}
+
+# aws_iam_role inline_policy blocks carry full policy documents too.
+policy_docs contains {"address": c.address, "name": name, "policy": p.policy} if {
+	some c in input.changes
+	c.type == "aws_iam_role"
+	not "delete" in c.actions
+	some p in c.after.inline_policy
+	name := sprintf("the inline policy %q of %s", [p.name, c.address])
+}
+
+deny contains msg if {
+	some d in policy_docs
+	doc := document(d.policy)
 	some s in statements(doc)
 	s.Effect == "Allow"
 	some a in as_list(s.Action)
 	star_action(a)
 	"*" in as_list(s.Resource)
-	not allowlisted(c.address)
+	not allowlisted(d.address)
 	msg := sprintf(
 		"%s: %s allows Action %q on Resource \"*\", i.e. full administrator access. List only the actions and resource ARNs the workload needs, or, if this is intended, add %q to data.csocbot_allow.iam_star_resources.",
-		[input.unit.path, c.address, a, c.address],
+		[input.unit.path, d.name, a, d.address],
 	)
 }
 
 warn contains msg if {
-	some c in input.changes
-	c.type in policy_types
-	not "delete" in c.actions
-	is_string(c.after.policy)
-	not json.is_valid(c.after.policy)
+	some d in policy_docs
+	is_string(d.policy)
+	not json.is_valid(d.policy)
 	msg := sprintf(
-		"%s: the policy of %s is not valid JSON, so it could not be checked for wildcard grants. Fix the policy document.",
-		[input.unit.path, c.address],
+		"%s: the policy document of %s is not valid JSON, so it could not be checked for wildcard grants. Fix the policy document.",
+		[input.unit.path, d.name],
 	)
 }

@@ -53,3 +53,46 @@ test_invalid_json_warns if {
 	count(iam_wildcard_policy.deny) == 0 with input as {"unit": unit, "changes": [change("aws_iam_policy", "{not json")]}
 	count(iam_wildcard_policy.warn) == 1 with input as {"unit": unit, "changes": [change("aws_iam_policy", "{not json")]}
 }
+
+# aws_iam_role inline_policy blocks, as a real plan has them (found with
+# testdata/plans/iam_wildcard_policy_fail.plan.json: they were not checked).
+role_with_inline(policies) := {
+	"address": "aws_iam_role.github_actions_deploy",
+	"type": "aws_iam_role",
+	"actions": ["update"],
+	"after": {"name": "gen3-infra-github-actions-deploy", "inline_policy": policies},
+}
+
+test_inline_admin_policy_denied if {
+	msgs := iam_wildcard_policy.deny with input as {"unit": unit, "changes": [role_with_inline([
+		{"name": "read", "policy": scoped},
+		{"name": "deploy", "policy": admin},
+	])]}
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "the inline policy \"deploy\" of aws_iam_role.github_actions_deploy allows Action \"*\"")
+}
+
+test_inline_scoped_allowed if {
+	count(iam_wildcard_policy.deny) == 0 with input as {"unit": unit, "changes": [role_with_inline([
+		{"name": "read", "policy": scoped},
+		{"name": "describe", "policy": star_resource_only},
+	])]}
+}
+
+test_inline_allowlisted_by_role_address if {
+	count(iam_wildcard_policy.deny) == 0 with input as {"unit": unit, "changes": [role_with_inline([{"name": "deploy", "policy": admin}])]}
+		with data.csocbot_allow.iam_star_resources as ["aws_iam_role.github_actions_deploy"]
+}
+
+test_inline_unknown_deleted_and_invalid if {
+	# inline_policy known only after apply: absent from after
+	unknown := object.union(role_with_inline([]), {"after": {"name": "x"}})
+	count(iam_wildcard_policy.deny) == 0 with input as {"unit": unit, "changes": [unknown]}
+	deleted := object.union(role_with_inline([{"name": "deploy", "policy": admin}]), {"actions": ["delete"]})
+	count(iam_wildcard_policy.deny) == 0 with input as {"unit": unit, "changes": [deleted]}
+	warns := iam_wildcard_policy.warn with input as {"unit": unit, "changes": [role_with_inline([{"name": "deploy", "policy": "{not json"}])]}
+	count(warns) == 1
+	some w in warns
+	contains(w, "the inline policy \"deploy\" of aws_iam_role.github_actions_deploy is not valid JSON")
+}

@@ -8,6 +8,10 @@
 # whole trust policy uses one OIDC provider. EC2 instances
 # (ec2.amazonaws.com) must not be trusted next to the OIDC provider, unless
 # the role's address is in data.csocbot_allow.irsa_ec2_principal_roles.
+# Only EKS OIDC providers (oidc.eks.<region>.amazonaws.com/id/<ID>) make a
+# role an IRSA role: web identity trust of other providers (GitHub Actions'
+# token.actions.githubusercontent.com, Cognito, ...) has other subjects and
+# is not judged here.
 #
 # Grounded in:
 #   - uc-cdis/gen3-terraform/tf_files/aws/irsa_role/variables.tf
@@ -48,10 +52,18 @@ allow_statements(doc) := [s | some s in as_list(doc.Statement); s.Effect == "All
 
 federated(s) := {p | some p in as_list(s.Principal.Federated)}
 
+# "arn:aws:iam::123:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
+eks_provider(arn) if contains(arn, ":oidc-provider/oidc.eks.")
+
+trusts_eks(s) if {
+	some p in federated(s)
+	eks_provider(p)
+}
+
 oidc_providers(doc) := {p |
 	some s in allow_statements(doc)
 	some p in federated(s)
-	contains(p, ":oidc-provider/")
+	eks_provider(p)
 }
 
 is_irsa(doc) if count(oidc_providers(doc)) > 0
@@ -63,6 +75,7 @@ provider_host(arn) := substring(arn, indexof(arn, ":oidc-provider/") + 15, -1)
 web_identity_statements(doc) := [s |
 	some s in allow_statements(doc)
 	web_identity in as_list(s.Action)
+	trusts_eks(s)
 ]
 
 deny contains msg if {
@@ -124,7 +137,7 @@ deny contains msg if {
 	some addr, doc in trust
 	some s in web_identity_statements(doc)
 	some arn in federated(s)
-	contains(arn, ":oidc-provider/")
+	eks_provider(arn)
 	some c in sub_conditions(s)
 	host := provider_host(arn)
 	c[1] != concat("", [host, ":sub"])

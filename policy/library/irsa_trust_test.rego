@@ -101,3 +101,47 @@ test_decoded_and_deleted if {
 	r2 := {"address": "aws_iam_role.x", "type": "aws_iam_role", "actions": ["update"], "after": {"assume_role_policy": {"Statement": [ec2, good]}}}
 	count(irsa_trust.deny) == 1 with input as {"unit": unit, "changes": [r2]}
 }
+
+# Web identity trust of other OIDC providers is not IRSA (found with
+# testdata/plans/irsa_trust_pass.plan.json: a GitHub Actions role was denied).
+github := "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+github_stmt(op, sub) := {
+	"Effect": "Allow",
+	"Principal": {"Federated": github},
+	"Action": "sts:AssumeRoleWithWebIdentity",
+	"Condition": {
+		"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+		op: {"token.actions.githubusercontent.com:sub": sub},
+	},
+}
+
+test_github_actions_role_not_irsa if {
+	count(deny_for([github_stmt("StringLike", "repo:example-org/gen3-infra:pull_request")])) == 0
+	count(deny_for([github_stmt("StringEquals", "repo:example-org/gen3-infra:ref:refs/heads/master")])) == 0
+	count(deny_for([github_stmt("StringLike", "repo:example-org/gen3-infra:*"), ec2])) == 0
+}
+
+test_cognito_role_not_irsa if {
+	s := {
+		"Effect": "Allow",
+		"Principal": {"Federated": "cognito-identity.amazonaws.com"},
+		"Action": "sts:AssumeRoleWithWebIdentity",
+		"Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"}},
+	}
+	count(deny_for([s])) == 0
+}
+
+test_github_next_to_eks_provider if {
+	# the IRSA statement is still checked, the GitHub one is not
+	count(deny_for([good, github_stmt("StringLike", "repo:example-org/gen3-infra:*")])) == 0
+	msgs := deny_for([object.remove(good, ["Condition"]), github_stmt("StringLike", "repo:example-org/gen3-infra:*")])
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "without a StringEquals condition")
+
+	# one statement trusting both is still a statement with two principals
+	both := object.union(good, {"Principal": {"Federated": [provider, github]}})
+	some m2 in deny_for([both])
+	contains(m2, "2 federated principals")
+}

@@ -4,8 +4,9 @@
 # `terraform { source = ... }` needs `?ref=` set to a release tag (v1.2.3)
 # or a full 40-hex commit SHA. A branch (main, master, develop), any other
 # moving ref, or no ref at all means the next plan can pick up code nobody
-# reviewed. Local sources (./, ../, /) are versioned with the repo and are
-# fine. Non-prod units only get a warning.
+# reviewed. Local sources (./, ../, /), a unit without terraform.source and
+# a plain Terraform root are versioned with the repo and are fine. Non-prod
+# units only get a warning.
 #
 # Grounded in:
 #   - Su-informatics-lab/gen3-gitops/terragrunt/commons/root.hcl
@@ -86,9 +87,18 @@ problems contains "it has no ?version= pin" if {
 	not registry_version(source)
 }
 
+# The engine always sends config.source: "" for a Terragrunt unit without
+# terraform.source (the unit's folder is the module), and the root itself,
+# i.e. its folder, for a plain Terraform root. Both are versioned with the
+# repository, like a local source.
+versioned_with_repo if source == ""
+
+versioned_with_repo if source == input.unit.path
+
 unpinned if {
 	is_string(source)
 	not is_local(source)
+	not versioned_with_repo
 	count(problems) > 0
 }
 

@@ -80,3 +80,19 @@ test_staging_warns_only if {
 	count(module_source_pinned.warn) == 1 with input as staging(su_source)
 	count(module_source_pinned.warn) == 0 with input as staging("git::https://github.com/x/y.git//m?ref=v1.0.0")
 }
+
+# The engine always sends config.source (found with testdata/plans: a
+# plain root and a unit without terraform.source were denied in prod).
+test_empty_source_allowed if {
+	count(module_source_pinned.deny) == 0 with input as prod("")
+	count(module_source_pinned.warn) == 0 with input as staging("")
+}
+
+test_plain_root_allowed if {
+	root := {"unit": {"environment": "prod", "path": "terraform/gen3-deployment", "kind": "terraform"}, "config": {"source": "terraform/gen3-deployment"}}
+	count(module_source_pinned.deny) == 0 with input as root
+
+	# a remote source is judged whatever the kind of unit
+	remote := object.union(root, {"config": {"source": su_source}})
+	count(module_source_pinned.deny) == 1 with input as remote
+}

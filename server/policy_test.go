@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"testing"
+
+	"github.com/csocbot/csocbot/internal/fakegithub"
+	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/policy"
+)
+
+func TestMayApprove(t *testing.T) {
+	fake := fakegithub.New(t)
+	fake.AddToken("ghp_test", "csocbot-bot")
+	fake.AddTeamMember("csoc", "leads", "bob", "active")
+	fake.AddTeamMember("csoc", "leads", "carol", "pending")
+	gh, err := github.NewTokenClient("ghp_test", github.Options{BaseURL: fake.URL() + "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{gh: gh}
+	owners := policy.Set{Name: "gen3", Owners: []string{"Alice"}, Teams: []string{"csoc/leads"}, Approvals: 1}
+	authorMay := owners
+	authorMay.AuthorMayApprove = true
+	locked := owners
+	locked.Approvals = 0
+	tests := []struct {
+		name   string
+		set    policy.Set
+		login  string
+		author string
+		want   bool
+		why    string
+	}{
+		{"owner, any case", owners, "alice", "dave", true, ""},
+		{"active team member", owners, "bob", "dave", true, ""},
+		{"invited team member", owners, "carol", "dave", false, "they are not one of its owners"},
+		{"someone else", owners, "mallory", "dave", false, "they are not one of its owners"},
+		{"owner who wrote the pull request", owners, "alice", "Alice", false, "the author of a pull request cannot approve it"},
+		{"owner who wrote it, where authors may approve", authorMay, "alice", "alice", true, ""},
+		{"a set that cannot be overridden", locked, "alice", "dave", false, "its failures cannot be overridden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, why, err := s.mayApprove(context.Background(), newTeamCache(gh), tt.set, tt.login, tt.author)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tt.want || why != tt.why {
+				t.Errorf("mayApprove = %v, %q; want %v, %q", ok, why, tt.want, tt.why)
+			}
+		})
+	}
+}
+
+func TestPolicyVerdictStatus(t *testing.T) {
+	sets := []policy.Set{{Name: "gen3", Approvals: 2}, {Name: "strict", Approvals: 0}}
+	deny := func(set string) policy.Result {
+		return policy.Result{Set: set, Rule: "r", Kind: policy.Deny, Message: "no"}
+	}
+	warn := policy.Result{Set: "gen3", Rule: "r", Kind: policy.Warn, Message: "hm"}
+	evalErr := policy.Result{Set: "strict", Kind: policy.Error, Message: "timed out"}
+	tests := []struct {
+		name      string
+		units     map[string]*unitPolicy
+		approvals map[string][]string
+		state     github.StatusState
+		desc      string
+	}{
+		{"nothing checked", map[string]*unitPolicy{}, nil, github.StatusSuccess, "No policy set applies to the planned units"},
+		{"all pass", map[string]*unitPolicy{"a": {Results: []policy.Result{}}, "b": {Results: []policy.Result{warn}}}, nil,
+			github.StatusSuccess, "2 units passed (1 warning)"},
+		{"a denial", map[string]*unitPolicy{"a": {Results: []policy.Result{deny("gen3"), deny("gen3")}}, "b": {Results: []policy.Result{deny("gen3")}}},
+			map[string][]string{"gen3": {"alice"}}, github.StatusFailure, "gen3 fails in 2 units (1 of 2 owner approvals)"},
+		{"overridden", map[string]*unitPolicy{"a": {Results: []policy.Result{deny("gen3"), warn}}},
+			map[string][]string{"gen3": {"alice", "bob"}}, github.StatusSuccess, "gen3 overridden by alice, bob"},
+		{"an evaluation error cannot be overridden when the set allows none", map[string]*unitPolicy{"a": {Results: []policy.Result{evalErr}}},
+			map[string][]string{"strict": {"alice"}}, github.StatusFailure, "strict fails in 1 unit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state, desc := newVerdict(tt.units).status(sets, tt.approvals)
+			if state != tt.state || desc != tt.desc {
+				t.Errorf("status = %s %q; want %s %q", state, desc, tt.state, tt.desc)
+			}
+		})
+	}
+}
