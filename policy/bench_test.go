@@ -291,3 +291,28 @@ func BenchmarkEvaluateLibrary(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvertInput measures the input conversion alone, the part of
+// Evaluate that does not depend on the rules: with the plan document, and
+// with only the normalised changes (what Evaluate converts when no rule
+// reads input.plan, as in the bundled library).
+func BenchmarkConvertInput(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		plan := libraryPlan(b, n)
+		for _, withPlan := range []bool{true, false} {
+			in := sampleInput()
+			in.Plan, in.Changes = plan, Changes(plan)
+			if !withPlan {
+				in.Plan = nil
+			}
+			b.Run(fmt.Sprintf("changes=%d/plan=%v", n, withPlan), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := toValue(in); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

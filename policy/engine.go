@@ -54,10 +54,10 @@ import (
 //
 // Moments: a rule runs before the plan (PrePlan) unless it, or anything it
 // references through data (helper rules and functions, transitively), refers
-// to input.plan or input.changes, or to the whole input document or an
-// input key chosen at runtime (which could be either). This is decided by
-// walking the compiled AST, so no annotation is needed. Every rule runs after
-// the plan (PostPlan).
+// to input.plan, input.changes or input.changes_by_type, or to the whole
+// input document or an input key chosen at runtime (which could be any of
+// them). This is decided by walking the compiled AST, so no annotation is
+// needed. Every rule runs after the plan (PostPlan).
 
 const (
 	rootPackage = "csocbot"
@@ -433,7 +433,7 @@ func compileSet(ctx context.Context, s Set, files fileState) (*compiledSet, erro
 	sort.Strings(cs.rules)
 
 	var pre []string
-	needsPlan := newInputRefs(compiler, "plan", "changes")
+	needsPlan := newInputRefs(compiler, "plan", "changes", "changes_by_type")
 	readsPlan := newInputRefs(compiler, "plan")
 	for _, r := range cs.rules {
 		pkg := ast.DefaultRootRef.Append(ast.StringTerm(rootPackage)).Append(ast.StringTerm(r))

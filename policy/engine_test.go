@@ -114,6 +114,8 @@ func TestPlanRefAnalysis(t *testing.T) {
 deny contains "x" if input.pr.number > 0`, true, false},
 		{"changes", `package csocbot.r
 deny contains "x" if count(input.changes) > 0`, false, false},
+		{"changes by type", `package csocbot.r
+deny contains "x" if count(input.changes_by_type.aws_db_instance) > 0`, false, false},
 		{"plan via helper rule", `package csocbot.r
 n := count(input.plan.resource_changes)
 warn contains "x" if n > 0`, false, true},

@@ -28,6 +28,11 @@ type Input struct {
 	Plan *tfjson.Plan `json:"plan"`
 	// Changes is Changes(Plan); empty before the plan.
 	Changes []Change `json:"changes"`
+	// ChangesByType indexes Changes by resource type, in the same order;
+	// csocbot derives it from Changes (whatever the caller sets is
+	// replaced). Rules that look at a few resource types iterate only
+	// those instead of every change.
+	ChangesByType map[string][]Change `json:"changes_by_type"`
 }
 
 // PR describes the pull request being planned.
@@ -118,6 +123,9 @@ type Provisioner struct {
 	Resource string `json:"resource"`
 	// Type is e.g. "local-exec", "remote-exec", "file".
 	Type string `json:"type"`
+	// File is where the provisioner is declared, relative to the
+	// repository root.
+	File string `json:"file"`
 }
 
 // Change is a normalised resource change from the plan.
@@ -204,6 +212,10 @@ func (in Input) withDefaults() Input {
 	in.Config.DataSources = orEmpty(in.Config.DataSources)
 	in.Config.Provisioners = orEmpty(in.Config.Provisioners)
 	in.Changes = orEmpty(in.Changes)
+	in.ChangesByType = make(map[string][]Change)
+	for _, c := range in.Changes {
+		in.ChangesByType[c.Type] = append(in.ChangesByType[c.Type], c)
+	}
 	return in
 }
 

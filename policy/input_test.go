@@ -42,7 +42,7 @@ func fullInput(t *testing.T) Input {
 			Dependencies: []Dependency{{Name: "vpc", Path: "prod/commons/vpc"}},
 			Resources:    []ConfigBlock{{Address: "aws_db_instance.indexd", Type: "aws_db_instance", Name: "indexd", Provider: "aws", File: "prod/commons/rds/main.tf"}},
 			DataSources:  []ConfigBlock{},
-			Provisioners: []Provisioner{{Resource: "null_resource.seed", Type: "local-exec"}},
+			Provisioners: []Provisioner{{Resource: "null_resource.seed", Type: "local-exec", File: "terraform/seed/main.tf"}},
 		},
 		Plan:    &plan,
 		Changes: Changes(&plan),

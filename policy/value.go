@@ -63,12 +63,36 @@ type converter struct {
 func toValue(in Input) (ast.Value, error) {
 	in = in.withDefaults()
 	c := newConverter(in.Plan)
+	var changes *ast.Array
 	return c.structValue(reflect.ValueOf(&in).Elem(), func(name string) (ast.Value, error) {
-		if name == "changes" {
-			return c.changeList(in.Changes, in.Plan)
+		switch name {
+		case "changes":
+			v, err := c.changeList(in.Changes, in.Plan)
+			changes, _ = v.(*ast.Array)
+			return v, err
+		case "changes_by_type":
+			return changesByType(in.Changes, changes), nil
 		}
 		return nil, nil
 	}, 0)
+}
+
+// changesByType indexes the converted changes by resource type, sharing
+// their values.
+func changesByType(list []Change, converted *ast.Array) ast.Value {
+	byType := map[string][]*ast.Term{}
+	var order []string
+	for i, ch := range list {
+		if _, seen := byType[ch.Type]; !seen {
+			order = append(order, ch.Type)
+		}
+		byType[ch.Type] = append(byType[ch.Type], converted.Elem(i))
+	}
+	obj := ast.NewObject()
+	for _, t := range order {
+		obj.Insert(ast.StringTerm(t), ast.ArrayTerm(byType[t]...))
+	}
+	return obj
 }
 
 func newConverter(plan *tfjson.Plan) *converter {

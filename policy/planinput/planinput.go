@@ -58,7 +58,7 @@ func Config(files fs.FS, unitPath string, cfg *terragrunt.Config) (policy.Config
 			out.DataSources = append(out.DataSources, block(in, b))
 		}
 		for _, p := range in.Module.Provisioners {
-			out.Provisioners = append(out.Provisioners, policy.Provisioner{Resource: in.Address(p.Resource), Type: p.Type})
+			out.Provisioners = append(out.Provisioners, policy.Provisioner{Resource: in.Address(p.Resource), Type: p.Type, File: p.File})
 		}
 	}
 	if err != nil {

@@ -91,7 +91,7 @@ func TestConfig(t *testing.T) {
 				"resources":[{"address":"terraform_data.seed","type":"terraform_data","name":"seed","provider":"terraform","file":"modules/app/main.tf"},
 					{"address":"module.db.aws_db_instance.this","type":"aws_db_instance","name":"this","provider":"aws.east","file":"modules/db/main.tf"}],
 				"data_sources":[{"address":"module.db.data.external.password","type":"external","name":"password","provider":"external","file":"modules/db/main.tf"}],
-				"provisioners":[{"resource":"terraform_data.seed","type":"local-exec"}],
+				"provisioners":[{"resource":"terraform_data.seed","type":"local-exec","file":"modules/app/main.tf"}],
 				"uses_run_cmd":false}`,
 		},
 		{
