@@ -8,6 +8,7 @@ import (
 
 	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/policy/check"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -41,8 +42,8 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	if len(units) == 0 {
 		return fmt.Sprintf("csocbot has no policy results for `%s`, the pull request's latest commit, yet. Wait for its plan comment, then approve.", short(head)), nil
 	}
-	v := newVerdict(units)
-	failing := v.sets()
+	v := check.NewVerdict(units)
+	failing := v.Sets()
 	var targets []policy.Set
 	var lines []string
 	for _, name := range named {
@@ -111,7 +112,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 		s.log.Info("policy approval", "repo", c.Repo, "pr", c.PR, "head", head, "set", set.Name, "approver", c.Author, "new", created)
 	}
 
-	state, desc := v.status(s.policies.Sets(), approvals)
+	state, desc := policyStatus(v, s.policies.Sets(), approvals)
 	s.status(ctx, 0, repo, head, github.PolicyContext, state, desc)
 	if approvedNow && blockedUnitsCleared(runs, units, s.policies.Sets(), approvals) {
 		job, err := newJob(store.KindPlan, prKey(c.Repo, c.PR), planJob{
@@ -187,7 +188,7 @@ func setNames(sets []policy.Set) string {
 
 // blockedUnitsCleared reports whether some unit blocked before its plan
 // has no failing set left that is not overridden.
-func blockedUnitsCleared(runs []store.Run, units map[string]*unitPolicy, sets []policy.Set, approvals map[string][]string) bool {
+func blockedUnitsCleared(runs []store.Run, units map[string]*check.UnitResults, sets []policy.Set, approvals map[string][]string) bool {
 	for _, r := range runs {
 		if r.State != store.RunBlocked || units[r.Unit] == nil {
 			continue

@@ -17,6 +17,7 @@ import (
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/policy/check"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -91,14 +92,14 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		if checks, err = s.newPolicyCheck(ctx, repo, p, snap, found); err != nil {
 			return err
 		}
-		req.Gate = checks.gate
+		req.Gate = checks.Gate
 	}
 	run, err := s.engine.Plan(ctx, req)
 	if err != nil {
 		return err
 	}
 	if checks != nil {
-		checks.afterPlan(ctx, units, run)
+		checks.AfterPlan(ctx, units, run)
 	}
 	for _, res := range run.Results {
 		if err := s.recordRun(ctx, p, res, checks); err != nil {
@@ -110,7 +111,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	}
 	s.planStatuses(ctx, job, repo, p.HeadSHA, run)
 	if checks != nil {
-		state, desc := newVerdict(checks.units).status(s.policies.Sets(), checks.approvals)
+		state, desc := policyStatus(check.NewVerdict(checks.All()), s.policies.Sets(), checks.approvals)
 		s.status(ctx, job.ID, repo, p.HeadSHA, github.PolicyContext, state, desc)
 	}
 	return nil
@@ -166,7 +167,7 @@ func (s *Server) recordRun(ctx context.Context, p planJob, res *engine.Result, c
 	}
 	if checks != nil {
 		var err error
-		if results, err = policyJSON(checks.of(res.Path)); err != nil {
+		if results, err = policyJSON(checks.Of(res.Path)); err != nil {
 			return err
 		}
 	}
@@ -188,7 +189,7 @@ func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run 
 	report := run.Report(title, func(unit string) string { return s.cfg.EnvironmentOf(p.Repo, unit) })
 	report.Deleted = found.Deleted
 	if checks != nil {
-		checks.report(&report, p.HeadSHA)
+		checks.report(s, &report, p.HeadSHA)
 	}
 	md := comment.Render(report)
 	if len(run.Results) == 0 && len(found.Deleted) == 0 {

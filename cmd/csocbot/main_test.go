@@ -153,3 +153,62 @@ func TestPreviewExitsNonZeroWhenAPlanFails(t *testing.T) {
 		t.Errorf("statuses = %v, want vpc failed and eks skipped", statuses)
 	}
 }
+
+func TestPreviewChecksPolicies(t *testing.T) {
+	terraformConfig(t)
+	library := filepath.Join("..", "..", "policy", "library")
+	guard := t.TempDir()
+	if err := os.WriteFile(filepath.Join(guard, "prod.rego"), []byte(`package csocbot.prod_changes
+warn contains sprintf("%d resources change in prod", [count(input.changes)]) if {
+	input.unit.environment == "prod"
+	count(input.changes) > 0
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repo, base, _ := sampleChange(t)
+	repo.Append("terraform/csoc-dns/main.tf", "resource \"terraform_data\" \"hook\" {\n  provisioner \"local-exec\" {\n    command = \"id\"\n  }\n}\n")
+	head := repo.CommitAll("add a hook")
+	args := []string{"preview", "--repo", repo.Dir, "--base", base, "--head", head, "--cache", t.TempDir(),
+		"--policies", library, "--policies", guard, "--environment", "prod=live/*/*/prod/**"}
+
+	code, out, stderr := runCLI(t, args...)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (a policy blocks a unit): %s\n%s", code, stderr, out)
+	}
+	for _, want := range []string{
+		"| Policy |",
+		"🚫 blocked by policy",
+		"| `library` | `untrusted_code` | ❌ denied | terraform/csoc-dns: resource terraform\\_data.hook has a local-exec provisioner",
+		"| `" + filepath.Base(guard) + "` | `prod_changes` | ⚠️ warning |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("comment lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = runCLI(t, append(args, "--json")...)
+	var got struct {
+		Units []struct {
+			Path, Status string
+			BlockReason  string `json:"block_reason"`
+			Policy       *struct {
+				Moment  string
+				Results []struct{ Set, Rule, Kind string }
+			}
+		} `json:"units"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 {
+		t.Fatalf("exit %d, %v:\n%s", code, err, out)
+	}
+	for _, u := range got.Units {
+		switch {
+		case u.Path == "terraform/csoc-dns":
+			if u.Status != "blocked" || u.BlockReason != "blocked by policy set library" || u.Policy == nil || u.Policy.Moment != "pre-plan" {
+				t.Errorf("csoc-dns: %+v", u)
+			}
+		case u.Policy == nil || u.Policy.Moment != "post-plan":
+			t.Errorf("%s: policy results %+v, want post-plan results", u.Path, u.Policy)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/terragrunt"
 	"github.com/csocbot/csocbot/policy"
-	"github.com/csocbot/csocbot/policy/planinput"
+	"github.com/csocbot/csocbot/policy/check"
 )
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -175,6 +175,6 @@ func unitConfig(ctx context.Context, dir string, in *policy.Input) error {
 		}
 		in.Unit.Kind = string(detect.Terragrunt)
 	}
-	in.Config, err = planinput.Config(files, in.Unit.Path, cfg)
+	in.Config, err = check.Config(files, in.Unit.Path, cfg)
 	return err
 }

@@ -7,15 +7,20 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/tfrun"
+	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/policy/check"
 )
 
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -28,7 +33,15 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
 	verbose := fs.Bool("v", false, "log each step and terraform command with its duration to stderr")
 	engineName := fs.String("engine", "native", "how Terragrunt units run: native (csocbot prepares them) or terragrunt (a terragrunt binary on PATH runs them in the checkout at --repo, which must be at --head)")
+	var policyDirs listFlag
+	fs.Var(&policyDirs, "policies", "a policy folder (or OPA bundle) to check every unit against, before and after its plan, as the server does (repeatable)")
+	environments := envMapFlag{}
+	fs.Var(&environments, "environment", "NAME=GLOB: units whose path matches GLOB belong to environment NAME, for policies, e.g. prod='live/*/*/prod/**' (repeatable, first match wins)")
 	root, err := change.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	policies, err := loadPolicyDirs(ctx, policyDirs)
 	if err != nil {
 		return err
 	}
@@ -86,23 +99,38 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	run, err := eng.Plan(ctx, engine.Request{
+	req := engine.Request{
 		Key:   "preview/" + safeKey(root) + "/" + snap.Commit(),
 		Files: snap,
 		Root:  root,
 		Units: detected.Units,
-	})
+	}
+	var checker *check.Checker
+	if policies != nil {
+		cfg := &config.Config{Environments: environments.list}
+		checker = check.New(policies, check.Options{
+			PR:     policy.PR{Head: policy.GitRef{Ref: change.head, SHA: snap.Commit()}, Base: policy.GitRef{Ref: change.base}, ChangedFiles: check.ChangedFiles(detected.Changes)},
+			Files:  snap,
+			Logger: logger,
+			Place:  func(unit string) policy.Unit { return policy.Unit{Environment: cfg.EnvironmentOf("", unit)} },
+		})
+		req.Gate = checker.Gate
+	}
+	run, err := eng.Plan(ctx, req)
 	if err != nil {
 		return err
+	}
+	if checker != nil {
+		checker.AfterPlan(ctx, detected.Units, run)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(previewJSON(run, detected)); err != nil {
+		if err := enc.Encode(previewJSON(run, detected, checker)); err != nil {
 			return err
 		}
 	} else {
-		parts := comment.Split(previewMarkdown(run, detected, snap.Commit()), comment.MaxCommentLength)
+		parts := comment.Split(previewMarkdown(run, detected, snap.Commit(), checker), comment.MaxCommentLength)
 		for i, p := range parts {
 			if i > 0 {
 				fmt.Fprintln(stdout, "\n---")
@@ -110,10 +138,27 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintln(stdout, p)
 		}
 	}
-	if run.Failed() {
+	if run.Failed() || (checker != nil && len(check.NewVerdict(checker.All()).Failing) > 0) {
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// loadPolicyDirs loads each folder as a policy set named after it; nil
+// when there are none.
+func loadPolicyDirs(ctx context.Context, dirs []string) (*policy.Engine, error) {
+	if len(dirs) == 0 {
+		return nil, nil
+	}
+	sets := make([]policy.Set, len(dirs))
+	for i, d := range dirs {
+		name := strings.TrimSuffix(filepath.Base(filepath.Clean(d)), ".tar.gz")
+		if i > 0 && slices.ContainsFunc(sets[:i], func(s policy.Set) bool { return s.Name == name }) {
+			name = fmt.Sprintf("%s-%d", name, i+1)
+		}
+		sets[i] = policy.Set{Name: name, Dir: d}
+	}
+	return policy.Load(ctx, sets)
 }
 
 func defaultCacheDir() string {
@@ -125,10 +170,14 @@ func defaultCacheDir() string {
 
 func safeKey(s string) string { return strings.Trim(strings.ReplaceAll(s, "/", "_"), "_") }
 
-// previewMarkdown renders the pull request comment for a run.
-func previewMarkdown(run *engine.Run, found *detect.Result, commit string) string {
+// previewMarkdown renders the pull request comment for a run, with the
+// policy results when checker is set.
+func previewMarkdown(run *engine.Run, found *detect.Result, commit string, checker *check.Checker) string {
 	r := run.Report(fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version), nil)
 	r.Deleted = found.Deleted
+	if checker != nil {
+		checker.AddToReport(&r)
+	}
 	return comment.Render(r)
 }
 
@@ -146,16 +195,22 @@ type previewUnit struct {
 	FailedCommand string   `json:"failed_command,omitempty"`
 	Error         string   `json:"error,omitempty"`
 	SkipReason    string   `json:"skip_reason,omitempty"`
+	BlockReason   string   `json:"block_reason,omitempty"`
 	DurationMS    int64    `json:"duration_ms"`
+	// Policy is set when policies were checked and a set applies.
+	Policy *check.UnitResults `json:"policy,omitempty"`
 }
 
-func previewJSON(run *engine.Run, found *detect.Result) any {
+func previewJSON(run *engine.Run, found *detect.Result, checker *check.Checker) any {
 	units := make([]previewUnit, 0, len(run.Results))
 	for _, r := range run.Results {
 		u := previewUnit{
 			Path: r.Path, Kind: string(r.Kind), Status: string(r.Status), Reasons: r.Reasons,
 			PlanFile: r.PlanFile, PlanSHA256: r.PlanSHA256, FailedCommand: r.FailedCommand,
-			Error: r.ErrorTail, SkipReason: r.SkipReason, DurationMS: r.Duration.Milliseconds(),
+			Error: r.ErrorTail, SkipReason: r.SkipReason, BlockReason: r.BlockReason, DurationMS: r.Duration.Milliseconds(),
+		}
+		if checker != nil {
+			u.Policy = checker.Of(r.Path)
 		}
 		if s := r.Summary; s != nil {
 			u.Create, u.Update, u.Delete, u.Replace = s.Create, s.Update, s.Delete, s.Replace
@@ -167,4 +222,34 @@ func previewJSON(run *engine.Run, found *detect.Result) any {
 		"units":   units,
 		"deleted": found.Deleted,
 	}
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+// envMapFlag collects NAME=GLOB environment mappings, in order, with the
+// glob syntax of the server configuration's environments.
+type envMapFlag struct{ list []config.Environment }
+
+func (e *envMapFlag) String() string { return "" }
+
+func (e *envMapFlag) Set(s string) error {
+	name, glob, ok := strings.Cut(s, "=")
+	if !ok || name == "" || glob == "" {
+		return fmt.Errorf("want NAME=GLOB, like prod='live/*/*/prod/**', got %q", s)
+	}
+	for _, seg := range strings.Split(glob, "/") {
+		if _, err := path.Match(seg, ""); err != nil && seg != "**" {
+			return fmt.Errorf("malformed glob %q: %w", glob, err)
+		}
+	}
+	e.list = append(e.list, config.Environment{Name: name, Paths: []string{glob}})
+	return nil
 }

@@ -1,9 +1,11 @@
-// Package planinput builds the parts of a policy input document that come
-// from the planner: a unit's evaluated configuration and the files a pull
-// request changes. It is a package of its own so that package policy, the
-// OPA engine, does not depend on the planner, while the server and
-// `csocbot policy eval` build the same document.
-package planinput
+// Package check runs policy sets over the planner's work. It builds the
+// parts of the input document that come from the planner (a unit's
+// evaluated configuration, the files a pull request changes), and its
+// Checker evaluates the sets before each unit's plan, as the engine's gate,
+// and on each plan afterwards. It is a package of its own so that package
+// policy, the OPA engine, does not depend on the planner, while the server
+// and the CLI check plans the same way.
+package check
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package planinput
+package check
 
 import (
 	"context"
