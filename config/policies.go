@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -34,42 +35,14 @@ func (v *validator) policies(l list[rawPolicySet], repos []Repository, envs []En
 			first[s.Name] = r.Name.Line
 		}
 		s.Path = v.policyPath(r, key)
-		for j, o := range r.Owners.Items {
-			if !o.ok() {
-				continue
-			}
-			login := strings.TrimPrefix(o.Value, "@")
-			if !loginRE.MatchString(login) {
-				v.errs.add(o.Line, fmt.Sprintf("%s.owners[%d]", key, j), "expected a GitHub login, like alice; got %q (teams go under teams)", o.Value)
-				continue
-			}
-			s.Owners = append(s.Owners, login)
-		}
-		for j, t := range r.Teams.Items {
-			if !t.ok() {
-				continue
-			}
-			team := strings.TrimPrefix(t.Value, "@")
-			if !teamRE.MatchString(team) {
-				v.errs.add(t.Line, fmt.Sprintf("%s.teams[%d]", key, j), "expected a team as org/team-slug, like csoc/platform-leads; got %q", t.Value)
-				continue
-			}
-			s.Teams = append(s.Teams, team)
-		}
+		s.Owners = v.handles(r.Owners, key+".owners", loginRE, "expected a GitHub login, like alice; got %q (teams go under teams)")
+		s.Teams = v.handles(r.Teams, key+".teams", teamRE, "expected a team as org/team-slug, like csoc/platform-leads; got %q")
 		s.Approvals = v.number(r.Approvals, key+".approvals", 1, 0, maxApprovals)
 		if s.Approvals > 0 && len(r.Owners.Items) == 0 && len(r.Teams.Items) == 0 {
 			v.errs.add(cmp.Or(r.Approvals.Line, r.Line), key, "approvals is %d but the set has no owners or teams to approve; list them, or set approvals: 0 so that failures cannot be overridden", s.Approvals)
 		}
 		s.AuthorMayApprove = boolOr(r.AuthorMayApprove, false)
-		for j, name := range r.Repositories.Items {
-			if !name.ok() {
-				continue
-			}
-			if !slices.ContainsFunc(repos, func(r Repository) bool { return strings.EqualFold(r.Name, name.Value) }) {
-				v.errs.add(name.Line, fmt.Sprintf("%s.repositories[%d]", key, j), "%q is not one of the repositories listed under repositories", name.Value)
-			}
-			s.Repositories = append(s.Repositories, name.Value)
-		}
+		s.Repositories = v.repositoryRefs(r.Repositories, key, repos)
 		for j, env := range r.Environments.Items {
 			if !env.ok() {
 				continue
@@ -82,6 +55,24 @@ func (v *validator) policies(l list[rawPolicySet], repos []Repository, envs []En
 		sets = append(sets, s)
 	}
 	return sets
+}
+
+// handles checks GitHub logins or team slugs against re, a leading @
+// allowed; problem reports one that does not match.
+func (v *validator) handles(l list[scalar[string]], key string, re *regexp.Regexp, problem string) []string {
+	var out []string
+	for j, h := range l.Items {
+		if !h.ok() {
+			continue
+		}
+		name := strings.TrimPrefix(h.Value, "@")
+		if !re.MatchString(name) {
+			v.errs.add(h.Line, fmt.Sprintf("%s[%d]", key, j), problem, h.Value)
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // policyPath resolves a policy set's path, which must be a folder or an

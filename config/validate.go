@@ -462,21 +462,29 @@ func (v *validator) environments(l list[rawEnvironment], repos []Repository) []E
 			}
 			e.Paths = append(e.Paths, g.Value)
 		}
-		for j, name := range r.Repositories.Items {
-			if !name.ok() {
-				continue
-			}
-			if !slices.ContainsFunc(repos, func(r Repository) bool { return strings.EqualFold(r.Name, name.Value) }) {
-				v.errs.add(name.Line, fmt.Sprintf("%s.repositories[%d]", key, j), "%q is not one of the repositories listed under repositories", name.Value)
-			}
-			e.Repositories = append(e.Repositories, name.Value)
-		}
+		e.Repositories = v.repositoryRefs(r.Repositories, key, repos)
 		envs = append(envs, e)
 	}
 	return envs
 }
 
 // checkGlob says what is wrong with a glob of unit paths, or "".
+// repositoryRefs checks the repositories a key under parent names: each
+// must be listed under repositories.
+func (v *validator) repositoryRefs(l list[scalar[string]], parent string, repos []Repository) []string {
+	var out []string
+	for j, name := range l.Items {
+		if !name.ok() {
+			continue
+		}
+		if !slices.ContainsFunc(repos, func(r Repository) bool { return strings.EqualFold(r.Name, name.Value) }) {
+			v.errs.add(name.Line, fmt.Sprintf("%s.repositories[%d]", parent, j), "%q is not one of the repositories listed under repositories", name.Value)
+		}
+		out = append(out, name.Value)
+	}
+	return out
+}
+
 func checkGlob(g string) string {
 	if g == "" || strings.HasPrefix(g, "/") {
 		return "expected a glob relative to the repository root, like live/*/*/prod/**"

@@ -115,19 +115,13 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	state, desc := policyStatus(v, s.policies.Sets(), approvals)
 	s.status(ctx, 0, repo, head, github.PolicyContext, state, desc)
 	if approvedNow && blockedUnitsCleared(runs, units, s.policies.Sets(), approvals) {
-		job, err := newJob(store.KindPlan, prKey(c.Repo, c.PR), planJob{
+		err := s.queuePlan(ctx, planJob{
 			Repo: c.Repo, CloneURL: c.CloneURL, PR: c.PR, HeadSHA: head, BaseRef: pr.Base.Ref,
 			Trigger: "approve_policies by " + c.Author,
 		})
 		if err != nil {
 			return "", err
 		}
-		queued, err := s.store.Enqueue(ctx, job)
-		if err != nil {
-			return "", err
-		}
-		s.cancelSuperseded(queued, store.KindPlan)
-		s.wake()
 		lines = append(lines, "Units a policy blocked before planning are no longer blocked: csocbot plans the pull request again.")
 	}
 	return strings.Join(lines, "\n\n"), nil

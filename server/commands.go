@@ -66,20 +66,10 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, cmd command.Comma
 		if err != nil {
 			return "", fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
 		}
-		job, err := newJob(store.KindPlan, prKey(c.Repo, c.PR), planJob{
+		return "", s.queuePlan(ctx, planJob{
 			Repo: c.Repo, CloneURL: c.CloneURL, PR: c.PR, HeadSHA: pr.Head.SHA, BaseRef: pr.Base.Ref,
 			Units: cmd.Units, Dirs: cmd.Dirs, Trigger: c.Author,
 		})
-		if err != nil {
-			return "", err
-		}
-		queued, err := s.store.Enqueue(ctx, job)
-		if err != nil {
-			return "", err
-		}
-		s.cancelSuperseded(queued, store.KindPlan)
-		s.wake()
-		return "", nil
 	case command.Apply:
 		return "`apply` is not enabled on this server yet: it arrives together with approvals and policy checks. Nothing was applied.", nil
 	case command.Unlock:
@@ -90,6 +80,22 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, cmd command.Comma
 		return command.Usage(s.cfg.CommandPrefix), nil
 	}
 	return "", fmt.Errorf("no handler for command %q", cmd.Name)
+}
+
+// queuePlan queues a plan of a pull request, superseding (and cancelling)
+// its older plans.
+func (s *Server) queuePlan(ctx context.Context, p planJob) error {
+	job, err := newJob(store.KindPlan, prKey(p.Repo, p.PR), p)
+	if err != nil {
+		return err
+	}
+	queued, err := s.store.Enqueue(ctx, job)
+	if err != nil {
+		return err
+	}
+	s.cancelSuperseded(queued, store.KindPlan)
+	s.wake()
+	return nil
 }
 
 // runRefresh fetches a pushed branch, so the next plan starts warm.
