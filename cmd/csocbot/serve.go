@@ -48,7 +48,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(stdout, "warning:", w)
 		}
-		fmt.Fprintf(stdout, "%s is valid: %d repositories, %d policy sets, store %s at %s\n", *cfgPath, len(cfg.Repositories), len(cfg.Policies), cfg.Store.Driver, cfg.Store.Path)
+		fmt.Fprintf(stdout, "%s is valid: %s, %s, store %s at %s\n", *cfgPath,
+			count(len(cfg.Repositories), "repository", "repositories"), count(len(cfg.Policies), "policy set", "policy sets"), cfg.Store.Driver, cfg.Store.Path)
 		return nil
 	}
 	log := newLogger(cfg, stderr)
@@ -125,6 +126,14 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	return srv, closeAll, nil
+}
+
+// count phrases n things.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // loadPolicies compiles the configured policy sets; nil when there are
