@@ -13,8 +13,8 @@
 #   - uc-cdis/gen3-terraform/examples/gen3-deployment/main.tf
 #     (`aws_s3_bucket "users_bucket"` with `force_destroy = true`)
 #
-# Input: input.unit.environment, input.changes[_].{address,type,actions,after},
-#        input.config.inputs
+# Input: input.unit.environment, input.changes_by_type[<data store type>][_].
+#        {address,type,actions,after}, input.config.inputs
 package csocbot.data_store_protection
 
 data_store_types := {
@@ -30,11 +30,16 @@ database_types := {"aws_db_instance", "aws_rds_cluster"}
 
 is_prod if input.unit.environment == "prod"
 
+# The checks below look only at the changes of the types they judge, through
+# input.changes_by_type, so a large plan costs what its data stores cost.
+# Each body tests the rare condition that can make it fire first and the
+# action last, so a change that passes costs one lookup per body.
+
 deny contains msg if {
 	is_prod
-	some c in input.changes
-	c.type in data_store_types
-	"delete" in c.actions
+	some t in data_store_types
+	some c in input.changes_by_type[t]
+	c.actions[_] == "delete"
 	verb := replace_or_delete(c.actions)
 	msg := sprintf(
 		"%s: the plan would %s the prod data store %s (%s); data loss is not reversible. Keep the resource (revert the change, or add lifecycle { prevent_destroy = true }), or migrate the data and remove it in a reviewed, separate change.",
@@ -48,10 +53,10 @@ replace_or_delete(actions) := "delete" if not "create" in actions
 
 deny contains msg if {
 	is_prod
-	some c in input.changes
-	c.type in database_types
-	not "delete" in c.actions
+	some t in database_types
+	some c in input.changes_by_type[t]
 	c.after.skip_final_snapshot == true
+	not "delete" in c.actions
 	msg := sprintf(
 		"%s: %s sets skip_final_snapshot = true in prod, so destroying it leaves no snapshot. Set skip_final_snapshot = false and a final_snapshot_identifier.",
 		[input.unit.path, c.address],
@@ -60,11 +65,11 @@ deny contains msg if {
 
 deny contains msg if {
 	is_prod
-	some c in input.changes
-	c.type in data_store_types
-	not "delete" in c.actions
-	some key in {"deletion_protection", "deletion_protection_enabled"}
+	some t in data_store_types
+	some c in input.changes_by_type[t]
+	some key in ["deletion_protection", "deletion_protection_enabled"]
 	c.after[key] == false
+	not "delete" in c.actions
 	msg := sprintf(
 		"%s: %s sets %s = false in prod. Set %s = true so the data store cannot be deleted by accident.",
 		[input.unit.path, c.address, key, key],
@@ -73,10 +78,9 @@ deny contains msg if {
 
 deny contains msg if {
 	is_prod
-	some c in input.changes
-	c.type == "aws_s3_bucket"
-	not "delete" in c.actions
+	some c in input.changes_by_type.aws_s3_bucket
 	c.after.force_destroy == true
+	not "delete" in c.actions
 	msg := sprintf(
 		"%s: %s sets force_destroy = true in prod, which lets terraform delete the bucket with all its objects. Remove force_destroy (or set it to false).",
 		[input.unit.path, c.address],

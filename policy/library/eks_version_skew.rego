@@ -12,7 +12,8 @@
 #   - Su-informatics-lab/gen3-gitops/terragrunt/commons/root.hcl (eks_version = "1.31")
 #   - indiana-university/gen3-kro/units/eks-cluster/terragrunt.hcl (cluster_version = "1.31")
 #
-# Input: input.changes[_].{address,type,actions,before,after}; for
+# Input: input.changes_by_type.{aws_eks_cluster,aws_eks_node_group,
+# aws_launch_template}[_].{address,type,actions,before,after}; for
 # aws_eks_cluster `before.version`/`after.version` ("1.30"), for
 # aws_eks_node_group `after.version` and `after.release_version`
 # ("1.31.0-20241024"), for aws_launch_template a Kubernetes version in the
@@ -37,8 +38,7 @@ ahead(a, b) if {
 }
 
 cluster_changes contains c if {
-	some c in input.changes
-	c.type == "aws_eks_cluster"
+	some c in input.changes_by_type.aws_eks_cluster
 	not "delete" in c.actions
 }
 
@@ -68,15 +68,28 @@ cluster_version[name] := v if {
 
 cluster_name(c) := c.after.name if is_string(c.after.name)
 
+# The clusters of the plan that the version string v is ahead of (an empty
+# set if none, or if v is not a version). OPA caches a function's result
+# per argument value, so each distinct string is parsed and compared with
+# the clusters once, however many node groups and launch templates carry
+# it, and the common case (ahead of no cluster) costs a cache lookup. The
+# checks below skip deleted resources first, so cluster_version (an
+# evaluation error if two clusters share a name but not a version) is
+# worked out only when a live node group or launch template has a version,
+# as it always has been.
+clusters_behind(v) := {name |
+	tv := parse(v)
+	some name, cv in cluster_version
+	ahead(tv, cv)
+}
+
 deny contains msg if {
-	some ng in input.changes
-	ng.type == "aws_eks_node_group"
+	some ng in input.changes_by_type.aws_eks_node_group
 	not "delete" in ng.actions
 	some attr in ["version", "release_version"]
-	nv := parse(ng.after[attr])
-	some name, cv in cluster_version
-	node_group_of(ng, name)
-	ahead(nv, cv)
+	some name in clusters_behind(ng.after[attr])
+	node_group_cluster(ng) == name
+	cv := cluster_version[name]
 	msg := sprintf(
 		"%s: node group %s would run Kubernetes %s (%s) but the control plane %s is at %d.%d in this plan; nodes must never be ahead of the control plane. Upgrade the cluster first, then the node groups.",
 		[input.unit.path, ng.address, ng.after[attr], attr, name, cv[0], cv[1]],
@@ -84,23 +97,25 @@ deny contains msg if {
 }
 
 # A node group belongs to the cluster it names; when the plan has a single
-# cluster and the name is unknown, it is that cluster.
-node_group_of(ng, name) if ng.after.cluster_name == name
+# cluster and the name is not known yet (null, or missing: terraform leaves
+# a value it knows only after apply out of after), it is that cluster.
+node_group_cluster(ng) := name if {
+	name := ng.after.cluster_name
+	is_string(name)
+}
 
-node_group_of(ng, name) if {
-	not is_string(ng.after.cluster_name)
+node_group_cluster(ng) := name if {
+	not is_string(object.get(ng.after, "cluster_name", null))
 	count(cluster_version) == 1
-	cluster_version[name]
+	some name, _ in cluster_version
 }
 
 deny contains msg if {
-	some lt in input.changes
-	lt.type == "aws_launch_template"
+	some lt in input.changes_by_type.aws_launch_template
 	not "delete" in lt.actions
 	some tag in k8s_version_tags
-	tv := parse(lt.after.tags[tag])
-	some name, cv in cluster_version
-	ahead(tv, cv)
+	some name in clusters_behind(lt.after.tags[tag])
+	cv := cluster_version[name]
 	msg := sprintf(
 		"%s: launch template %s is tagged %s = %s but the control plane %s is at %d.%d in this plan; node AMIs must never be ahead of the control plane. Upgrade the cluster first.",
 		[input.unit.path, lt.address, tag, lt.after.tags[tag], name, cv[0], cv[1]],

@@ -2,6 +2,13 @@ package csocbot.irsa_trust_test
 
 import data.csocbot.irsa_trust
 
+# The input as the engine gives it: input.changes and its index by resource
+# type, input.changes_by_type (the same changes, in plan order), which the
+# rule reads.
+indexed(doc) := object.union(doc, {"changes_by_type": by_type(object.get(doc, "changes", []))})
+
+by_type(changes) := {t: [c | some c in changes; c.type == t] | some c0 in changes; t := c0.type}
+
 unit := {"environment": "prod", "path": "live/gen3-prod/us-east-1/prod/irsa"}
 
 provider := "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF"
@@ -26,7 +33,7 @@ role(statements) := {
 }
 
 deny_for(statements) := msgs if {
-	msgs := irsa_trust.deny with input as {"unit": unit, "changes": [role(statements)]}
+	msgs := irsa_trust.deny with input as indexed({"unit": unit, "changes": [role(statements)]})
 }
 
 good := stmt(provider, "StringEquals", "system:serviceaccount:default:fence-sa")
@@ -86,7 +93,7 @@ test_ec2_next_to_oidc_denied if {
 }
 
 test_ec2_next_to_oidc_allowlisted if {
-	msgs := irsa_trust.deny with input as {"unit": unit, "changes": [role([good, ec2])]}
+	msgs := irsa_trust.deny with input as indexed({"unit": unit, "changes": [role([good, ec2])]})
 		with data.csocbot_allow.irsa_ec2_principal_roles as ["aws_iam_role.role"]
 	count(msgs) == 0
 }
@@ -97,9 +104,9 @@ test_plain_ec2_role_allowed if {
 
 test_decoded_and_deleted if {
 	r := object.union(role([stmt(provider, "StringLike", "*")]), {"actions": ["delete"]})
-	count(irsa_trust.deny) == 0 with input as {"unit": unit, "changes": [r]}
+	count(irsa_trust.deny) == 0 with input as indexed({"unit": unit, "changes": [r]})
 	r2 := {"address": "aws_iam_role.x", "type": "aws_iam_role", "actions": ["update"], "after": {"assume_role_policy": {"Statement": [ec2, good]}}}
-	count(irsa_trust.deny) == 1 with input as {"unit": unit, "changes": [r2]}
+	count(irsa_trust.deny) == 1 with input as indexed({"unit": unit, "changes": [r2]})
 }
 
 # Web identity trust of other OIDC providers is not IRSA (found with
@@ -144,4 +151,37 @@ test_github_next_to_eks_provider if {
 	both := object.union(good, {"Principal": {"Federated": [provider, github]}})
 	some m2 in deny_for([both])
 	contains(m2, "2 federated principals")
+}
+
+# A trust policy is decoded only if its text has "Federated" or a backslash
+# escape, which can spell it.
+test_escaped_federated_judged if {
+	escaped := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Feder\u0061ted": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}`
+	r := object.union(role([]), {"after": {"assume_role_policy": escaped}})
+	msgs := irsa_trust.deny with input as indexed({"unit": unit, "changes": [r]})
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "without a StringEquals condition")
+}
+
+named(addr, statements) := object.union(role(statements), {"address": addr})
+
+# Each role is judged on its own statements in a plan with several roles.
+test_several_roles if {
+	msgs := irsa_trust.deny with input as indexed({"unit": unit, "changes": [
+		named("aws_iam_role.fence", [good]),
+		named("aws_iam_role.hatchery", [object.remove(good, ["Condition"])]),
+		named("aws_iam_role.node", [ec2]),
+		named("aws_iam_role.mixed", [good, ec2]),
+		named("aws_iam_role.two", [good, stmt(other_provider, "StringEquals", "system:serviceaccount:default:fence-sa")]),
+	]})
+	count(msgs) == 4
+	some m1 in msgs
+	contains(m1, "role aws_iam_role.hatchery lets any identity")
+	some m2 in msgs
+	contains(m2, "role aws_iam_role.mixed trusts both")
+	some m3 in msgs
+	contains(m3, "IRSA role aws_iam_role.two trusts 2 OIDC providers")
+	some m4 in msgs
+	contains(m4, "role aws_iam_role.two trusts provider arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/OTHER")
 }

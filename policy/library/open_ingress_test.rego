@@ -2,6 +2,13 @@ package csocbot.open_ingress_test
 
 import data.csocbot.open_ingress
 
+# The input as the engine gives it: input.changes and its index by resource
+# type, input.changes_by_type (the same changes, in plan order), which the
+# rule reads.
+indexed(doc) := object.union(doc, {"changes_by_type": by_type(object.get(doc, "changes", []))})
+
+by_type(changes) := {t: [c | some c in changes; c.type == t] | some c0 in changes; t := c0.type}
+
 unit := {"environment": "prod", "path": "terragrunt/jump/environments/ardac-portal"}
 
 sg(ingress) := {"address": "aws_security_group.jump", "type": "aws_security_group", "actions": ["create"], "before": null, "after": {"ingress": ingress}}
@@ -9,7 +16,7 @@ sg(ingress) := {"address": "aws_security_group.jump", "type": "aws_security_grou
 ing(from, to, proto, v4, v6) := {"from_port": from, "to_port": to, "protocol": proto, "cidr_blocks": v4, "ipv6_cidr_blocks": v6}
 
 deny_for(changes) := msgs if {
-	msgs := open_ingress.deny with input as {"unit": unit, "changes": changes}
+	msgs := open_ingress.deny with input as indexed({"unit": unit, "changes": changes})
 }
 
 test_ssh_from_world_denied if {
@@ -65,4 +72,31 @@ test_delete_ignored if {
 test_null_cidr_lists if {
 	count(deny_for([sg([ing(22, 22, "tcp", null, ["::/0"])])])) == 1
 	count(deny_for([sg([{"from_port": 22, "to_port": 22, "protocol": "tcp"}])])) == 0
+}
+
+# Web ports stay allowed next to a port that is not, in one group or in
+# separate rules.
+test_mixed_rules if {
+	msgs := deny_for([sg([
+		ing(443, 443, "tcp", ["0.0.0.0/0"], ["::/0"]),
+		ing(22, 22, "tcp", ["10.128.0.0/20", "0.0.0.0/0"], []),
+	])])
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "aws_security_group.jump allows ingress from 0.0.0.0/0 on port 22")
+	both := {"address": "aws_vpc_security_group_ingress_rule.ssh", "type": "aws_vpc_security_group_ingress_rule", "actions": ["update"], "after": {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0", "cidr_ipv6": "::/0"}}
+	count(deny_for([both])) == 2
+}
+
+# terraform leaves a list known only after apply out of after; the other
+# list is still judged.
+test_list_unknown_until_apply if {
+	count(deny_for([sg([{"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}])])) == 1
+}
+
+# A "forget" leaves the rule in AWS and drops it from terraform: after is
+# null and there is nothing to judge (and no evaluation error).
+test_forgotten_vpc_rule if {
+	forget := {"address": "aws_vpc_security_group_ingress_rule.ssh", "type": "aws_vpc_security_group_ingress_rule", "actions": ["forget"], "before": {"cidr_ipv4": "0.0.0.0/0", "from_port": 22, "to_port": 22, "ip_protocol": "tcp"}, "after": null}
+	count(deny_for([forget])) == 0
 }
