@@ -2,9 +2,12 @@ package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
+	"sync"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -128,6 +131,19 @@ func (c *converter) changeValues(ch *tfjson.Change, depth int) (*changeValues, e
 	if cv, ok := c.changes[ch]; ok {
 		return cv, nil
 	}
+	if c.forked {
+		// The map is the parent's, read by every part: not written.
+		return c.convertChange(ch, depth)
+	}
+	cv, err := c.convertChange(ch, depth)
+	if err != nil {
+		return nil, err
+	}
+	c.changes[ch] = cv
+	return cv, nil
+}
+
+func (c *converter) convertChange(ch *tfjson.Change, depth int) (*changeValues, error) {
 	cv := &changeValues{}
 	var err error
 	if cv.before, err = c.masked(ch.Before, ch.BeforeSensitive, depth+1); err != nil {
@@ -142,7 +158,6 @@ func (c *converter) changeValues(ch *tfjson.Change, depth int) (*changeValues, e
 	if cv.afterUnknown, err = c.any(ch.AfterUnknown, depth+1); err != nil {
 		return nil, fmt.Errorf("after_unknown: %w", err)
 	}
-	c.changes[ch] = cv
 	return cv, nil
 }
 
@@ -157,28 +172,55 @@ func (c *converter) change(ch *tfjson.Change, depth int) (ast.Value, error) {
 	return c.structValue(reflect.ValueOf(ch).Elem(), cv.field, depth)
 }
 
+// minPart is the fewest changes worth converting on a goroutine of their
+// own.
+const minPart = 64
+
 // changeList converts the changes list, sharing the plan's converted values
 // where a change has them: Changes(plan) pairs the non-nil resource changes
-// in order.
+// in order. A long list is split among the CPUs, each part converted by a
+// converter of its own: on big plans conversion is most of an evaluation.
 func (c *converter) changeList(list []Change, plan *tfjson.Plan) (ast.Value, error) {
-	var srcs []*tfjson.ResourceChange
+	srcs := make([]*tfjson.Change, len(list))
 	if plan != nil {
-		srcs = plan.ResourceChanges
+		rcs := plan.ResourceChanges
+		for i := range list {
+			for len(rcs) > 0 && rcs[0] == nil {
+				rcs = rcs[1:]
+			}
+			if len(rcs) > 0 {
+				srcs[i], rcs = rcs[0].Change, rcs[1:]
+			}
+		}
 	}
 	terms := make([]*ast.Term, len(list))
-	for i := range list {
-		for len(srcs) > 0 && srcs[0] == nil {
-			srcs = srcs[1:]
+	convert := func(w *converter, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			v, err := w.changeEntry(&list[i], srcs[i])
+			if err != nil {
+				return fmt.Errorf("%d: %w", i, err)
+			}
+			terms[i] = w.term(v)
 		}
-		var src *tfjson.Change
-		if len(srcs) > 0 {
-			src, srcs = srcs[0].Change, srcs[1:]
+		return nil
+	}
+	parts := min(runtime.GOMAXPROCS(0), len(list)/minPart)
+	if parts <= 1 {
+		if err := convert(c, 0, len(list)); err != nil {
+			return nil, err
 		}
-		v, err := c.changeEntry(&list[i], src)
-		if err != nil {
-			return nil, fmt.Errorf("%d: %w", i, err)
-		}
-		terms[i] = c.term(v)
+		return ast.NewArray(terms...), nil
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(list)/parts, (p+1)*len(list)/parts
+		w := c.fork()
+		wg.Go(func() { errs[p] = convert(w, lo, hi) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return ast.NewArray(terms...), nil
 }

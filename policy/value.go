@@ -57,6 +57,15 @@ type converter struct {
 	slab    []ast.Term           // terms are allocated in slabs
 	keys    map[string]*ast.Term // one term per object key
 	members [][2]*ast.Term       // the stack of object members
+
+	// forked converters convert a part of the changes list concurrently
+	// with others, reading (never writing) their parent's changes map.
+	forked bool
+}
+
+// fork returns a converter for a part of the changes list.
+func (c *converter) fork() *converter {
+	return &converter{sensitiveVars: c.sensitiveVars, changes: c.changes, keys: map[string]*ast.Term{}, forked: true}
 }
 
 // toValue converts the input to the OPA value rules see as input.
