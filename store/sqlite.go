@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -44,12 +45,36 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	if err := migrate(ctx, db, embeddedMigrations); err != nil {
+	if err := migrateWhenFree(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	return newSQLite(db), nil
 }
+
+// migrateWhenFree migrates db, trying again while another process holds a
+// lock the busy timeout does not cover: SQLite answers SQLITE_BUSY without
+// waiting while another connection is turning a new database's journal into
+// WAL, which processes starting together on one new database run into.
+func migrateWhenFree(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := migrate(ctx, db, embeddedMigrations)
+		var busy interface{ Code() int }
+		if err == nil || !errors.As(err, &busy) || busy.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of the extended
+// SQLITE_BUSY_* codes.
+const sqliteBusy = 5
 
 func newSQLite(db *sql.DB) *SQLite {
 	return &SQLite{db: db, writeLock: make(chan struct{}, 1), now: time.Now}
