@@ -103,6 +103,8 @@ func (c *converter) masking(v reflect.Value, depth int) (val ast.Value, ok bool,
 		val, err = c.stateOutput(x, depth)
 	case map[string]*tfjson.PlanVariable:
 		val, err = c.variables(x, depth)
+	case *tfjson.ConfigVariable:
+		val, err = c.configVariable(x, depth)
 	default:
 		return nil, false, nil
 	}
@@ -394,6 +396,19 @@ func (c *converter) stateOutput(o *tfjson.StateOutput, depth int) (ast.Value, er
 		o = &masked
 	}
 	return c.viaJSON(o, depth) // StateOutput has its own MarshalJSON
+}
+
+// configVariable converts a variable declared in the configuration, the
+// default of a sensitive one masked.
+func (c *converter) configVariable(v *tfjson.ConfigVariable, depth int) (ast.Value, error) {
+	if v == nil {
+		return ast.InternedNullValue, nil
+	}
+	cp := *v
+	if cp.Sensitive && cp.Default != nil {
+		cp.Default = Sensitive
+	}
+	return c.structValue(reflect.ValueOf(&cp).Elem(), nil, depth)
 }
 
 // variables converts the plan's root variables, those declared sensitive

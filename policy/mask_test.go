@@ -34,9 +34,12 @@ func TestPlanIsMasked(t *testing.T) {
 		},
 		PriorState: &tfjson.State{Values: &tfjson.StateValues{Outputs: map[string]*tfjson.StateOutput{"pw": {Sensitive: true, Value: secret}}}},
 		Variables:  map[string]*tfjson.PlanVariable{"db_password": {Value: secret}, "name": {Value: "a"}},
-		Config: &tfjson.Config{RootModule: &tfjson.ConfigModule{Variables: map[string]*tfjson.ConfigVariable{
-			"db_password": {Sensitive: true}, "name": {},
-		}}},
+		Config: &tfjson.Config{RootModule: &tfjson.ConfigModule{
+			Variables: map[string]*tfjson.ConfigVariable{"db_password": {Sensitive: true, Default: secret}, "name": {}},
+			ModuleCalls: map[string]*tfjson.ModuleCall{"db": {Source: "./db", Module: &tfjson.ConfigModule{
+				Variables: map[string]*tfjson.ConfigVariable{"master": {Sensitive: true, Default: secret}, "name": {Default: "a"}},
+			}}},
+		}},
 	}
 	in := Input{Plan: plan, Changes: Changes(plan)}
 	v, err := toValue(in)
@@ -47,7 +50,7 @@ func TestPlanIsMasked(t *testing.T) {
 	if strings.Contains(doc, secret) {
 		t.Errorf("a sensitive value reached the input document:\n%s", doc)
 	}
-	if !strings.Contains(doc, `"name": "a"`) {
+	if !strings.Contains(doc, `"name": "a"`) || !strings.Contains(doc, `"default": "a"`) {
 		t.Error("values that are not sensitive were masked too")
 	}
 	ref, err := json.Marshal(jsonDocument(in))
@@ -102,6 +105,11 @@ func maskPlan(plan *tfjson.Plan) *tfjson.Plan {
 		prior.Values = maskValues(plan.PriorState.Values)
 		cp.PriorState = &prior
 	}
+	if plan.Config != nil {
+		cfg := *plan.Config
+		cfg.RootModule = maskConfigModule(plan.Config.RootModule)
+		cp.Config = &cfg
+	}
 	if plan.Variables != nil {
 		sensitive := map[string]bool{}
 		if c := plan.Config; c != nil && c.RootModule != nil {
@@ -115,6 +123,38 @@ func maskPlan(plan *tfjson.Plan) *tfjson.Plan {
 				v = &tfjson.PlanVariable{Value: Sensitive}
 			}
 			cp.Variables[name] = v
+		}
+	}
+	return &cp
+}
+
+// maskConfigModule copies a module of the configuration with the defaults
+// of its sensitive variables masked, and its module calls' modules.
+func maskConfigModule(m *tfjson.ConfigModule) *tfjson.ConfigModule {
+	if m == nil {
+		return nil
+	}
+	cp := *m
+	if m.Variables != nil {
+		cp.Variables = make(map[string]*tfjson.ConfigVariable, len(m.Variables))
+		for name, v := range m.Variables {
+			if v != nil && v.Sensitive && v.Default != nil {
+				masked := *v
+				masked.Default = Sensitive
+				v = &masked
+			}
+			cp.Variables[name] = v
+		}
+	}
+	if m.ModuleCalls != nil {
+		cp.ModuleCalls = make(map[string]*tfjson.ModuleCall, len(m.ModuleCalls))
+		for name, call := range m.ModuleCalls {
+			if call != nil {
+				callCopy := *call
+				callCopy.Module = maskConfigModule(call.Module)
+				call = &callCopy
+			}
+			cp.ModuleCalls[name] = call
 		}
 	}
 	return &cp
