@@ -94,6 +94,14 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if err != nil {
 		return fail(err)
 	}
+	if cfg.GitHub.App == nil {
+		// A token's comments come from a user: learn which, so that
+		// csocbot never takes its own comments for commands. (An App's
+		// come from "<app>[bot]", which webhooks mark as a bot.)
+		if botLogin, err = gh.Login(ctx); err != nil {
+			log.Warn("could not learn csocbot's GitHub login; its own comments are told apart by content only", "error", err)
+		}
+	}
 	bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: cfg.Terraform.Binary})
 	if err != nil {
 		return fail(err)

@@ -504,6 +504,7 @@ func (s *Server) routeTable() []route {
 	}
 	return []route{
 		r("GET", "/rate_limit", authNone, s.getRateLimit),
+		r("GET", "/user", authToken, s.getAuthenticatedUser),
 		r("POST", "/app/installations/{installation_id}/access_tokens", authJWT, s.createInstallationToken),
 		r("POST", "/graphql", authToken, s.graphQL),
 
@@ -616,6 +617,14 @@ func (s *Server) tick() time.Time {
 
 // user returns the user object of login. Logins ending in [bot] are bots.
 // The caller holds s.mu.
+// getAuthenticatedUser answers GET /user with the token's user.
+func (s *Server) getAuthenticatedUser(rq *request) {
+	s.mu.Lock()
+	u := s.user(rq.login)
+	s.mu.Unlock()
+	rq.writeJSON(http.StatusOK, u)
+}
+
 func (s *Server) user(login string) User {
 	id, ok := s.userIDs[strings.ToLower(login)]
 	if !ok {

@@ -305,3 +305,11 @@ func TestSecretsStayOut(t *testing.T) {
 		}
 	}
 }
+
+func TestLogin(t *testing.T) {
+	e := newEnv(t)
+	login, err := e.client.Login(context.Background())
+	if err != nil || login != "csocbot" {
+		t.Errorf("Login = %q, %v; want csocbot", login, err)
+	}
+}
