@@ -39,8 +39,11 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	if err != nil {
 		return "", err
 	}
-	if len(units) == 0 {
-		return fmt.Sprintf("csocbot has no policy results for `%s`, the pull request's latest commit, yet. Wait for its plan comment, then approve.", short(head)), nil
+	switch {
+	case len(runs) == 0:
+		return fmt.Sprintf("csocbot has not checked `%s`, the pull request's latest commit, yet. Wait for its plan comment, then approve.", short(head)), nil
+	case len(units) == 0:
+		return fmt.Sprintf("No policy set applies to the units planned at `%s`: there is nothing to approve.", short(head)), nil
 	}
 	v := check.NewVerdict(units)
 	failing := v.Sets()
