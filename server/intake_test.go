@@ -289,3 +289,27 @@ func TestJobStatusPage(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnLoginLookedUp checks that a server given a way to find its login
+// (token auth) ignores command lines in its own comments once Run learned
+// it, without start-up waiting for GitHub.
+func TestOwnLoginLookedUp(t *testing.T) {
+	s, _ := newIntakeServer(t)
+	s.botLogin.Store(new(string))
+	s.lookup = func(context.Context) (string, error) { return "csocbot-machine-user", nil }
+	ownComment := func(id string) (int, intakeResponse) {
+		return post(t, s.Handler(), delivery{event: "issue_comment", id: id, body: fixture(t, "issue_comment/created.payload.json", func(m map[string]any) {
+			obj(m, "issue")["pull_request"] = map[string]any{"url": "x"}
+			c := obj(m, "comment")
+			c["body"] = "csocbot plan"
+			obj(c, "user")["login"] = "CSOCBOT-machine-user"
+		})})
+	}
+	if _, resp := ownComment("before"); resp.Status != "queued" {
+		t.Fatalf("before the lookup: %+v", resp)
+	}
+	s.learnBotLogin(context.Background())
+	if _, resp := ownComment("after"); resp.Status != "ignored" || !strings.Contains(resp.Message, "bots") {
+		t.Errorf("after the lookup: %+v, want ignored as csocbot's own", resp)
+	}
+}

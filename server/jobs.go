@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/csocbot/csocbot/server/command"
 	"github.com/csocbot/csocbot/server/webhook"
@@ -125,7 +124,7 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 			return job, false, "edited and deleted comments are not commands", nil
 		case !c.OnPullRequest:
 			return job, false, "comment is not on a pull request", nil
-		case c.Author.IsBot() || strings.EqualFold(c.Author.Login, s.botLogin):
+		case c.Author.IsBot() || s.isSelf(c.Author.Login):
 			return job, false, "comments from bots are not commands", nil
 		}
 		if cmds, errs := command.Parse(s.cfg.CommandPrefix, c.Body); len(cmds) == 0 && len(errs) == 0 {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,9 @@ type Deps struct {
 	// BotLogin is the GitHub login csocbot comments as, so its own comments
 	// are never taken for commands.
 	BotLogin string
+	// LookupBotLogin, when BotLogin is empty, finds it once Run starts, in
+	// the background: start-up does not wait on GitHub.
+	LookupBotLogin func(context.Context) (string, error)
 	// Policies checks every plan; nil checks none.
 	Policies *policy.Engine
 }
@@ -67,7 +71,8 @@ type Server struct {
 	engine   *engine.Engine
 	policies *policy.Engine // nil when no policy set is configured
 	log      *slog.Logger
-	botLogin string
+	botLogin atomic.Pointer[string]
+	lookup   func(context.Context) (string, error)
 	maxBody  int64
 
 	wakeup chan struct{}
@@ -93,14 +98,36 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, policies: d.Policies, log: d.Logger,
-		botLogin:  d.BotLogin,
+		lookup:    d.LookupBotLogin,
 		maxBody:   25 << 20,
 		wakeup:    make(chan struct{}, 1),
 		running:   map[int64]runningJob{},
 		detectors: map[string]*detect.Detector{},
-	}, nil
+	}
+	s.botLogin.Store(&d.BotLogin)
+	return s, nil
+}
+
+// learnBotLogin looks up csocbot's own login, when it was not given.
+func (s *Server) learnBotLogin(ctx context.Context) {
+	if *s.botLogin.Load() != "" || s.lookup == nil {
+		return
+	}
+	login, err := s.lookup(ctx)
+	if err != nil {
+		s.log.Warn("could not learn csocbot's GitHub login; its own comments are told apart by content only", "error", err)
+		return
+	}
+	s.botLogin.Store(&login)
+	s.log.Info("csocbot comments as " + login)
+}
+
+// isSelf reports whether login is csocbot's own.
+func (s *Server) isSelf(login string) bool {
+	self := *s.botLogin.Load()
+	return self != "" && strings.EqualFold(login, self)
 }
 
 // Handler serves POST /events, GET /healthz, GET /readyz and GET
@@ -138,6 +165,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	var wg sync.WaitGroup
+	wg.Go(func() { s.learnBotLogin(ctx) })
 	for i := range max(s.cfg.Workers, 1) {
 		name := fmt.Sprintf("worker-%d", i)
 		wg.Go(func() { s.work(ctx, name) })

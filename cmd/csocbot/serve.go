@@ -85,22 +85,18 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	}
 	ghOpts := github.Options{EnterpriseURL: cfg.GitHub.APIURL, Logger: log}
 	var gh *github.APIClient
-	botLogin := ""
+	// A token's comments come from a user, which the server looks up so
+	// that it never takes its own comments for commands; an App's come
+	// from "<app>[bot]", which webhooks mark as a bot.
+	var lookupBotLogin func(context.Context) (string, error)
 	if app := cfg.GitHub.App; app != nil {
 		gh, err = github.NewAppClient(github.AppCredentials{AppID: app.AppID, InstallationID: app.InstallationID, PrivateKey: []byte(app.PrivateKey.Reveal())}, ghOpts)
 	} else {
 		gh, err = github.NewTokenClient(cfg.GitHub.Token.Reveal(), ghOpts)
+		lookupBotLogin = gh.Login
 	}
 	if err != nil {
 		return fail(err)
-	}
-	if cfg.GitHub.App == nil {
-		// A token's comments come from a user: learn which, so that
-		// csocbot never takes its own comments for commands. (An App's
-		// come from "<app>[bot]", which webhooks mark as a bot.)
-		if botLogin, err = gh.Login(ctx); err != nil {
-			log.Warn("could not learn csocbot's GitHub login; its own comments are told apart by content only", "error", err)
-		}
 	}
 	bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: cfg.Terraform.Binary})
 	if err != nil {
@@ -127,8 +123,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	}
 	repos := repocache.New(filepath.Join(cfg.DataDir, "repos"), gh.GitToken, log)
 	srv, err := server.New(server.Deps{
-		Config: cfg, Store: st, GitHub: gh, Repos: server.RepoCache(repos), Engine: eng, Logger: log, BotLogin: botLogin,
-		Policies: policies,
+		Config: cfg, Store: st, GitHub: gh, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
+		Policies: policies, LookupBotLogin: lookupBotLogin,
 	})
 	if err != nil {
 		return fail(err)
