@@ -85,25 +85,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{100, 1000, 10000} {
-		plan := benchPlan(n)
-		in := sampleInput()
-		in.Plan, in.Changes = plan, Changes(plan)
-		b.Run(fmt.Sprintf("changes=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				res, err := e.Evaluate(context.Background(), in, PostPlan)
-				if err != nil || len(res) == 0 {
-					b.Fatalf("results %v, err %v", res, err)
-				}
-				for _, r := range res {
-					if r.Kind == Error {
-						b.Fatal(r.Message)
-					}
-				}
-			}
-		})
-	}
+	benchmarkPlans(b, e, func(n int) *tfjson.Plan { return benchPlan(n) })
 }
 
 // libraryPlan builds an AWS-shaped plan of n resource changes the way
@@ -271,25 +253,7 @@ func BenchmarkEvaluateLibrary(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{100, 1000, 10000} {
-		plan := libraryPlan(b, n)
-		in := sampleInput()
-		in.Plan, in.Changes = plan, Changes(plan)
-		b.Run(fmt.Sprintf("changes=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				res, err := e.Evaluate(context.Background(), in, PostPlan)
-				if err != nil || len(res) == 0 {
-					b.Fatalf("results %v, err %v", res, err)
-				}
-				for _, r := range res {
-					if r.Kind == Error {
-						b.Fatal(r.Message)
-					}
-				}
-			}
-		})
-	}
+	benchmarkPlans(b, e, func(n int) *tfjson.Plan { return libraryPlan(b, n) })
 }
 
 // BenchmarkConvertInput measures the input conversion alone, the part of
@@ -314,5 +278,29 @@ func BenchmarkConvertInput(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// benchmarkPlans evaluates e after the plan on plans of 100, 1,000 and
+// 10,000 resource changes, failing on an error result.
+func benchmarkPlans(b *testing.B, e *Engine, plan func(n int) *tfjson.Plan) {
+	for _, n := range []int{100, 1000, 10000} {
+		p := plan(n)
+		in := sampleInput()
+		in.Plan, in.Changes = p, Changes(p)
+		b.Run(fmt.Sprintf("changes=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := e.Evaluate(context.Background(), in, PostPlan)
+				if err != nil || len(res) == 0 {
+					b.Fatalf("results %v, err %v", res, err)
+				}
+				for _, r := range res {
+					if r.Kind == Error {
+						b.Fatal(r.Message)
+					}
+				}
+			}
+		})
 	}
 }

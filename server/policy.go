@@ -43,13 +43,13 @@ func (s *Server) newPolicyCheck(ctx context.Context, repo github.Repo, p planJob
 		Head:         policy.GitRef{Ref: pr.Head.Ref, SHA: p.HeadSHA},
 		ChangedFiles: check.ChangedFiles(found.Changes),
 	}
-	teams := newTeamCache(s.gh)
+	teams, named := newTeamCache(s.gh), s.policyTeams()
 	for _, r := range reviews {
 		if r.State != github.ReviewApproved {
 			continue
 		}
 		a := policy.Approval{User: r.Reviewer, SHA: r.CommitID}
-		for _, team := range s.policyTeams() {
+		for _, team := range named {
 			member, err := teams.member(ctx, team, r.Reviewer)
 			if err != nil {
 				return nil, err

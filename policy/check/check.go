@@ -40,6 +40,9 @@ type Checker struct {
 
 	mu    sync.Mutex
 	units map[string]*UnitResults
+	// inputs are the units' documents without a plan, built once for
+	// both moments: reading a unit's modules parses its Terraform files.
+	inputs map[string]policy.Input
 }
 
 // Options configure a Checker.
@@ -69,11 +72,26 @@ func New(policies *policy.Engine, opts Options) *Checker {
 	return &Checker{
 		policies: policies, pr: opts.PR, files: opts.Files, place: opts.Place,
 		overridden: opts.Overridden, log: opts.Logger, units: map[string]*UnitResults{},
+		inputs: map[string]policy.Input{},
 	}
 }
 
 // Input is the document for unit u, without a plan.
 func (c *Checker) Input(u detect.Unit) policy.Input {
+	c.mu.Lock()
+	in, ok := c.inputs[u.Path]
+	c.mu.Unlock()
+	if ok {
+		return in
+	}
+	in = c.newInput(u)
+	c.mu.Lock()
+	c.inputs[u.Path] = in
+	c.mu.Unlock()
+	return in
+}
+
+func (c *Checker) newInput(u detect.Unit) policy.Input {
 	var unit policy.Unit
 	if c.place != nil {
 		unit = c.place(u.Path)
