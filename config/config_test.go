@@ -719,3 +719,11 @@ func TestRepository(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPathGlob(t *testing.T) {
+	for glob, ok := range map[string]bool{"live/*/*/prod/**": true, "**/eks": true, "/live": false, "live/prod**": false, "live/[a-": false, "": false} {
+		if err := CheckPathGlob(glob); (err == nil) != ok {
+			t.Errorf("CheckPathGlob(%q) = %v", glob, err)
+		}
+	}
+}

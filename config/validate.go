@@ -485,6 +485,15 @@ func (v *validator) repositoryRefs(l list[scalar[string]], parent string, repos 
 	return out
 }
 
+// CheckPathGlob reports what is wrong with a glob of unit paths, as
+// environments[].paths takes them; nil when it is valid.
+func CheckPathGlob(g string) error {
+	if msg := checkGlob(g); msg != "" {
+		return fmt.Errorf("%s; got %q", msg, g)
+	}
+	return nil
+}
+
 func checkGlob(g string) string {
 	if g == "" || strings.HasPrefix(g, "/") {
 		return "expected a glob relative to the repository root, like live/*/*/prod/**"

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -245,10 +244,8 @@ func (e *envMapFlag) Set(s string) error {
 	if !ok || name == "" || glob == "" {
 		return fmt.Errorf("want NAME=GLOB, like prod='live/*/*/prod/**', got %q", s)
 	}
-	for _, seg := range strings.Split(glob, "/") {
-		if _, err := path.Match(seg, ""); err != nil && seg != "**" {
-			return fmt.Errorf("malformed glob %q: %w", glob, err)
-		}
+	if err := config.CheckPathGlob(glob); err != nil {
+		return err
 	}
 	e.list = append(e.list, config.Environment{Name: name, Paths: []string{glob}})
 	return nil
