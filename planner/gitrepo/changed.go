@@ -17,15 +17,28 @@ func (s *Snapshot) ChangedFiles(prev *Snapshot) (map[string]struct{}, error) {
 }
 
 func (r *Repo) diffTrees(a, b *tree, prefix string, out map[string]struct{}) error {
+	// Both lists are in git's order, where a file and a folder of the
+	// same name are different entries: a file replaced by a folder is
+	// the file's deletion and the addition of everything below.
 	i, j := 0, 0
 	for i < len(a.entries) || j < len(b.entries) {
+		order := 0
 		switch {
-		case j == len(b.entries) || (i < len(a.entries) && a.entries[i].name < b.entries[j].name):
+		case j == len(b.entries):
+			order = -1
+		case i == len(a.entries):
+			order = 1
+		default:
+			ea, eb := a.entries[i], b.entries[j]
+			order = gitCompare(ea.name, ea.dir, eb.name, eb.dir)
+		}
+		switch {
+		case order < 0:
 			if err := r.addAll(a.entries[i], prefix, out); err != nil {
 				return err
 			}
 			i++
-		case i == len(a.entries) || b.entries[j].name < a.entries[i].name:
+		case order > 0:
 			if err := r.addAll(b.entries[j], prefix, out); err != nil {
 				return err
 			}
@@ -34,10 +47,10 @@ func (r *Repo) diffTrees(a, b *tree, prefix string, out map[string]struct{}) err
 			ea, eb := a.entries[i], b.entries[j]
 			i++
 			j++
-			if ea.hash == eb.hash && ea.dir == eb.dir {
+			if ea.hash == eb.hash {
 				continue
 			}
-			if ea.dir && eb.dir {
+			if ea.dir {
 				ta, err := r.tree(ea.hash)
 				if err != nil {
 					return err
@@ -51,12 +64,7 @@ func (r *Repo) diffTrees(a, b *tree, prefix string, out map[string]struct{}) err
 				}
 				continue
 			}
-			if err := r.addAll(ea, prefix, out); err != nil {
-				return err
-			}
-			if err := r.addAll(eb, prefix, out); err != nil {
-				return err
-			}
+			out[prefix+ea.name] = struct{}{}
 		}
 	}
 	return nil

@@ -2,11 +2,12 @@ package gitrepo
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"io/fs"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ type Snapshot struct {
 }
 
 type tree struct {
-	entries []entry // sorted by name, as git stores them
+	entries []entry // in git's order (see gitCompare)
 }
 
 type entry struct {
@@ -48,11 +49,9 @@ func (s *Snapshot) lookup(name string) (e entry, ok bool, err error) {
 	t := s.root
 	for {
 		first, rest, more := strings.Cut(name, "/")
-		i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].name >= first })
-		if i == len(t.entries) || t.entries[i].name != first {
+		if e, ok = t.find(first); !ok {
 			return entry{}, false, nil
 		}
-		e = t.entries[i]
 		if !more {
 			return e, true, nil
 		}
@@ -64,6 +63,44 @@ func (s *Snapshot) lookup(name string) (e entry, ok bool, err error) {
 		}
 		name = rest
 	}
+}
+
+// find returns the entry called name. Git orders a directory as if its
+// name ended in "/", so "a" the folder sorts after "a-b" and "a.b" but "a"
+// the file before them: the name is looked for once as each.
+func (t *tree) find(name string) (entry, bool) {
+	for _, dir := range []bool{false, true} {
+		i, ok := slices.BinarySearchFunc(t.entries, name, func(e entry, name string) int {
+			return gitCompare(e.name, e.dir, name, dir)
+		})
+		if ok {
+			return t.entries[i], true
+		}
+	}
+	return entry{}, false
+}
+
+// gitCompare orders tree entries as git does: by name, a directory's name
+// compared as if it ended in "/". A walk in this order meets files in the
+// byte order of their full paths.
+func gitCompare(a string, aDir bool, b string, bDir bool) int {
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	return cmp.Compare(charAfter(a, n, aDir), charAfter(b, n, bDir))
+}
+
+// charAfter is the byte at i of name, "/" past the end of a directory's
+// name, and -1 past the end of a file's.
+func charAfter(name string, i int, dir bool) int {
+	switch {
+	case i < len(name):
+		return int(name[i])
+	case dir:
+		return '/'
+	}
+	return -1
 }
 
 func (s *Snapshot) treeAt(e entry) (*tree, error) {
@@ -132,7 +169,9 @@ func (s *Snapshot) Stat(name string) (fs.FileInfo, error) {
 	return fileInfo{name: path.Base(name), e: e}, nil
 }
 
-// ReadDir implements fs.ReadDirFS; entries come sorted by name.
+// ReadDir implements fs.ReadDirFS; entries come sorted by name, as io/fs
+// asks, which differs from git's order where a folder's name starts
+// another entry's.
 func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !fs.ValidPath(name) {
 		return nil, pathError("readdir", name, fs.ErrInvalid)
@@ -155,6 +194,7 @@ func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) {
 	for i, c := range t.entries {
 		out[i] = fileInfo{name: c.name, e: c}
 	}
+	slices.SortStableFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out, nil
 }
 
@@ -178,7 +218,8 @@ func (s *Snapshot) Open(name string) (fs.File, error) {
 	return &openFile{info: info, Reader: bytes.NewReader(b)}, nil
 }
 
-// Walk calls fn for every file (not directory) below dir, in lexical order,
+// Walk calls fn for every file (not directory) below dir, in the byte
+// order of the full paths,
 // skipping directories for which skip returns true. It reads only memoised
 // or not yet seen trees and never a blob, so it is the cheap way to list a
 // large revision.
