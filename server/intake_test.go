@@ -25,7 +25,7 @@ import (
 
 const testSecret = "webhook-test-secret"
 
-var fixtures = filepath.Join("..", "..", "shared", "fixtures", "github-webhooks")
+var fixtures = filepath.Join("..", "testdata", "github-webhooks")
 
 // fixture reads a real webhook payload and applies edits to its decoded
 // JSON, for the cases the published examples do not cover.
@@ -33,7 +33,7 @@ func fixture(t testing.TB, name string, edits ...func(map[string]any)) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(fixtures, filepath.FromSlash(name)))
 	if err != nil {
-		t.Skipf("webhook fixtures not available: %v", err)
+		t.Fatal(err)
 	}
 	if len(edits) == 0 {
 		return b

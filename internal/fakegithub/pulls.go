@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// fixturesDir is the shared webhook fixtures' directory, relative to this
+// fixturesDir is the webhook fixtures' directory, relative to this
 // package's directory.
-const fixturesDir = "../../../shared/fixtures/github-webhooks"
+const fixturesDir = "../../testdata/github-webhooks"
 
 // File is an entry of a pull request's changed files.
 type File struct {
@@ -46,7 +46,7 @@ type Review struct {
 }
 
 // LoadPullRequest serves the pull request of a pull_request webhook payload
-// from the shared fixtures, such as "pull_request/opened.payload.json", and
+// from the project's webhook fixtures (testdata/github-webhooks), such as "pull_request/opened.payload.json", and
 // returns its repository (owner/name) and number.
 func (s *Server) LoadPullRequest(fixture string) (repo string, number int) {
 	s.t.Helper()

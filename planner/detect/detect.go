@@ -107,6 +107,19 @@ type Result struct {
 	// Warnings are things a reader of the result should know, such as a
 	// deletion that could not be classified.
 	Warnings []string `json:"warnings,omitempty"`
+	// Errors are the units that could not be evaluated (or changes that
+	// cannot be handled, such as a Terragrunt stack file), each with what
+	// is wrong. The rest of the result stands without them.
+	Errors []UnitError `json:"errors"`
+}
+
+// UnitError is one unit (or changed file) detection could not handle.
+type UnitError struct {
+	// Path is the unit's directory, or the file, relative to the
+	// repository root.
+	Path string `json:"path"`
+	// Error says what is wrong, with file:line where known, and what to do.
+	Error string `json:"error"`
 }
 
 // Detect compares the revisions base and head and returns the units the

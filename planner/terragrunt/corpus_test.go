@@ -17,8 +17,8 @@ import (
 )
 
 // corpusDir holds unmodified Terragrunt configuration of public Gen3
-// deployments (see its SOURCES.md).
-var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "gen3")
+// deployments, copied from the shared Gen3 corpus (see its SOURCES.md).
+var corpusDir = filepath.Join("..", "..", "testdata", "gen3-terragrunt")
 
 const (
 	suCommons  = "Su-informatics-lab/gen3-gitops/terragrunt/commons"

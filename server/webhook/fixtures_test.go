@@ -10,7 +10,7 @@ import (
 )
 
 // fixtureDir holds real GitHub webhook payloads, one folder per event type.
-const fixtureDir = "../../../shared/fixtures/github-webhooks"
+const fixtureDir = "../../testdata/github-webhooks"
 
 type fixture struct {
 	name      string // path relative to fixtureDir
@@ -18,8 +18,7 @@ type fixture struct {
 	body      []byte
 }
 
-// fixtures returns every payload under fixtureDir, skipping the test when
-// the fixtures are not checked out.
+// fixtures returns every payload under fixtureDir.
 func fixtures(tb testing.TB) []fixture {
 	tb.Helper()
 	paths, err := filepath.Glob(filepath.Join(fixtureDir, "*", "*.json"))
@@ -27,7 +26,7 @@ func fixtures(tb testing.TB) []fixture {
 		tb.Fatal(err)
 	}
 	if len(paths) == 0 {
-		tb.Skipf("no webhook fixtures in %s", fixtureDir)
+		tb.Fatalf("no webhook fixtures in %s", fixtureDir)
 	}
 	var fs []fixture
 	for _, p := range paths {
@@ -41,13 +40,10 @@ func fixtures(tb testing.TB) []fixture {
 	return fs
 }
 
-// readFixture returns one payload, skipping the test when it is absent.
+// readFixture returns one payload.
 func readFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
 	body, err := os.ReadFile(filepath.Join(fixtureDir, filepath.FromSlash(name)))
-	if os.IsNotExist(err) {
-		tb.Skipf("fixture %s not found", name)
-	}
 	if err != nil {
 		tb.Fatal(err)
 	}
