@@ -1,5 +1,7 @@
 # The two commands of the README's quick start are `make demo` and `make test`.
 GO ?= go
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: build demo test check bench
 
@@ -11,9 +13,13 @@ build:
 demo: build
 	./scripts/demo.sh
 
-# What CI runs (.ci/run): formatting, vet and every test.
+# What CI runs (.ci/run): formatting, vet and every test. The report lists
+# each package's result, failing tests in full, every skipped test with its
+# reason (tests of ../shared's corpus and tools skip where it is absent),
+# and a closing count.
 test: check
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) build -o bin/testreport ./scripts/testreport
+	$(GO) test -count=1 -timeout 30m -json ./... | bin/testreport
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
