@@ -115,6 +115,10 @@ type Repository struct {
 	// from forks and to draft pull requests.
 	AllowForkAutoplan bool
 	DraftAutoplan     bool
+	// TerragruntVersion is the Terragrunt release run on this repository
+	// (terragrunt_version, default terragrunt.version); "" when neither
+	// is set. Units using syntax it rejects are warned about.
+	TerragruntVersion string
 }
 
 // RepoKind is what a repository holds.
@@ -190,6 +194,10 @@ type Terragrunt struct {
 	// AllowRunCmd and AllowSopsDecrypt enable those Terragrunt functions.
 	AllowRunCmd      bool
 	AllowSopsDecrypt bool
+	// Version is the Terragrunt release the site's operators run, such
+	// as 0.63.6; "" when not set. Units using syntax it rejects are
+	// warned about in the comment.
+	Version string
 }
 
 // Environment names the units whose paths match one of its globs.

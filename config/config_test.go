@@ -212,6 +212,7 @@ github:
 repositories:
   - name: csoc/infra
     kind: infra
+    terragrunt_version: 0.69.6
     autoplan: false
     allow_fork_autoplan: true
     draft_autoplan: true
@@ -228,6 +229,7 @@ terragrunt:
   env: {REGION: us-east-1, PORT: 8080}
   allow_run_cmd: true
   allow_sops_decrypt: true
+  version: v0.63.6
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +245,7 @@ terragrunt:
 			WebhookSecret: newSecret("file-t0ken"),
 		},
 		Repositories: []Repository{
-			{Name: "csoc/infra", Kind: KindInfra, AllowForkAutoplan: true, DraftAutoplan: true},
+			{Name: "csoc/infra", Kind: KindInfra, AllowForkAutoplan: true, DraftAutoplan: true, TerragruntVersion: "0.69.6"},
 		},
 		CommandPrefix:    "ops-bot",
 		Store:            Store{Driver: "sqlite", Path: "/db/bot.db"},
@@ -251,7 +253,7 @@ terragrunt:
 		Plan:             Plan{Parallelism: 5, Timeout: 90 * time.Minute},
 		CheckoutStrategy: CheckoutBranch,
 		Terraform:        Terraform{Binary: "/opt/terraform", Engine: EngineNative, CLIConfigFile: "/etc/tf.rc", PluginCache: "/cache/plugins"},
-		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true},
+		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true, Version: "0.63.6"},
 	}
 	if got, want := goString(c), goString(want); got != want {
 		t.Errorf("settings:\n got %s\nwant %s", got, want)
@@ -426,6 +428,8 @@ func TestErrors(t *testing.T) {
 			"config.yaml:9: terragrunt.env.OK: expected a string, got a list",
 			"config.yaml:10: terragrunt.env.OK: repeated key (first at line 9)",
 		}},
+		{"terragrunt version", base + "terragrunt:\n  version: latest\n", []string{`config.yaml:7: terragrunt.version: expected a Terragrunt release like 0.63.6; got "latest"`}},
+		{"repository terragrunt version", base + "  - {name: a/b, kind: infra, terragrunt_version: 0.63.x}\n", []string{`config.yaml:6: repositories[1].terragrunt_version: expected a Terragrunt release like 0.63.6; got "0.63.x"`}},
 		{"terragrunt env not a mapping", base + "terragrunt:\n  env: [A=b]\n", []string{
 			"config.yaml:7: terragrunt.env: expected a mapping of keys to values, got a list",
 		}},
@@ -724,6 +728,18 @@ func TestCheckPathGlob(t *testing.T) {
 	for glob, ok := range map[string]bool{"live/*/*/prod/**": true, "**/eks": true, "/live": false, "live/prod**": false, "live/[a-": false, "": false} {
 		if err := CheckPathGlob(glob); (err == nil) != ok {
 			t.Errorf("CheckPathGlob(%q) = %v", glob, err)
+		}
+	}
+}
+
+func TestTerragruntVersionPerRepository(t *testing.T) {
+	c, err := parse(base + "  - {name: csoc/old, kind: infra, terragrunt_version: v0.63.6}\nterragrunt:\n  version: 0.72.0\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"csoc/infra": "0.72.0", "csoc/old": "0.63.6"} {
+		if r, _ := c.Repository(name); r.TerragruntVersion != want {
+			t.Errorf("%s: TerragruntVersion %q, want %q", name, r.TerragruntVersion, want)
 		}
 	}
 }

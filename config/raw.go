@@ -70,6 +70,7 @@ type rawRepository struct {
 	Autoplan          scalar[bool]   `yaml:"autoplan"`
 	AllowForkAutoplan scalar[bool]   `yaml:"allow_fork_autoplan"`
 	DraftAutoplan     scalar[bool]   `yaml:"draft_autoplan"`
+	TerragruntVersion scalar[string] `yaml:"terragrunt_version"`
 }
 
 type rawCommands struct {
@@ -95,9 +96,10 @@ type rawTerraform struct {
 }
 
 type rawTerragrunt struct {
-	Env              rawStringMap `yaml:"env"`
-	AllowRunCmd      scalar[bool] `yaml:"allow_run_cmd"`
-	AllowSopsDecrypt scalar[bool] `yaml:"allow_sops_decrypt"`
+	Env              rawStringMap   `yaml:"env"`
+	AllowRunCmd      scalar[bool]   `yaml:"allow_run_cmd"`
+	AllowSopsDecrypt scalar[bool]   `yaml:"allow_sops_decrypt"`
+	Version          scalar[string] `yaml:"version"`
 }
 
 type rawEnvironment struct {

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashicorp/go-version"
 )
 
 // Defaults that are not derived from other settings.
@@ -133,6 +135,10 @@ func (v *validator) config(r *rawConfig) *Config {
 		Env:              v.env(r.Terragrunt.Env),
 		AllowRunCmd:      boolOr(r.Terragrunt.AllowRunCmd, false),
 		AllowSopsDecrypt: boolOr(r.Terragrunt.AllowSopsDecrypt, false),
+		Version:          v.terragruntVersion(r.Terragrunt.Version, "terragrunt.version"),
+	}
+	for i := range c.Repositories {
+		c.Repositories[i].TerragruntVersion = cmp.Or(c.Repositories[i].TerragruntVersion, c.Terragrunt.Version)
 	}
 	c.Environments = v.environments(r.Environments, c.Repositories)
 	c.Policies = v.policies(r.Policies, c.Repositories, c.Environments)
@@ -348,6 +354,7 @@ func (v *validator) repositories(l list[rawRepository]) []Repository {
 			Autoplan:          boolOr(r.Autoplan, true),
 			AllowForkAutoplan: boolOr(r.AllowForkAutoplan, false),
 			DraftAutoplan:     boolOr(r.DraftAutoplan, false),
+			TerragruntVersion: v.terragruntVersion(r.TerragruntVersion, key+".terragrunt_version"),
 		})
 	}
 	return repos
@@ -533,6 +540,19 @@ func (v *validator) duration(s scalar[string], key string, def time.Duration) ti
 		return def
 	}
 	return d
+}
+
+// terragruntVersion checks a Terragrunt release like 0.63.6.
+func (v *validator) terragruntVersion(s scalar[string], key string) string {
+	if !s.ok() {
+		return ""
+	}
+	ver, err := version.NewVersion(s.Value)
+	if err != nil {
+		v.errs.add(s.Line, key, "expected a Terragrunt release like 0.63.6; got %q", s.Value)
+		return ""
+	}
+	return ver.String()
 }
 
 func (v *validator) logLevel(s scalar[string]) slog.Level {

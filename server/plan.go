@@ -77,6 +77,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")
 	}
 	units := selectRequested(found.Units, p.Units, p.Dirs)
+	unevaluated := selectRequestedErrors(found.Errors, p.Units, p.Dirs)
 	snap, err := g.Snapshot(ctx, rev)
 	if err != nil {
 		return err
@@ -86,6 +87,9 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		Files: snap,
 		Root:  root,
 		Units: units,
+		// A unit that does not evaluate fails alone: the others are
+		// planned, its dependents skipped.
+		Unevaluated: unevaluated,
 	}
 	var checks *policyCheck
 	if s.policies != nil && len(units) > 0 {
@@ -144,15 +148,36 @@ func selectRequested(units []detect.Unit, paths, dirs []string) []detect.Unit {
 	}
 	var out []detect.Unit
 	for _, u := range units {
-		keep := slices.Contains(paths, u.Path)
-		for _, d := range dirs {
-			keep = keep || u.Path == d || strings.HasPrefix(u.Path, strings.TrimSuffix(d, "/")+"/")
-		}
-		if keep {
+		if requested(u.Path, paths, dirs) {
 			out = append(out, u)
 		}
 	}
 	return out
+}
+
+// selectRequestedErrors keeps the units that do not evaluate that a
+// comment asked for, as selectRequested does.
+func selectRequestedErrors(errs []detect.UnitError, paths, dirs []string) []detect.UnitError {
+	if len(paths) == 0 && len(dirs) == 0 {
+		return errs
+	}
+	var out []detect.UnitError
+	for _, e := range errs {
+		if requested(e.Path, paths, dirs) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// requested reports whether a comment that asked for paths (-u) and dirs
+// (-d) asked for the unit at unit.
+func requested(unit string, paths, dirs []string) bool {
+	keep := slices.Contains(paths, unit)
+	for _, d := range dirs {
+		keep = keep || unit == d || strings.HasPrefix(unit, strings.TrimSuffix(d, "/")+"/")
+	}
+	return keep
 }
 
 // recordRun records a unit's outcome with its policy results, if any.

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-version"
+
 	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/planner/detect"
@@ -309,6 +311,15 @@ func (s *Server) cancelSuperseded(newer store.Job, kind store.Kind) {
 	}
 }
 
+// siteTerragrunt is a repository's configured Terragrunt release
+// (validated with the configuration), nil when none is.
+func siteTerragrunt(v string) *version.Version {
+	if v == "" {
+		return nil
+	}
+	return version.Must(version.NewVersion(v))
+}
+
 // detector returns the repository's detector, made with g on first use.
 // Its caches, keyed by git object hashes, make the next pull request's
 // detection cheap; each job passes its own freshly opened Repo to DetectIn.
@@ -317,8 +328,10 @@ func (s *Server) detector(repo string, g *gitrepo.Repo, root string) *detect.Det
 	defer s.mu.Unlock()
 	d, ok := s.detectors[repo]
 	if !ok {
+		rc, _ := s.cfg.Repository(repo)
 		d = detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
-			AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt})
+			AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt,
+			TerragruntVersion: siteTerragrunt(rc.TerragruntVersion)})
 		s.detectors[repo] = d
 	}
 	return d

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/go-version"
+
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 )
@@ -33,6 +35,9 @@ type changeFlags struct {
 	repo, base, head string
 	noDependents     bool
 	env              envFlag
+	// terragrunt is --terragrunt-version (terragruntFlag), checked by parse.
+	terragruntFlag string
+	terragrunt     *version.Version
 }
 
 func (c *changeFlags) register(fs *flag.FlagSet) {
@@ -42,6 +47,7 @@ func (c *changeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noDependents, "no-dependents", false, "do not select units that depend on affected units")
 	c.env = envFlag{}
 	fs.Var(c.env, "env", "NAME=VALUE seen by get_env in Terragrunt files (repeatable); unset variables are unknown during detection")
+	fs.StringVar(&c.terragruntFlag, "terragrunt-version", "", "the Terragrunt release your operators run, e.g. 0.63.6: warn about units using syntax it rejects")
 }
 
 // parse parses args and checks the revisions are given; it returns the
@@ -54,6 +60,14 @@ func (c *changeFlags) parse(fs *flag.FlagSet, args []string) (string, error) {
 		fmt.Fprintln(fs.Output(), "both --base and --head are required")
 		fs.Usage()
 		return "", exitError{code: 2}
+	}
+	if c.terragruntFlag != "" {
+		v, err := version.NewVersion(c.terragruntFlag)
+		if err != nil {
+			fmt.Fprintf(fs.Output(), "--terragrunt-version: want a release like 0.63.6, got %q\n", c.terragruntFlag)
+			return "", exitError{code: 2}
+		}
+		c.terragrunt = v
 	}
 	return filepath.Abs(c.repo)
 }
@@ -72,7 +86,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer repo.Close()
-	d := detect.New(repo, detect.Options{Root: root, Env: change.env, SkipDependents: change.noDependents})
+	d := detect.New(repo, detect.Options{Root: root, Env: change.env, SkipDependents: change.noDependents, TerragruntVersion: change.terragrunt})
 	res, err := d.Detect(ctx, change.base, change.head)
 	if err != nil {
 		return err
@@ -80,9 +94,17 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		writeDetectText(stdout, res, change.base, change.head)
 	}
-	writeDetectText(stdout, res, change.base, change.head)
+	// The result stands for every other unit; the exit status says that
+	// some could not be handled.
+	if len(res.Errors) > 0 {
+		return exitError{code: 1}
+	}
 	return nil
 }
 
@@ -100,6 +122,18 @@ func writeDetectText(w io.Writer, res *detect.Result, base, head string) {
 		fmt.Fprintf(w, "%3d. %s (%s%s)\n", i+1, u.Path, u.Kind, after)
 		for _, r := range u.Reasons {
 			fmt.Fprintf(w, "       %s\n", r)
+		}
+		if u.Skipped != "" {
+			fmt.Fprintf(w, "       skipped: %s\n", u.Skipped)
+		}
+		for _, warn := range u.Warnings {
+			fmt.Fprintf(w, "       warning: %s\n", warn)
+		}
+	}
+	if len(res.Errors) > 0 {
+		fmt.Fprintln(w, "\nCould not be evaluated (not planned):")
+		for _, e := range res.Errors {
+			fmt.Fprintf(w, "  - %s\n      %s\n", e.Path, strings.ReplaceAll(e.Error, "\n", "\n      "))
 		}
 	}
 	if len(res.Deleted) > 0 {

@@ -157,6 +157,17 @@ func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer)
 // unitConfig fills the unit's kind and configuration from the files of
 // the repository in dir. get_env sees nothing and run_cmd is refused, as
 // on a server with the defaults.
+// isTerragruntUnit reports whether the folder dir of files holds a
+// Terragrunt configuration file, in HCL or HCL-JSON.
+func isTerragruntUnit(files fs.FS, dir string) bool {
+	for _, name := range []string{terragrunt.ConfigFileName, terragrunt.JSONConfigFileName} {
+		if _, err := fs.Stat(files, path.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 func unitConfig(ctx context.Context, dir string, in *policy.Input) error {
 	root, err := filepath.Abs(dir)
 	if err != nil {
@@ -165,7 +176,7 @@ func unitConfig(ctx context.Context, dir string, in *policy.Input) error {
 	files := os.DirFS(root)
 	in.Unit.Kind = string(detect.Terraform)
 	var cfg *terragrunt.Config
-	if _, err := fs.Stat(files, path.Join(in.Unit.Path, terragrunt.ConfigFileName)); err == nil {
+	if isTerragruntUnit(files, in.Unit.Path) {
 		ev, err := terragrunt.New(terragrunt.Options{Root: root, FS: files, UnknownEnv: true})
 		if err != nil {
 			return err

@@ -65,7 +65,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer repo.Close()
 	start := time.Now()
-	detected, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: change.noDependents}).Detect(ctx, change.base, change.head)
+	detected, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: change.noDependents, TerragruntVersion: change.terragrunt}).Detect(ctx, change.base, change.head)
 	if err != nil {
 		return err
 	}
@@ -103,6 +103,8 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Files: snap,
 		Root:  root,
 		Units: detected.Units,
+		// Units that do not evaluate fail alone, as on the server.
+		Unevaluated: detected.Errors,
 	}
 	var checker *check.Checker
 	if policies != nil {
@@ -195,6 +197,7 @@ type previewUnit struct {
 	Error         string   `json:"error,omitempty"`
 	SkipReason    string   `json:"skip_reason,omitempty"`
 	BlockReason   string   `json:"block_reason,omitempty"`
+	Warnings      []string `json:"warnings,omitempty"`
 	DurationMS    int64    `json:"duration_ms"`
 	// Policy is set when policies were checked and a set applies.
 	Policy *check.UnitResults `json:"policy,omitempty"`
@@ -206,7 +209,7 @@ func previewJSON(run *engine.Run, found *detect.Result, checker *check.Checker) 
 		u := previewUnit{
 			Path: r.Path, Kind: string(r.Kind), Status: string(r.Status), Reasons: r.Reasons,
 			PlanFile: r.PlanFile, PlanSHA256: r.PlanSHA256, FailedCommand: r.FailedCommand,
-			Error: r.ErrorTail, SkipReason: r.SkipReason, BlockReason: r.BlockReason, DurationMS: r.Duration.Milliseconds(),
+			Error: r.ErrorTail, SkipReason: r.SkipReason, BlockReason: r.BlockReason, Warnings: r.Warnings, DurationMS: r.Duration.Milliseconds(),
 		}
 		if checker != nil {
 			u.Policy = checker.Of(r.Path)

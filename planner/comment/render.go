@@ -68,6 +68,10 @@ type UnitReport struct {
 	// Policy holds the unit's policy results; nil when no policy set
 	// applies to the unit, empty when every set passed.
 	Policy []PolicyResult
+	// Warnings are what the reviewer should know about the unit, such as
+	// syntax the site's Terragrunt release rejects. They may quote the
+	// pull request (file names) and are escaped.
+	Warnings []string
 }
 
 // PolicyResult is one message of a policy rule about a unit.
@@ -120,6 +124,7 @@ func Render(r Report) string {
 		b.WriteString("\n")
 		writeUnit(&b, &r.Units[i])
 		writePolicy(&b, r.Units[i].Policy)
+		writeWarnings(&b, r.Units[i].Warnings)
 	}
 	writeDeleted(&b, r.Deleted)
 	for _, n := range r.PolicyNotes {
@@ -275,6 +280,12 @@ func writeUnit(b *strings.Builder, u *UnitReport) {
 		b.WriteString("</details>\n")
 	default:
 		fmt.Fprintf(b, "%s %s: %s, but no plan summary is available.\n", icon, name, word)
+	}
+}
+
+func writeWarnings(b *strings.Builder, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(b, "\n⚠️ %s\n", text(w))
 	}
 }
 

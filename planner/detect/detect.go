@@ -14,11 +14,10 @@ package detect
 
 import (
 	"context"
-	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 
+	"github.com/hashicorp/go-version"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/csocbot/csocbot/planner/gitrepo"
@@ -51,6 +50,9 @@ type Options struct {
 	AllowSopsDecrypt bool
 	// Parallelism bounds concurrent unit evaluations; 0 means GOMAXPROCS.
 	Parallelism int
+	// TerragruntVersion is the Terragrunt release the site runs; units
+	// using syntax it rejects get Warnings. Nil means no warnings.
+	TerragruntVersion *version.Version
 }
 
 // Detector finds affected units. It is safe for concurrent use.
@@ -85,6 +87,10 @@ type Unit struct {
 	Kind         Kind     `json:"kind"`
 	Reasons      []string `json:"reasons"`
 	Dependencies []string `json:"dependencies"`
+	// Skipped, when set, says why the unit cannot be planned: a unit it
+	// depends on, directly or through another, could not be evaluated
+	// (see Result.Errors).
+	Skipped string `json:"skipped,omitempty"`
 	// Config is the evaluated configuration of a Terragrunt unit (nil for
 	// a Terraform root). Dependency outputs in it are unknown values.
 	Config *terragrunt.Config `json:"-"`
@@ -92,6 +98,9 @@ type Unit struct {
 	// unit runs: its terraform.source and every local module called from
 	// there, recursively. A plan needs exactly these files.
 	Modules []string `json:"-"`
+	// Warnings are things a reviewer should know about the unit, such as
+	// syntax the site's Terragrunt release rejects (file:line first).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Result is what a change affects.
@@ -145,15 +154,27 @@ func (d *Detector) DetectIn(ctx context.Context, repo *gitrepo.Repo, base, head 
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Changes: changes, Units: []Unit{}, Deleted: []string{}}
-	loadBase := func() (*inventory, error) {
+	res := &Result{Changes: changes, Units: []Unit{}, Deleted: []string{}, Errors: []UnitError{}}
+	// Both deleted roots and broken units may need the base revision; it
+	// is inventoried once, and only then.
+	loadBase := sync.OnceValues(func() (*inventory, error) {
 		baseSnap, err := repo.Snapshot(ctx, base)
 		if err != nil {
 			return nil, err
 		}
 		return d.inventory(ctx, baseSnap)
+	})
+	baseSnap, err := repo.Snapshot(ctx, base)
+	if err != nil {
+		return nil, err
 	}
-	d.selectUnits(inv, changes, loadBase, res)
+	var added []string // paths that exist in one revision only
+	for _, c := range changes {
+		if c.Kind != gitrepo.Modified {
+			added = append(added, c.Paths()...)
+		}
+	}
+	d.selectUnits(inv, changes, appearedFolders(baseSnap, snap, added), loadBase, res)
 	return res, nil
 }
 
@@ -207,22 +228,6 @@ func (d *Detector) cachedModuleCalls(snap *gitrepo.Snapshot, dir string) []strin
 	return calls
 }
 
-// EvaluationError lists the units whose configuration could not be
-// evaluated.
-type EvaluationError struct {
-	Errors []error
-}
-
-func (e *EvaluationError) Error() string {
-	msgs := make([]string, len(e.Errors))
-	for i, err := range e.Errors {
-		msgs[i] = err.Error()
-	}
-	return fmt.Sprintf("%d unit(s) could not be evaluated:\n%s", len(e.Errors), strings.Join(msgs, "\n"))
-}
-
-func (e *EvaluationError) Unwrap() []error { return e.Errors }
-
 // evaluateAll evaluates the units in dirs at snap, in parallel.
 func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs []string) ([]*evaluation, error) {
 	ev, err := terragrunt.New(terragrunt.Options{
@@ -250,6 +255,10 @@ func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// An evaluation cut short by cancellation is no verdict on the unit.
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -230,70 +229,35 @@ func TestDetectApplyOrderRespectsDependencies(t *testing.T) {
 	}
 }
 
-func TestDetectErrors(t *testing.T) {
-	tests := []struct {
-		name    string
-		change  func(r *gittest.Repo)
-		wantErr []string
-	}{
-		{
-			name: "dependency cycle",
-			change: func(r *gittest.Repo) {
-				r.Append(prod+"vpc/terragrunt.hcl", "\ndependencies {\n  paths = [\"../irsa-fence\"]\n}\n")
-			},
-			wantErr: []string{"dependency cycle:", prod + "vpc -> ", prod + "irsa-fence -> ", prod + "eks -> "},
-		},
-		{
-			name:    "bad HCL",
-			change:  func(r *gittest.Repo) { r.Append(prod+"s3-data/terragrunt.hcl", "\ninputs = {\n") },
-			wantErr: []string{"1 unit(s) could not be evaluated", prod + "s3-data/terragrunt.hcl:"},
-		},
-		{
-			name:    "dependency that does not exist",
-			change:  func(r *gittest.Repo) { r.Replace(prod+"rds/terragrunt.hcl", `"../vpc"`, `"../network"`) },
-			wantErr: []string{prod + "rds/terragrunt.hcl:", "Dependency not found", prod + "network, which has no terragrunt.hcl"},
-		},
-		{
-			name: "run_cmd from the pull request",
-			change: func(r *gittest.Repo) {
-				r.Replace(prod+"s3-data/terragrunt.hcl", "inputs = {", "inputs = {\n  who = run_cmd(\"id\")")
-			},
-			wantErr: []string{prod + "s3-data/terragrunt.hcl:", "run_cmd is disabled", "terragrunt.allow_run_cmd"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, base := sampleRepo(t)
-			tt.change(r)
-			head := r.CommitAll(tt.name)
-			repo, err := gitrepo.Open(r.Dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = New(repo, Options{Root: r.Dir}).Detect(context.Background(), base, head)
-			if err == nil {
-				t.Fatal("Detect succeeded, want an error")
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q\n does not contain %q", err, w)
-				}
-			}
-		})
-	}
-}
-
-func TestDetectCycleErrorType(t *testing.T) {
+// A dependency cycle a pull request makes is an error of the units in it;
+// their dependents are skipped and every other unit is still detected.
+func TestDetectCycle(t *testing.T) {
 	r, base := sampleRepo(t)
 	r.Append(prod+"vpc/terragrunt.hcl", "\ndependencies {\n  paths = [\"../eks\"]\n}\n")
-	repo, _ := gitrepo.Open(r.Dir)
-	_, err := New(repo, Options{Root: r.Dir}).Detect(context.Background(), base, r.CommitAll("cycle"))
-	var ce *CycleError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error %v is not a *CycleError", err)
+	r.Replace(staging+"vpc/terragrunt.hcl", "10.20.0.0/16", "10.22.0.0/16")
+	res := detectOn(t, r, base, r.CommitAll("cycle"), Options{})
+
+	var errPaths []string
+	for _, e := range res.Errors {
+		errPaths = append(errPaths, e.Path)
+		for _, w := range []string{"dependency cycle: ", prod + "eks -> " + prod + "vpc -> " + prod + "eks", "remove one of these"} {
+			if !strings.Contains(e.Error, w) {
+				t.Errorf("error of %s %q does not contain %q", e.Path, e.Error, w)
+			}
+		}
 	}
-	if ce.Cycle[0] != ce.Cycle[len(ce.Cycle)-1] || len(ce.Cycle) != 3 {
-		t.Errorf("cycle = %q, want two units and the first repeated", ce.Cycle)
+	if want := []string{prod + "eks", prod + "vpc"}; !slices.Equal(slices.Sorted(slices.Values(errPaths)), want) {
+		t.Errorf("errors for %q, want %q", errPaths, want)
+	}
+	skipped := map[string]string{}
+	for _, u := range res.Units {
+		skipped[u.Path] = u.Skipped
+	}
+	if s, ok := skipped[prod+"irsa-fence"]; !ok || !strings.Contains(s, prod+"eks") {
+		t.Errorf("irsa-fence (depends on eks) skipped = %q, %v; want skipped naming eks", s, ok)
+	}
+	if s, ok := skipped[staging+"vpc"]; !ok || s != "" {
+		t.Errorf("staging vpc = %q, %v; want it detected and not skipped", s, ok)
 	}
 }
 

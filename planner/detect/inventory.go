@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"path"
 	"slices"
@@ -23,6 +24,10 @@ type inventory struct {
 	deps    map[string][]string // unit -> units it depends on
 	order   []string            // every unit and root in apply order
 	tfDirs  map[string]bool     // directories holding Terraform files
+	// broken are the units whose configuration does not evaluate, with
+	// why. They are nodes of the dependency graph without dependencies
+	// (theirs are unknown), so the units depending on them are found.
+	broken map[string]error
 
 	// Indexes for selectUnits, so that it visits only the units a change
 	// concerns.
@@ -139,7 +144,7 @@ func sameStructure(a, b *evaluation) bool {
 func (d *Detector) buildInventory(s *unitSet) (*inventory, error) {
 	snap := s.snap
 	inv := &inventory{set: s, units: map[string]*terragrunt.Config{}, roots: map[string]bool{},
-		modules: map[string]map[string]string{}, deps: map[string][]string{}, tfDirs: s.tfDirs}
+		modules: map[string]map[string]string{}, deps: map[string][]string{}, tfDirs: s.tfDirs, broken: map[string]error{}}
 
 	// A terragrunt.hcl that other units include (the pre-root.hcl layout)
 	// is configuration, not a unit.
@@ -151,20 +156,17 @@ func (d *Detector) buildInventory(s *unitSet) (*inventory, error) {
 			}
 		}
 	}
-	var errs []error
 	for _, dir := range s.dirs {
 		ev := s.evals[dir]
 		if included[dir] {
 			continue
 		}
 		if ev.err != nil {
-			errs = append(errs, ev.err)
+			inv.broken[dir] = ev.err
+			inv.deps[dir] = nil
 			continue
 		}
 		inv.units[dir] = ev.cfg
-	}
-	if len(errs) > 0 {
-		return nil, &EvaluationError{Errors: errs}
 	}
 
 	usedAsModule := map[string]bool{}
@@ -189,7 +191,7 @@ func (d *Detector) buildInventory(s *unitSet) (*inventory, error) {
 	// roots of their own.
 	var tfCandidates []string
 	for dir := range s.tfDirs {
-		if inv.units[dir] == nil && !usedAsModule[dir] {
+		if inv.units[dir] == nil && inv.broken[dir] == nil && !usedAsModule[dir] {
 			tfCandidates = append(tfCandidates, dir)
 		}
 	}
@@ -205,18 +207,27 @@ func (d *Detector) buildInventory(s *unitSet) (*inventory, error) {
 			inv.deps[dir] = nil
 		}
 	}
-	if err := inv.index(); err != nil {
-		return nil, err
-	}
+	inv.index()
 	return inv, nil
 }
 
-// index orders the units and builds the lookups selectUnits uses.
-func (inv *inventory) index() error {
-	inv.graph = newGraph(inv.deps)
-	var err error
-	if inv.order, err = inv.graph.order(); err != nil {
-		return err
+// index orders the units and builds the lookups selectUnits uses. The
+// units of a dependency cycle cannot be ordered: each is reported as a
+// unit that does not evaluate, so its dependents are skipped and the rest
+// of the repository is planned.
+func (inv *inventory) index() {
+	for {
+		inv.graph = newGraph(inv.deps)
+		order, err := inv.graph.order()
+		var cycle *CycleError
+		if !errors.As(err, &cycle) {
+			inv.order = order
+			break
+		}
+		for _, dir := range cycle.Cycle {
+			inv.broken[dir] = cycle
+			inv.deps[dir] = nil
+		}
 	}
 	inv.pos = make(map[string]int, len(inv.order))
 	for i, dir := range inv.order {
@@ -228,7 +239,6 @@ func (inv *inventory) index() error {
 			inv.moduleUsers[m] = append(inv.moduleUsers[m], dir)
 		}
 	}
-	return nil
 }
 
 func compactStrings(s []string) []string {

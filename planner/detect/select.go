@@ -11,9 +11,10 @@ import (
 	"github.com/csocbot/csocbot/planner/terragrunt"
 )
 
-// selectUnits maps the changed files to the units and roots they affect,
-// adds their dependents, and fills res in apply order.
-func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBase func() (*inventory, error), res *Result) {
+// selectUnits maps the changed files, and the folders that appear or
+// disappear with them, to the units and roots they affect, adds their
+// dependents, and fills res in apply order.
+func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, folders map[string]gitrepo.Change, loadBase func() (*inventory, error), res *Result) {
 	reasons := map[string][]string{}
 	add := func(unit, reason string) {
 		for _, r := range reasons[unit] {
@@ -42,6 +43,9 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 			}
 		}
 	}
+	for dir, c := range folders {
+		changed[dir] = c
+	}
 	matched := map[string]bool{}
 	deleted := map[string]bool{}
 	for _, c := range changes {
@@ -50,7 +54,7 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 				add(owner, describe(c, p))
 				matched[c.Path] = true
 			}
-			if path.Base(p) == terragrunt.ConfigFileName && (c.Kind == gitrepo.Deleted || (c.Kind == gitrepo.Renamed && p == c.From)) {
+			if terragrunt.IsConfigFile(path.Base(p)) && (c.Kind == gitrepo.Deleted || (c.Kind == gitrepo.Renamed && p == c.From)) {
 				if dir := path.Dir(p); inv.units[dir] == nil {
 					deleted[dir] = true
 					matched[c.Path] = true
@@ -72,6 +76,18 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 				if c, ok := changed[p]; ok && c.Kind != gitrepo.Modified {
 					add(unit, fmt.Sprintf("looks for %s (%s)", p, changeWord(c, p)))
 					matched[c.Path] = true
+					if _, ok := folders[p]; ok {
+						markBelow(p, changed, matched)
+					}
+				}
+			}
+			for _, g := range cfg.Globs {
+				// Likewise where fileset or mark_glob_as_read looked.
+				for _, p := range globMatches(g, changed) {
+					if c := changed[p]; c.Kind != gitrepo.Modified {
+						add(unit, fmt.Sprintf("looks for %s (%s %s)", g, p, changeWord(c, p)))
+						matched[c.Path] = true
+					}
 				}
 			}
 		}
@@ -95,6 +111,8 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 	if err := deletedRoots(inv, changes, loadBase, deleted, matched); err != nil {
 		res.Warnings = append(res.Warnings, err.Error())
 	}
+	stackErrors := stackFileErrors(changes, matched)
+	selectBroken(inv, changes, loadBase, matched, reasons, add)
 
 	if !d.opts.SkipDependents {
 		var roots []string
@@ -106,13 +124,19 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 			add(unit, "depends on "+via)
 		}
 	}
+	selectBrokenDependencies(inv, reasons, add)
 
 	selected := make([]string, 0, len(reasons))
 	for dir := range reasons {
 		selected = append(selected, dir)
 	}
 	inv.inApplyOrder(selected)
+	skipCause := map[string]string{} // skipped unit -> the unit that does not evaluate
 	for _, dir := range selected {
+		if err := inv.broken[dir]; err != nil {
+			res.Errors = append(res.Errors, unitError(dir, err))
+			continue
+		}
 		// Dependencies are copied: the inventory is kept for the next call.
 		u := Unit{Path: dir, Kind: Terraform, Reasons: reasons[dir], Dependencies: slices.Clone(inv.deps[dir]), Config: inv.units[dir], Modules: sortedKeys(inv.modules[dir])}
 		if u.Dependencies == nil {
@@ -120,13 +144,16 @@ func (d *Detector) selectUnits(inv *inventory, changes []gitrepo.Change, loadBas
 		}
 		if u.Config != nil {
 			u.Kind = Terragrunt
+			u.Warnings = newerSyntaxWarnings(u.Config, d.opts.TerragruntVersion)
 		}
+		u.Skipped = skipReason(inv, u, skipCause)
 		res.Units = append(res.Units, u)
 	}
 	for dir := range deleted {
 		res.Deleted = append(res.Deleted, dir)
 	}
 	sort.Strings(res.Deleted)
+	res.Errors = append(res.Errors, stackErrors...)
 	for _, c := range changes {
 		if !matched[c.Path] {
 			res.Unmatched = append(res.Unmatched, c.Path)
@@ -172,7 +199,7 @@ func (inv *inventory) inApplyOrder(dirs []string) {
 // since units may nest.
 func (inv *inventory) owner(p string) (string, bool) {
 	for dir := path.Dir(p); ; dir = path.Dir(dir) {
-		if inv.units[dir] != nil || inv.roots[dir] {
+		if inv.units[dir] != nil || inv.roots[dir] || inv.broken[dir] != nil {
 			return dir, true
 		}
 		if dir == "." {
@@ -267,4 +294,26 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// globMatches lists the changed paths matching a pattern of Config.Globs,
+// in order.
+func globMatches(pattern string, changed map[string]gitrepo.Change) []string {
+	var out []string
+	for p := range changed {
+		if ok, _ := terragrunt.MatchGlob(pattern, p); ok {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// markBelow marks every changed file below the folder dir as matched.
+func markBelow(dir string, changed map[string]gitrepo.Change, matched map[string]bool) {
+	for p, c := range changed {
+		if strings.HasPrefix(p, dir+"/") {
+			matched[c.Path] = true
+		}
+	}
 }

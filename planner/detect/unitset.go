@@ -89,13 +89,16 @@ type setDelta struct {
 // equality). When stale entries come to outnumber live ones, a derived set
 // starts a fresh index.
 type probeIndex struct {
-	mu      sync.RWMutex
-	byPath  map[string][]*evaluation
+	mu     sync.RWMutex
+	byPath map[string][]*evaluation
+	// byGlob maps the patterns of cfg.Globs (fileset, mark_glob_as_read)
+	// to the evaluations that matched files against them.
+	byGlob  map[string][]*evaluation
 	entries int
 }
 
 func newProbeIndex(evals map[string]*evaluation) (*probeIndex, int) {
-	x := &probeIndex{byPath: map[string][]*evaluation{}}
+	x := &probeIndex{byPath: map[string][]*evaluation{}, byGlob: map[string][]*evaluation{}}
 	evs := make([]*evaluation, 0, len(evals))
 	for _, ev := range evals {
 		evs = append(evs, ev)
@@ -115,13 +118,17 @@ func (x *probeIndex) add(evs []*evaluation) int {
 		for _, p := range ev.cfg.Probes {
 			x.byPath[p] = append(x.byPath[p], ev)
 		}
-		n += len(ev.cfg.Probes)
+		for _, g := range ev.cfg.Globs {
+			x.byGlob[g] = append(x.byGlob[g], ev)
+		}
+		n += probeCount(ev)
 	}
 	x.entries += n
 	return n
 }
 
-// probedBy returns the units of s whose evaluation looked at p.
+// probedBy returns the units of s whose evaluation looked at p, by name
+// or with a glob pattern matching it; a unit may be listed twice.
 func (s *unitSet) probedBy(p string) []string {
 	s.probes.mu.RLock()
 	defer s.probes.mu.RUnlock()
@@ -129,6 +136,16 @@ func (s *unitSet) probedBy(p string) []string {
 	for _, ev := range s.probes.byPath[p] {
 		if s.evals[ev.dir] == ev {
 			out = append(out, ev.dir)
+		}
+	}
+	for g, evs := range s.probes.byGlob {
+		if ok, _ := terragrunt.MatchGlob(g, p); !ok {
+			continue
+		}
+		for _, ev := range evs {
+			if s.evals[ev.dir] == ev {
+				out = append(out, ev.dir)
+			}
 		}
 	}
 	return out
@@ -149,6 +166,17 @@ func configFile(dir string) string {
 	return dir + "/" + terragrunt.ConfigFileName
 }
 
+// hasConfigFile reports whether dir holds terragrunt.hcl or
+// terragrunt.hcl.json in snap.
+func hasConfigFile(snap *gitrepo.Snapshot, dir string) bool {
+	for _, name := range []string{terragrunt.ConfigFileName, terragrunt.JSONConfigFileName} {
+		if _, ok := snap.BlobHash(path.Join(dir, name)); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // scanUnits builds the unitSet of snap from nothing: it lists the
 // revision and evaluates every unit.
 func (d *Detector) scanUnits(ctx context.Context, snap *gitrepo.Snapshot) (*unitSet, error) {
@@ -160,7 +188,7 @@ func (d *Detector) scanUnits(ctx context.Context, snap *gitrepo.Snapshot) (*unit
 			dir = "."
 		}
 		switch {
-		case file == terragrunt.ConfigFileName:
+		case terragrunt.IsConfigFile(file):
 			s.dirs = append(s.dirs, dir)
 		case isTerraformFile(file):
 			s.tfDirs[dir] = true
@@ -169,6 +197,10 @@ func (d *Detector) scanUnits(ctx context.Context, snap *gitrepo.Snapshot) (*unit
 	if err != nil {
 		return nil, fmt.Errorf("list files of %s: %w", snap.Commit(), err)
 	}
+	// A folder with both terragrunt.hcl and terragrunt.hcl.json is one
+	// unit, and the walk meets the JSON file later than configOrder says.
+	slices.SortFunc(s.dirs, configOrder)
+	s.dirs = slices.Compact(s.dirs)
 	evs, err := d.evaluateAll(ctx, snap, s.dirs)
 	if err != nil {
 		return nil, err
@@ -228,6 +260,11 @@ func (d *Detector) derive(ctx context.Context, s *unitSet, snap *gitrepo.Snapsho
 			redo[dir] = true
 		}
 	}
+	for folder := range appearedFolders(s.snap, snap, slices.Collect(maps.Keys(changed))) {
+		for _, dir := range s.probedBy(folder) {
+			redo[dir] = true
+		}
+	}
 	for dir, ev := range s.evals {
 		if ev.err != nil {
 			redo[dir] = true
@@ -269,7 +306,7 @@ func probeCount(ev *evaluation) int {
 	if ev == nil || ev.cfg == nil {
 		return 0
 	}
-	return len(ev.cfg.Probes)
+	return len(ev.cfg.Probes) + len(ev.cfg.Globs)
 }
 
 // indexProbes adds the new evaluations evs to the probe index, or builds
@@ -305,8 +342,8 @@ func (s *unitSet) updateMembership(changed map[string]struct{}, delta *setDelta)
 			dir = "."
 		}
 		switch {
-		case file == terragrunt.ConfigFileName:
-			_, exists := s.snap.BlobHash(p)
+		case terragrunt.IsConfigFile(file):
+			exists := hasConfigFile(s.snap, dir)
 			i, had := slices.BinarySearchFunc(s.dirs, dir, configOrder)
 			switch {
 			case exists && !had:

@@ -14,9 +14,9 @@ import (
 func describeResult(r *Result) string {
 	var b strings.Builder
 	for _, u := range r.Units {
-		fmt.Fprintf(&b, "%s %s reasons=%q deps=%q modules=%q\n", u.Path, u.Kind, u.Reasons, u.Dependencies, u.Modules)
+		fmt.Fprintf(&b, "%s %s reasons=%q deps=%q modules=%q skipped=%q\n", u.Path, u.Kind, u.Reasons, u.Dependencies, u.Modules, u.Skipped)
 	}
-	fmt.Fprintf(&b, "deleted=%q unmatched=%q warnings=%q", r.Deleted, r.Unmatched, r.Warnings)
+	fmt.Fprintf(&b, "deleted=%q unmatched=%q warnings=%q errors=%q", r.Deleted, r.Unmatched, r.Warnings, r.Errors)
 	return b.String()
 }
 

@@ -102,7 +102,12 @@ type Request struct {
 	// Root is the absolute path get_repo_root returns.
 	Root string
 	// Units are the units to plan, in apply order (detect.Result.Units).
+	// A unit with Skipped set is reported skipped and never runs.
 	Units []detect.Unit
+	// Unevaluated are the units detection could not evaluate
+	// (detect.Result.Errors). Each is reported Failed with its error,
+	// ahead of the units, and the units depending on it are skipped.
+	Unevaluated []detect.UnitError
 	// TerraformEnv is passed to terraform, e.g. the read-only credentials
 	// for plans. Nothing else of the server's environment is.
 	TerraformEnv map[string]string
@@ -134,7 +139,9 @@ type Result struct {
 	Path    string
 	Kind    detect.Kind
 	Reasons []string
-	Status  Status
+	// Warnings are the detected unit's (detect.Unit.Warnings).
+	Warnings []string
+	Status   Status
 	// Summary and Plan are set for Planned and NoChanges units.
 	Summary *plansummary.Summary
 	Plan    *tfjson.Plan
@@ -183,18 +190,27 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 		return nil, fmt.Errorf("create working directory: %w", err)
 	}
 	st := &runState{e: e, req: req, dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
-	nodes := make([]node, len(req.Units))
-	results := make([]*Result, len(req.Units))
-	for i, u := range req.Units {
-		nodes[i] = node{path: u.Path, deps: u.Dependencies}
-		results[i] = &Result{Path: u.Path, Kind: u.Kind, Reasons: u.Reasons}
-		st.units[u.Path] = &unitState{unit: u, result: results[i]}
+	var nodes []node
+	var results []*Result
+	for _, ue := range req.Unevaluated {
+		nodes = append(nodes, node{path: ue.Path})
+		results = append(results, unevaluatedResult(ue))
+	}
+	first := len(results) // the index of req.Units[0]
+	for _, u := range req.Units {
+		nodes = append(nodes, node{path: u.Path, deps: u.Dependencies, skip: u.Skipped})
+		results = append(results, &Result{Path: u.Path, Kind: u.Kind, Reasons: u.Reasons, Warnings: u.Warnings})
+		st.units[u.Path] = &unitState{unit: u, result: results[len(results)-1]}
 	}
 	outcomes := schedule(ctx, nodes, e.opts.Parallelism, func(ctx context.Context, i int) error {
+		if i < first {
+			return results[i].Err
+		}
 		start := time.Now()
 		res := results[i]
+		u := req.Units[i-first]
 		if req.Gate != nil {
-			if err := req.Gate(ctx, req.Units[i]); errors.Is(err, ErrBlocked) {
+			if err := req.Gate(ctx, u); errors.Is(err, ErrBlocked) {
 				res.Status, res.BlockReason = Blocked, err.Error()
 				return err
 			} else if err != nil {
@@ -203,7 +219,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 				return err
 			}
 		}
-		err := st.plan(ctx, st.units[req.Units[i].Path])
+		err := st.plan(ctx, st.units[u.Path])
 		res.Duration = time.Since(start)
 		if err != nil {
 			res.Status, res.Err = Failed, err
@@ -222,6 +238,21 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 		return &Run{Binary: e.opts.Binary, Results: results}, fmt.Errorf("plan run cancelled: %w", err)
 	}
 	return &Run{Binary: e.opts.Binary, Results: results}, nil
+}
+
+// errNotEvaluated is wrapped by the error of a unit detection could not
+// evaluate, so that its dependents' skip reasons say so.
+var errNotEvaluated = errors.New("could not be evaluated")
+
+// unevaluatedResult is the failed result of a unit detection could not
+// evaluate: its error says where and what to do.
+func unevaluatedResult(ue detect.UnitError) *Result {
+	return &Result{
+		Path: ue.Path, Status: Failed,
+		Err:           fmt.Errorf("%s %w: %s", ue.Path, errNotEvaluated, ue.Error),
+		FailedCommand: "evaluate " + ue.Path,
+		ErrorTail:     tail(ue.Error, 40),
+	}
 }
 
 // describeFailure fills the failing command and the useful end of its
@@ -359,7 +390,7 @@ func (r *Run) Report(title string, environment func(unit string) string) comment
 	for _, res := range r.Results {
 		u := comment.UnitReport{
 			Path: res.Path, Summary: res.Summary, FailedCommand: res.FailedCommand,
-			ErrorTail: res.ErrorTail, SkipReason: res.SkipReason, Reasons: res.Reasons,
+			ErrorTail: res.ErrorTail, SkipReason: res.SkipReason, Reasons: res.Reasons, Warnings: res.Warnings,
 		}
 		if environment != nil {
 			u.Environment = environment(res.Path)

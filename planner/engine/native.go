@@ -175,7 +175,7 @@ func (st *runState) copyModule(ctx context.Context, u detect.Unit, cfg *terragru
 	if m.Kind != terragrunt.NoSource {
 		// Terragrunt copies the unit directory's own files (extra .tf
 		// files, the lock file) over the module.
-		err := copyFiles(st.req.Files, u.Path, moduleDir, func(name string) bool { return name == terragrunt.ConfigFileName })
+		err := copyFiles(st.req.Files, u.Path, moduleDir, terragrunt.IsConfigFile)
 		if err != nil {
 			return "", step("copy the files of "+u.Path, err)
 		}
@@ -187,6 +187,12 @@ func (st *runState) copyModule(ctx context.Context, u detect.Unit, cfg *terragru
 // the module directory.
 func writeUnitFiles(cfg *terragrunt.Config, ws *workspace) error {
 	for _, g := range cfg.Generate {
+		if g.Disable {
+			if err := applyDisabledGenerate(ws.moduleDir, g); err != nil {
+				return fmt.Errorf("generate %q (disabled): %w", g.Name, err)
+			}
+			continue
+		}
 		contents := g.Contents
 		if !g.DisableSignature {
 			contents = g.CommentPrefix + signature + "\n" + contents

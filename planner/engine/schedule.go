@@ -11,6 +11,7 @@ import (
 type node struct {
 	path string
 	deps []string // paths of units it depends on; those outside the run are ignored
+	skip string   // when set, the node never runs and is skipped for this reason
 }
 
 // outcome is how a scheduled unit ended.
@@ -26,6 +27,9 @@ type outcome struct {
 func ended(err error) string {
 	if errors.Is(err, ErrBlocked) {
 		return "was blocked"
+	}
+	if errors.Is(err, errNotEvaluated) {
+		return "could not be evaluated"
 	}
 	return "failed"
 }
@@ -65,6 +69,10 @@ func schedule(ctx context.Context, nodes []node, parallel int, work func(ctx con
 					}
 					return
 				}
+			}
+			if n.skip != "" {
+				out[i].skipReason = n.skip
+				return
 			}
 			select {
 			case sem <- struct{}{}:

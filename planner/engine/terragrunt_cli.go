@@ -14,6 +14,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/csocbot/csocbot/planner/plansummary"
+	"github.com/csocbot/csocbot/planner/terragrunt"
 )
 
 // TerragruntCLI runs Terragrunt units with a real terragrunt executable
@@ -79,8 +80,8 @@ func (tg *TerragruntCLI) command(tfArgs []string, unitDir, downloadDir, tfPath s
 func (tg *TerragruntCLI) plan(ctx context.Context, st *runState, us *unitState) error {
 	wd := filepath.Join(st.dir, safeName(us.unit.Path))
 	unitDir := filepath.Join(st.req.Root, filepath.FromSlash(us.unit.Path))
-	if _, err := os.Stat(filepath.Join(unitDir, "terragrunt.hcl")); err != nil {
-		return step("find the unit", fmt.Errorf("the terragrunt engine runs in a checkout of the revision, and %s has no terragrunt.hcl: %w", unitDir, err))
+	if !hasConfigFile(unitDir) {
+		return step("find the unit", fmt.Errorf("the terragrunt engine runs in a checkout of the revision, and %s has no %s or %s", unitDir, terragrunt.ConfigFileName, terragrunt.JSONConfigFileName))
 	}
 	downloads := filepath.Join(wd, "terragrunt")
 	if err := os.MkdirAll(downloads, 0o755); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-version"
 
+	"github.com/csocbot/csocbot/internal/testtools"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/tfrun"
 )
@@ -119,20 +119,26 @@ func TestTerragruntEnginePlansThroughTheCLI(t *testing.T) {
 	}
 }
 
+// TestTerragruntEngineIntegration plans a unit of the sample repository
+// with the Terragrunt release Gen3 operators run and real terraform, with a
+// local backend and an empty terraform CLI configuration (the fixture's).
 func TestTerragruntEngineIntegration(t *testing.T) {
-	path, err := exec.LookPath("terragrunt")
-	if err != nil {
-		t.Skip("terragrunt is not installed; TestTerragruntEnginePlansThroughTheCLI covers the commands")
-	}
-	tg, err := FindTerragrunt(context.Background(), path)
+	tg, err := FindTerragrunt(context.Background(), testtools.Terragrunt(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tg.Version.String() != testtools.TerragruntVersion {
+		t.Errorf("terragrunt version %s, want %s", tg.Version, testtools.TerragruntVersion)
 	}
 	f := newFixture(t)
 	f.engine.opts.Terragrunt = tg
 	f.repo.Append(prod+"s3-data/terragrunt.hcl", "\n")
 	run := f.plan(context.Background(), prod+"s3-data")
-	if r := f.result(run, prod+"s3-data"); r.Status != Planned {
+	r := f.result(run, prod+"s3-data")
+	if r.Status != Planned {
 		t.Fatalf("s3-data: %s %v %s", r.Status, r.Err, r.ErrorTail)
+	}
+	if r.Summary == nil || r.Summary.Create == 0 {
+		t.Errorf("s3-data summary %+v, want resources to create", r.Summary)
 	}
 }

@@ -48,8 +48,9 @@ remote_state {
 }
 
 generate "provider" {
-  path     = "provider.tf"
-  contents = "root provider"
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = "root provider"
 }
 
 generate "versions" {
@@ -89,9 +90,10 @@ terraform {
   include_in_copy = ["child.txt"]
 }
 
-generate "provider" {
-  path     = "provider.tf"
-  contents = "child provider"
+generate "child_provider" {
+  path      = "child_provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = "child provider"
 }
 
 dependencies {
@@ -138,7 +140,7 @@ func TestIncludeMergeStrategies(t *testing.T) {
 		{
 			strategy:   "no_merge",
 			inputs:     `{tags = {env = "prod"}, azs = ["b"], name = "r"}`,
-			generate:   []string{"provider=child provider"},
+			generate:   []string{"child_provider=child provider"},
 			extraArgs:  []string{"child"},
 			depPaths:   []string{"live/prod/db"},
 			inclInCopy: []string{"child.txt"},
@@ -148,7 +150,7 @@ func TestIncludeMergeStrategies(t *testing.T) {
 			inputs:         `{region = "us-east-1", tags = {env = "prod"}, azs = ["b"], name = "r"}`,
 			source:         "/repo//modules/base",
 			remoteState:    true,
-			generate:       []string{"provider=child provider", "versions=root versions"},
+			generate:       []string{"child_provider=child provider", "provider=root provider", "versions=root versions"},
 			extraArgs:      []string{"common", "child"},
 			depPaths:       []string{"live/prod/vpc", "live/prod/db"},
 			inclInCopy:     []string{"child.txt"},
@@ -160,7 +162,7 @@ func TestIncludeMergeStrategies(t *testing.T) {
 			inputs:         `{region = "us-east-1", tags = {team = "platform", env = "prod"}, azs = ["a", "b"], name = "r"}`,
 			source:         "/repo//modules/base",
 			remoteState:    true,
-			generate:       []string{"provider=child provider", "versions=root versions"},
+			generate:       []string{"child_provider=child provider", "provider=root provider", "versions=root versions"},
 			extraArgs:      []string{"common", "child"},
 			depPaths:       []string{"live/prod/vpc", "live/prod/db"},
 			inclInCopy:     []string{"root.txt", "child.txt"},
@@ -794,30 +796,176 @@ generate "backend" {
   disable_signature = true
 }
 generate "extra" {
-  path     = "extra.tf"
-  contents = "extra"
+  path      = "extra.tf"
+  if_exists = "overwrite"
+  contents  = "extra"
 }`
 	cfg := mustEvaluate(t, map[string]string{
 		"root.hcl":                    root,
 		"live/prod/db/terragrunt.hcl": "",
 		unitFile: `
-include "root" { path = find_in_parent_folders("root.hcl") }
+include "root" {
+  path           = find_in_parent_folders("root.hcl")
+  merge_strategy = "deep"
+}
 dependency "db" { config_path = "../db" }
 generate "provider" {
-  path     = "provider.tf"
-  contents = "# unit, ${dependency.db.outputs.endpoint}"
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = "# unit, ${dependency.db.outputs.endpoint}"
 }
 generate "extra" {
-  disable = true
+  path        = "extra.tf"
+  if_exists   = "overwrite"
+  contents    = ""
+  disable     = true
+  if_disabled = "remove"
 }`,
 	}, unitDir, Options{})
 	want := []Generate{
-		{Name: "backend", Path: "backend.tf", IfExists: "skip", Contents: "# backend", CommentPrefix: "// ", DisableSignature: true},
-		{Name: "provider", Path: "provider.tf", IfExists: "overwrite_terragrunt", CommentPrefix: "# "},
+		{Name: "backend", Path: "backend.tf", IfExists: "skip", Contents: "# backend", CommentPrefix: "// ", DisableSignature: true, IfDisabled: "skip"},
+		{Name: "extra", Path: "extra.tf", IfExists: "overwrite", CommentPrefix: "# ", Disable: true, IfDisabled: "remove"},
+		{Name: "provider", Path: "provider.tf", IfExists: "overwrite_terragrunt", CommentPrefix: "# ", IfDisabled: "skip"},
 	}
 	if !slices.Equal(cfg.Generate, want) {
 		t.Errorf("Generate = %+v\nwant       %+v", cfg.Generate, want)
 	}
+}
+
+// TestGenerateForms checks the block and attribute forms of generate and
+// the checks Terragrunt 0.63.6 makes on them.
+func TestGenerateForms(t *testing.T) {
+	tests := []struct {
+		name    string
+		unit    string
+		opts    Options
+		want    []Generate
+		wantErr []string
+	}{
+		{
+			name: "attribute form with defaults",
+			unit: `generate = {
+  b = { path = "b.tf", if_exists = "skip", contents = "B", comment_prefix = "// ", disable_signature = true, disable = true, if_disabled = "remove_terragrunt", ignored = 1 }
+  a = { path = "a.tf", if_exists = "overwrite", contents = local.c }
+}
+locals { c = "A" }`,
+			want: []Generate{
+				{Name: "a", Path: "a.tf", IfExists: "overwrite", Contents: "A", CommentPrefix: "# ", IfDisabled: "skip"},
+				{Name: "b", Path: "b.tf", IfExists: "skip", Contents: "B", CommentPrefix: "// ", DisableSignature: true, Disable: true, IfDisabled: "remove_terragrunt"},
+			},
+		},
+		{
+			name: "attribute form next to a block",
+			unit: `generate = { a = { path = "a.tf", if_exists = "skip" } }
+generate "b" {
+  path      = "b.tf"
+  if_exists = "error"
+  contents  = "B"
+}`,
+			want: []Generate{
+				{Name: "a", Path: "a.tf", IfExists: "skip", CommentPrefix: "# ", IfDisabled: "skip"},
+				{Name: "b", Path: "b.tf", IfExists: "error", Contents: "B", CommentPrefix: "# ", IfDisabled: "skip"},
+			},
+		},
+		{
+			name: "attribute not known during detection",
+			unit: `generate = { a = { path = "a.tf", if_exists = get_env("MODE") } }`,
+			opts: Options{UnknownEnv: true},
+			want: []Generate{{Name: "a", Path: "a.tf", CommentPrefix: "# ", IfDisabled: "skip"}},
+		},
+		{
+			name:    "block without if_exists",
+			unit:    "generate \"a\" {\n  path     = \"a.tf\"\n  contents = \"\"\n}\n",
+			wantErr: []string{unitFile + ":1:1", "Missing generate if_exists", `generate "a" needs if_exists`},
+		},
+		{
+			name:    "disabled block still needs contents",
+			unit:    "generate \"a\" {\n  path      = \"a.tf\"\n  if_exists = \"skip\"\n  disable   = true\n}\n",
+			wantErr: []string{unitFile + ":1:1", "Missing generate contents", "even when disable = true"},
+		},
+		{
+			name:    "bad if_exists",
+			unit:    "generate \"a\" {\n  path      = \"a.tf\"\n  if_exists = \"sometimes\"\n  contents  = \"\"\n}\n",
+			wantErr: []string{unitFile + ":3:15", `"sometimes" is not a valid if_exists`, "overwrite_terragrunt"},
+		},
+		{
+			name:    "bad if_disabled",
+			unit:    "generate \"a\" {\n  path        = \"a.tf\"\n  if_exists   = \"skip\"\n  contents    = \"\"\n  if_disabled = \"delete\"\n}\n",
+			wantErr: []string{unitFile + ":5:17", `"delete" is not a valid if_disabled`, "remove_terragrunt"},
+		},
+		{
+			name:    "hcl_fmt is newer than 0.63.6",
+			unit:    "generate \"a\" {\n  path      = \"a.tf\"\n  if_exists = \"skip\"\n  contents  = \"\"\n  hcl_fmt   = true\n}\n",
+			wantErr: []string{unitFile + ":5:3", `a generate block has no argument "hcl_fmt"`},
+		},
+		{
+			name:    "attribute without if_exists",
+			unit:    `generate = { a = { path = "a.tf", contents = "A" } }`,
+			wantErr: []string{unitFile + ":1:12", `"" is not a valid if_exists`},
+		},
+		{
+			name:    "attribute values are not converted",
+			unit:    `generate = { a = { path = "a.tf", if_exists = "skip", contents = 5 } }`,
+			wantErr: []string{unitFile + ":1:12", "generate.a.contents must be a string"},
+		},
+		{
+			name:    "attribute that is not a map",
+			unit:    `generate = ["a"]`,
+			wantErr: []string{unitFile + ":1:12", "Invalid generate", "map from names"},
+		},
+		{
+			name: "same name as block and attribute",
+			unit: `generate = { a = { path = "a.tf", if_exists = "skip" } }
+generate "a" {
+  path      = "b.tf"
+  if_exists = "skip"
+  contents  = ""
+}`,
+			wantErr: []string{unitFile + ":", "Duplicate generate block", `"a"`},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := evaluate(t, map[string]string{unitFile: tc.unit}, unitDir, tc.opts)
+			if tc.wantErr != nil {
+				wantError(t, err, tc.wantErr...)
+				wantPositioned(t, err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.Generate, tc.want) {
+				t.Errorf("Generate = %+v\nwant       %+v", cfg.Generate, tc.want)
+			}
+		})
+	}
+}
+
+// TestGenerateAcrossIncludes: a deep merge lets a block, disabled or not,
+// replace the included one of the same name; Terragrunt 0.63.6 rejects the
+// same under a shallow merge.
+func TestGenerateAcrossIncludes(t *testing.T) {
+	root := `generate = { provider = { path = "provider.tf", if_exists = "overwrite", contents = "root" } }`
+	unit := `
+include "root" {
+  path           = find_in_parent_folders("root.hcl")
+  merge_strategy = "%s"
+}
+generate "provider" {
+  path        = "provider.tf"
+  if_exists   = "overwrite"
+  contents    = ""
+  disable     = true
+  if_disabled = "remove"
+}`
+	cfg := mustEvaluate(t, map[string]string{"root.hcl": root, unitFile: fmt.Sprintf(unit, "deep")}, unitDir, Options{})
+	want := []Generate{{Name: "provider", Path: "provider.tf", IfExists: "overwrite", CommentPrefix: "# ", Disable: true, IfDisabled: "remove"}}
+	if !slices.Equal(cfg.Generate, want) {
+		t.Errorf("Generate = %+v\nwant       %+v", cfg.Generate, want)
+	}
+	_, err := evaluate(t, map[string]string{"root.hcl": root, unitFile: fmt.Sprintf(unit, "shallow")}, unitDir, Options{})
+	wantError(t, err, unitFile+":2:1", "Duplicate generate block", `root.hcl, included with merge_strategy "shallow"`, `generate "provider"`, `merge_strategy = "deep"`)
 }
 
 func TestTopLevelAttributes(t *testing.T) {
@@ -1027,4 +1175,20 @@ inputs = { out = dependency.vpc.outputs }`,
 	}, &calls)})
 	// Maps merge, the state winning; lists are not concatenated.
 	wantValue(t, get(t, cfg.Inputs, "out"), `{ids = ["real"], tags = {a = "mock", b = "real"}}`)
+}
+
+// TestDependencyForEach: Terragrunt 0.63.6 has no for_each in dependency
+// blocks; the unit fails with the place of the argument, never with an
+// error about each.key somewhere else.
+func TestDependencyForEach(t *testing.T) {
+	_, err := evaluate(t, map[string]string{
+		"live/prod/a/terragrunt.hcl": "",
+		unitFile: `dependency "x" {
+  mock_outputs = { v = each.key }
+  for_each     = toset(["a"])
+  config_path  = "../${each.key}"
+}`,
+	}, unitDir, Options{})
+	wantError(t, err, unitFile+":3:3", "Unsupported argument", `dependency "x" has for_each`, "Terragrunt 0.63.6 does not support", "one dependency block per unit")
+	wantPositioned(t, err)
 }

@@ -37,7 +37,10 @@ type Config struct {
 	DependencyPaths []string
 
 	RemoteState *RemoteState
-	Generate    []Generate // sorted by name
+	// Generate are the generate blocks and `generate = {…}` entries,
+	// sorted by name. Disabled ones (Disable) are kept, as Terragrunt
+	// keeps them: their IfDisabled says what happens to an existing file.
+	Generate []Generate
 
 	DownloadDir    string
 	PreventDestroy bool
@@ -50,12 +53,21 @@ type Config struct {
 	// (find_in_parent_folders tries, fileexists, missing read targets).
 	// A change to any of them can change the result.
 	Probes []string
+	// Globs lists the repository-relative patterns fileset and
+	// mark_glob_as_read matched files against (doublestar syntax, see
+	// MatchGlob). A file that appears or disappears where one matches can
+	// change the result, like a probed path.
+	Globs []string
 	// Env lists the environment variables get_env looked up.
 	Env []EnvLookup
 	// UsesRunCmd is set when the configuration calls run_cmd. Evaluated
 	// for detection (Options.Command ""), run_cmd returns an unknown value
 	// and runs nothing.
 	UsesRunCmd bool
+	// NewerSyntax lists the uses of syntax older Terragrunt releases
+	// reject, in every file the evaluation read, so that a site running
+	// such a release can be warned.
+	NewerSyntax []NewerSyntax
 }
 
 // Include is an include block of the unit's file.
@@ -100,6 +112,8 @@ type ExtraArguments struct {
 	EnvVars          map[string]string
 	RequiredVarFiles []string
 	OptionalVarFiles []string
+
+	shape cty.Value // the block as read_terragrunt_config shows it
 }
 
 // Hook is a terraform.before_hook, after_hook or error_hook block.
@@ -108,6 +122,8 @@ type Hook struct {
 	Name     string
 	Commands []string
 	Execute  []string
+
+	shape cty.Value // the block as read_terragrunt_config shows it
 }
 
 // Dependency is a dependency block.
@@ -128,6 +144,10 @@ type Dependency struct {
 	// set names the attributes the block sets: a deep merge with an
 	// included file's block of the same name overrides only those.
 	set map[string]bool
+	// rawConfigPath is config_path as written, and mockMergeWithState
+	// mock_outputs_merge_with_state: read_terragrunt_config shows both.
+	rawConfigPath      string
+	mockMergeWithState bool
 }
 
 // RemoteState is the remote_state block.
@@ -136,6 +156,9 @@ type RemoteState struct {
 	Config      map[string]cty.Value
 	Generate    *GenerateTarget // nil when the backend is not generated
 	DisableInit bool
+	// DisableDependencyOptimization stops Terragrunt reading dependency
+	// outputs through this backend directly.
+	DisableDependencyOptimization bool
 }
 
 // GenerateTarget is where and how a file is generated.
@@ -144,18 +167,19 @@ type GenerateTarget struct {
 	IfExists string
 }
 
-// Generate is a generate block.
+// Generate is a generate block, or an entry of the generate attribute.
 type Generate struct {
 	Name             string
 	Path             string
-	IfExists         string
+	IfExists         string // overwrite, overwrite_terragrunt, skip or error
 	Contents         string
 	CommentPrefix    string
 	DisableSignature bool
-
-	// disabled is `disable = true`: such a block only switches off an
-	// included block of the same name and never reaches Config.Generate.
-	disabled bool
+	// Disable switches the block off: nothing is written, and IfDisabled
+	// (remove, remove_terragrunt or skip) says what becomes of a file
+	// already at Path.
+	Disable    bool
+	IfDisabled string
 }
 
 // FileRead is a file the evaluation read.

@@ -78,8 +78,8 @@ func TestErrorMessages(t *testing.T) {
 		{"remote_state null backend", "remote_state {\n  backend = null\n}\n", Options{}, []string{unitFile + ":1:1", "Invalid remote_state backend", "must not be null"}},
 		{"generate without path", "generate \"p\" {\n  contents = \"x\"\n}\n", Options{}, []string{unitFile + ":1:1", "Missing generate path", `generate "p" needs path`}},
 		{"generate without name", "generate {\n  path = \"x\"\n}\n", Options{}, []string{unitFile + ":1:1", "Missing generate name"}},
-		{"duplicate generate", "generate \"p\" {\n  path = \"a\"\n}\ngenerate \"p\" {\n  path = \"b\"\n}\n", Options{}, []string{unitFile + ":4:1", "Duplicate generate block", `"p"`}},
-		{"generate unknown argument", "generate \"p\" {\n  path = \"a\"\n  content = \"x\"\n}\n", Options{}, []string{unitFile + ":3:3", `a generate block has no argument "content"`}},
+		{"duplicate generate", "generate \"p\" {\n  path = \"a\"\n  if_exists = \"skip\"\n  contents = \"\"\n}\ngenerate \"p\" {\n  path = \"b\"\n  if_exists = \"skip\"\n  contents = \"\"\n}\n", Options{}, []string{unitFile + ":6:1", "Duplicate generate block", `"p"`}},
+		{"generate unknown argument", "generate \"p\" {\n  path = \"a\"\n  content = \"x\"\n  contents = \"x\"\n  if_exists = \"skip\"\n}\n", Options{}, []string{unitFile + ":3:3", `a generate block has no argument "content"`}},
 		{"prevent_destroy not a bool", "prevent_destroy = \"sure\"\n", Options{}, []string{unitFile + ":1:19", "prevent_destroy must be true or false"}},
 		{"skip not known", "skip = get_env(\"SKIP\") == \"1\"\n", Options{UnknownEnv: true}, []string{unitFile + ":1:8", "Value not known", "skip depends on a value"}},
 

@@ -80,7 +80,7 @@ func New(opts Options) (*Evaluator, error) {
 	if cache == nil {
 		cache = NewParseCache()
 	}
-	return &Evaluator{opts: opts, funcs: terraformFunctions(), cache: cache}, nil
+	return &Evaluator{opts: opts, funcs: evaluatorFunctions(opts.Command), cache: cache}, nil
 }
 
 // maxReadDepth bounds read_terragrunt_config nesting.
@@ -90,11 +90,8 @@ const maxReadDepth = 16
 func (e *Evaluator) EvaluateUnit(ctx context.Context, dir string) (*Config, error) {
 	dir = cleanRel(dir)
 	rec := &recorder{}
-	file := path.Join(dir, ConfigFileName)
-	if dir == "." {
-		file = ConfigFileName
-	}
 	st := &evalState{ev: e, ctx: ctx, rec: rec, origDir: dir}
+	file, _ := st.configFileIn(dir)
 	cfg, err := st.evalFile(file, dir, "config")
 	if err != nil {
 		return nil, err
@@ -104,7 +101,9 @@ func (e *Evaluator) EvaluateUnit(ctx context.Context, dir string) (*Config, erro
 		return nil, err
 	}
 	out.Reads, out.Probes, out.Env = rec.reads, rec.probes, rec.env
+	out.Globs = rec.globs
 	out.UsesRunCmd = rec.runCmd
+	out.NewerSyntax = rec.newer.uses
 	return out, nil
 }
 
@@ -119,6 +118,10 @@ type evalState struct {
 	// usedOriginalDir is set when get_original_terragrunt_dir was called,
 	// which makes a read_terragrunt_config result depend on the reader.
 	usedOriginalDir bool
+	// learningSource is set while get_working_dir evaluates a
+	// configuration again to learn its terraform.source; get_working_dir
+	// then returns "", as in Terragrunt.
+	learningSource bool
 }
 
 // recorder collects what an evaluation read and looked at.
@@ -128,9 +131,12 @@ type recorder struct {
 	readSeen map[string]bool
 	probes   []string
 	probed   map[string]bool
+	globs    []string // patterns of fileset and mark_glob_as_read
+	globbed  map[string]bool
 	env      []EnvLookup
 	envSeen  map[string]bool
 	runCmd   bool // run_cmd was called
+	newer    newerRecorder
 }
 
 func (r *recorder) read(p, why string) {
@@ -157,12 +163,16 @@ func (r *recorder) merge(o *recorder) {
 	for _, p := range o.probes {
 		r.probe(p)
 	}
+	for _, g := range o.globs {
+		r.glob(g)
+	}
 	for _, e := range o.env {
 		r.lookupEnv(e.Name, e.Value, e.Set)
 	}
 	if o.usedRunCmd() {
 		r.calledRunCmd()
 	}
+	r.newer.merge(&o.newer)
 }
 
 func (r *recorder) calledRunCmd() {
@@ -247,13 +257,15 @@ func (st *evalState) parse(p, why string) (*hclsyntax.Body, error) {
 		// files (includes, read configs) are what the cache is for.
 		hash = ""
 	}
-	return st.ev.cache.parse(p, hash, func() ([]byte, error) {
+	body, newer, err := st.ev.cache.parse(p, hash, func() ([]byte, error) {
 		b, err := fs.ReadFile(st.ev.opts.FS, p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist", p)
 		}
 		return b, err
 	})
+	st.rec.newer.addAll(newer)
+	return body, err
 }
 
 // abs turns a repository-relative path into the absolute path functions
@@ -271,9 +283,10 @@ type ParseCache struct {
 }
 
 type parseEntry struct {
-	once sync.Once
-	body *hclsyntax.Body
-	err  error
+	once  sync.Once
+	body  *hclsyntax.Body
+	newer []NewerSyntax // found once per parse, not per evaluation
+	err   error
 }
 
 // NewParseCache returns an empty cache.
@@ -286,9 +299,10 @@ func (c *ParseCache) Len() int {
 	return len(c.entries)
 }
 
-func (c *ParseCache) parse(p, hash string, read func() ([]byte, error)) (*hclsyntax.Body, error) {
+func (c *ParseCache) parse(p, hash string, read func() ([]byte, error)) (*hclsyntax.Body, []NewerSyntax, error) {
 	if hash == "" {
-		return parseBytes(p, read)
+		body, err := parseBytes(p, read)
+		return body, newerSyntaxIn(body), err
 	}
 	key := p + "\x00" + hash
 	c.mu.Lock()
@@ -298,14 +312,20 @@ func (c *ParseCache) parse(p, hash string, read func() ([]byte, error)) (*hclsyn
 		c.entries[key] = ent
 	}
 	c.mu.Unlock()
-	ent.once.Do(func() { ent.body, ent.err = parseBytes(p, read) })
-	return ent.body, ent.err
+	ent.once.Do(func() {
+		ent.body, ent.err = parseBytes(p, read)
+		ent.newer = newerSyntaxIn(ent.body)
+	})
+	return ent.body, ent.newer, ent.err
 }
 
 func parseBytes(p string, read func() ([]byte, error)) (*hclsyntax.Body, error) {
 	b, err := read()
 	if err != nil {
 		return nil, err
+	}
+	if isJSONFile(p) {
+		return parseJSONConfig(b, p)
 	}
 	f, diags := hclsyntax.ParseConfig(b, p, hcl.InitialPos)
 	if diags.HasErrors() {

@@ -57,6 +57,12 @@ type partial struct {
 	downloadDir  *string
 	preventDestr *bool
 	skip         *bool
+
+	// What only read_terragrunt_config and exposed includes show.
+	settings    map[string]cty.Value // the attributes of settingTypes
+	tfBlock     bool                 // the file has a terraform block
+	depPathsRaw []string             // dependencies.paths as written
+	engine      cty.Value            // cty.NilVal without an engine block
 }
 
 var topLevelBlocks = map[string]bool{
@@ -68,7 +74,7 @@ var topLevelBlocks = map[string]bool{
 var topLevelAttributes = map[string]bool{
 	"inputs": true, "download_dir": true, "prevent_destroy": true, "skip": true, "remote_state": true,
 	"iam_role": true, "iam_assume_role_duration": true, "iam_assume_role_session_name": true,
-	"iam_web_identity_token": true, "terraform_binary": true, "terraform_version_constraint": true,
+	"iam_web_identity_token": true, "terraform_binary": true, "generate": true, "terraform_version_constraint": true,
 	"terragrunt_version_constraint": true, "retryable_errors": true, "retry_max_attempts": true,
 	"retry_sleep_interval_sec": true, "retry_sleep_interval_sec_max": true,
 }
@@ -88,6 +94,7 @@ func (st *evalState) evalFile(p, tgDir, why string) (*partial, error) {
 		return nil, err
 	}
 	var included []*fileEval
+	var includeRanges []hcl.Range
 	for _, blk := range fe.body.Blocks {
 		if blk.Type != "include" {
 			continue
@@ -110,6 +117,7 @@ func (st *evalState) evalFile(p, tgDir, why string) (*partial, error) {
 		}
 		fe.includes = append(fe.includes, inc)
 		included = append(included, ife)
+		includeRanges = append(includeRanges, blk.DefRange())
 		if inc.Expose {
 			if err := fe.expose(inc.Name, ife); err != nil {
 				return nil, err
@@ -148,6 +156,11 @@ func (st *evalState) evalFile(p, tgDir, why string) (*partial, error) {
 		part, err := included[i].evalBody(depVar)
 		if err != nil {
 			return nil, err
+		}
+		if s == ShallowMerge {
+			if err := checkShallowGenerate(part, result, fe.includes[i], includeRanges[i]); err != nil {
+				return nil, err
+			}
 		}
 		result = mergePartials(part, result, s)
 	}
@@ -220,6 +233,9 @@ func (fe *fileEval) expose(name string, ife *fileEval) error {
 	if fe.exposed == nil {
 		fe.exposed = map[string]cty.Value{}
 	}
+	// Terragrunt shows an exposed include's dependency blocks without
+	// outputs: it has not read them yet at that point.
+	part.depVar = cty.EmptyObjectVal
 	fe.exposed[name] = part.value()
 	return nil
 }
@@ -301,6 +317,12 @@ func (fe *fileEval) evalInclude(blk *hclsyntax.Block) (Include, error) {
 	}
 	if !fe.st.fileExists(p) {
 		return inc, errorAt(pathAttr.Expr.Range(), "Include not found", "%s does not exist", p)
+	}
+	if isJSONFile(p) {
+		// Terragrunt 0.63.6 parses an included file both as HCL-JSON and
+		// as HCL, and one of the two always fails.
+		return inc, errorAt(pathAttr.Expr.Range(), "Cannot include an HCL-JSON file",
+			"%s is a .json file, and Terragrunt 0.63.6 fails on every included .json file. Write the included file in HCL, or read it with read_terragrunt_config.", p)
 	}
 	inc.Path = p
 	return inc, nil
@@ -438,6 +460,11 @@ func (fe *fileEval) evalDependencies(body *hclsyntax.Body) ([]Dependency, error)
 func (fe *fileEval) evalDependency(blk *hclsyntax.Block) (Dependency, error) {
 	d := Dependency{Name: blk.Labels[0], Enabled: true, Range: blk.DefRange(), set: map[string]bool{}}
 	attrs := blk.Body.Attributes
+	if fe, ok := attrs["for_each"]; ok {
+		// Checked first: the other attributes would fail on each.key.
+		return d, errorAt(fe.NameRange, "Unsupported argument",
+			"dependency %q has for_each, which Terragrunt 0.63.6 does not support (it fails with \"An argument named \"for_each\" is not expected here\"). Write one dependency block per unit instead.", d.Name)
+	}
 	cp, ok := attrs["config_path"]
 	if !ok {
 		return d, errorAt(blk.DefRange(), "Missing config_path", "dependency %q needs config_path, the directory of the unit it depends on", d.Name)
@@ -456,8 +483,7 @@ func (fe *fileEval) evalDependency(blk *hclsyntax.Block) (Dependency, error) {
 		case "mock_outputs_allowed_terraform_commands":
 			d.MockOutputsAllowedTerraformCommands, err = fe.stringListAttr(a)
 		case "mock_outputs_merge_with_state":
-			var merge bool
-			if merge, err = fe.boolAttr(a); merge && d.MockOutputsMergeStrategyWithState == "" {
+			if d.mockMergeWithState, err = fe.boolAttr(a); d.mockMergeWithState && d.MockOutputsMergeStrategyWithState == "" {
 				d.MockOutputsMergeStrategyWithState = "shallow"
 			}
 		case "mock_outputs_merge_strategy_with_state":
@@ -473,14 +499,18 @@ func (fe *fileEval) evalDependency(blk *hclsyntax.Block) (Dependency, error) {
 	if err != nil {
 		return d, err
 	}
+	d.rawConfigPath = raw
 	if d.ConfigPath, err = repoRelative(raw, fe.tgDir, fe.st.ev.opts.Root); err != nil {
 		return d, errorAt(cp.Expr.Range(), "Invalid dependency path", "%v", err)
 	}
 	// Terragrunt never looks at a disabled dependency, so a feature flag
 	// may point one at a unit that does not exist (yet).
-	if d.Enabled && !fe.st.fileExists(path.Join(d.ConfigPath, ConfigFileName)) {
+	if !d.Enabled {
+		return d, nil
+	}
+	if _, found := fe.st.configFileIn(d.ConfigPath); !found {
 		return d, errorAt(cp.Expr.Range(), "Dependency not found",
-			"dependency %q points at %s, which has no %s. Fix config_path or remove the block.", d.Name, d.ConfigPath, ConfigFileName)
+			"dependency %q points at %s, which has no %s (or %s). Fix config_path or remove the block.", d.Name, d.ConfigPath, ConfigFileName, JSONConfigFileName)
 	}
 	return d, nil
 }
@@ -537,6 +567,20 @@ func (fe *fileEval) evalRest(body *hclsyntax.Body, p *partial) error {
 			if p.remoteState, err = remoteStateFromValue(v, a.Expr.Range()); err != nil {
 				return err
 			}
+			// Terragrunt 0.63.6 decodes the attribute form by field name,
+			// which never matches disable_init or
+			// disable_dependency_optimization: both are ignored there.
+			p.remoteState.DisableInit, p.remoteState.DisableDependencyOptimization = false, false
+		case "generate":
+			if err := fe.evalGenerateAttribute(a, p); err != nil {
+				return err
+			}
+		default:
+			if _, ok := settingTypes[name]; ok {
+				if err := fe.evalSetting(a, p); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	for _, blk := range body.Blocks {
@@ -549,6 +593,8 @@ func (fe *fileEval) evalRest(body *hclsyntax.Body, p *partial) error {
 			err = fe.evalRemoteState(blk, p)
 		case "generate":
 			err = fe.evalGenerate(blk, p)
+		case "engine":
+			err = fe.evalEngine(blk, p)
 		}
 		if err != nil {
 			return err
@@ -558,6 +604,7 @@ func (fe *fileEval) evalRest(body *hclsyntax.Body, p *partial) error {
 }
 
 func (fe *fileEval) evalTerraform(blk *hclsyntax.Block, p *partial) error {
+	p.tfBlock = true
 	for name, a := range blk.Body.Attributes {
 		switch name {
 		case "source":
@@ -581,22 +628,31 @@ func (fe *fileEval) evalTerraform(blk *hclsyntax.Block, p *partial) error {
 		if len(b.Labels) > 0 {
 			name = b.Labels[0]
 		}
+		// Each attribute is evaluated once: a hook's may call run_cmd.
+		vals := map[string]cty.Value{}
+		for an, a := range b.Body.Attributes {
+			v, err := fe.eval(a.Expr)
+			if err != nil {
+				return err
+			}
+			vals[an] = v
+		}
 		switch b.Type {
 		case "extra_arguments":
-			ea := ExtraArguments{Name: name}
+			ea := ExtraArguments{Name: name, shape: blockShape(name, extraArgumentsFields, vals)}
 			for an, a := range b.Body.Attributes {
 				var err error
 				switch an {
 				case "commands":
-					ea.Commands, err = fe.detailStringList(a)
+					ea.Commands, err = detailStringListOf(a, vals[an])
 				case "arguments":
-					ea.Arguments, err = fe.detailStringList(a)
+					ea.Arguments, err = detailStringListOf(a, vals[an])
 				case "required_var_files":
-					ea.RequiredVarFiles, err = fe.detailStringList(a)
+					ea.RequiredVarFiles, err = detailStringListOf(a, vals[an])
 				case "optional_var_files":
-					ea.OptionalVarFiles, err = fe.detailStringList(a)
+					ea.OptionalVarFiles, err = detailStringListOf(a, vals[an])
 				case "env_vars":
-					ea.EnvVars, err = fe.detailStringMap(a)
+					ea.EnvVars, err = detailStringMapOf(a, vals[an])
 				}
 				if err != nil {
 					return err
@@ -604,14 +660,18 @@ func (fe *fileEval) evalTerraform(blk *hclsyntax.Block, p *partial) error {
 			}
 			p.extraArgs = append(p.extraArgs, ea)
 		case "before_hook", "after_hook", "error_hook":
-			h := Hook{Kind: b.Type, Name: name}
+			fields := hookFields
+			if b.Type == "error_hook" {
+				fields = errorHookFields
+			}
+			h := Hook{Kind: b.Type, Name: name, shape: blockShape(name, fields, vals)}
 			for an, a := range b.Body.Attributes {
 				var err error
 				switch an {
 				case "commands":
-					h.Commands, err = fe.detailStringList(a)
+					h.Commands, err = detailStringListOf(a, vals[an])
 				case "execute":
-					h.Execute, err = fe.detailStringList(a)
+					h.Execute, err = detailStringListOf(a, vals[an])
 				}
 				if err != nil {
 					return err
@@ -637,12 +697,13 @@ func (fe *fileEval) evalDependenciesBlock(blk *hclsyntax.Block, p *partial) erro
 		if err != nil {
 			return errorAt(a.Expr.Range(), "Invalid dependency path", "%v", err)
 		}
-		if !fe.st.fileExists(path.Join(dir, ConfigFileName)) {
+		if _, found := fe.st.configFileIn(dir); !found {
 			return errorAt(a.Expr.Range(), "Dependency not found",
-				"dependencies.paths names %s, which has no %s. Fix the path or remove it.", dir, ConfigFileName)
+				"dependencies.paths names %s, which has no %s (or %s). Fix the path or remove it.", dir, ConfigFileName, JSONConfigFileName)
 		}
 		p.depPaths = append(p.depPaths, dir)
 	}
+	p.depPathsRaw = raw
 	p.depPathsSet = true
 	return nil
 }
@@ -693,6 +754,9 @@ func remoteStateFromValue(v cty.Value, rng hcl.Range) (*RemoteState, error) {
 	if d, ok := m["disable_init"]; ok && d.IsKnown() && d.Type() == cty.Bool && !d.IsNull() {
 		rs.DisableInit = d.True()
 	}
+	if d, ok := m["disable_dependency_optimization"]; ok && d.IsKnown() && d.Type() == cty.Bool && !d.IsNull() {
+		rs.DisableDependencyOptimization = d.True()
+	}
 	return rs, nil
 }
 
@@ -704,47 +768,4 @@ func knownString(v cty.Value) string {
 	}
 	s, _ := ctyString(v)
 	return s
-}
-
-func (fe *fileEval) evalGenerate(blk *hclsyntax.Block, p *partial) error {
-	if len(blk.Labels) != 1 {
-		return errorAt(blk.DefRange(), "Missing generate name", `a generate block needs a name, e.g. generate "provider" { … }`)
-	}
-	g := Generate{Name: blk.Labels[0], IfExists: "overwrite_terragrunt", CommentPrefix: "# "}
-	for _, prev := range p.generate {
-		if prev.Name == g.Name {
-			return errorAt(blk.DefRange(), "Duplicate generate block", "a generate block named %q is already defined in this file", g.Name)
-		}
-	}
-	for name, a := range blk.Body.Attributes {
-		var err error
-		switch name {
-		case "path":
-			g.Path, err = fe.stringAttr(a)
-		case "if_exists":
-			g.IfExists, err = fe.stringAttr(a)
-		case "contents":
-			g.Contents, err = fe.detailString(a)
-		case "comment_prefix":
-			g.CommentPrefix, err = fe.stringAttr(a)
-		case "hcl_fmt":
-			_, err = fe.boolAttr(a)
-		case "disable_signature":
-			g.DisableSignature, err = fe.boolAttr(a)
-		case "disable":
-			g.disabled, err = fe.boolAttr(a)
-		default:
-			err = errorAt(a.NameRange, "Unsupported argument", "a generate block has no argument %q", name)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if g.Path == "" && !g.disabled {
-		return errorAt(blk.DefRange(), "Missing generate path", "generate %q needs path, the file to write", g.Name)
-	}
-	// A disabled block is kept until the merge so that it can switch off an
-	// included file's block of the same name, as in Terragrunt.
-	p.generate = append(p.generate, g)
-	return nil
 }

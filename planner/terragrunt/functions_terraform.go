@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -52,11 +53,14 @@ func terraformFunctions() map[string]function.Function {
 		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc,
 		"setunion": stdlib.SetUnionFunc, "slice": stdlib.SliceFunc, "sort": stdlib.SortFunc,
 		"sum": sumFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc, "one": oneFunc,
+		"transpose": transposeFunc, "matchkeys": matchKeysFunc,
 		// encoding
 		"base64decode": base64DecodeFunc, "base64encode": base64EncodeFunc,
 		"csvdecode": stdlib.CSVDecodeFunc, "jsondecode": stdlib.JSONDecodeFunc,
 		"jsonencode": stdlib.JSONEncodeFunc, "yamldecode": ctyyaml.YAMLDecodeFunc,
 		"yamlencode": ctyyaml.YAMLEncodeFunc, "urlencode": urlEncodeFunc,
+		"base64gzip": base64GzipFunc, "textencodebase64": textEncodeBase64Func,
+		"textdecodebase64": textDecodeBase64Func, "uuidv5": uuidV5Func,
 		// hashing
 		"md5":          hashFunc(func(b []byte) []byte { s := md5.Sum(b); return s[:] }),
 		"sha1":         hashFunc(func(b []byte) []byte { s := sha1.Sum(b); return s[:] }),
@@ -65,9 +69,10 @@ func terraformFunctions() map[string]function.Function {
 		"base64sha256": base64HashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
 		"base64sha512": base64HashFunc(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] }),
 		// time
-		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc, "timestamp": timestampFunc,
+		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc, "timecmp": timecmpFunc,
 		// network
 		"cidrhost": cidrHostFunc, "cidrnetmask": cidrNetmaskFunc, "cidrsubnet": cidrSubnetFunc,
+		"cidrsubnets": cidrSubnetsFunc,
 		// types
 		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "tonumber": stdlib.MakeToFunc(cty.Number),
@@ -75,6 +80,8 @@ func terraformFunctions() map[string]function.Function {
 		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
 		// csocbot does not track sensitivity: both return their argument.
 		"sensitive": identityFunc, "nonsensitive": identityFunc,
+		// impure: unknown during detection (see evaluatorFunctions)
+		"uuid": uuidFunc, "timestamp": timestampFunc, "bcrypt": bcryptFunc,
 	}
 }
 
@@ -117,7 +124,8 @@ var (
 		return cty.StringVal(string(b)), nil
 	}, cty.String)
 	urlEncodeFunc = stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
-		return cty.StringVal(strings.ReplaceAll(urlQueryEscape(a[0]), "+", "%20")), nil
+		// Terraform's urlencode is url.QueryEscape: a space is "+".
+		return cty.StringVal(url.QueryEscape(a[0])), nil
 	}, cty.String)
 	// replace treats a substring wrapped in slashes as a regular expression,
 	// as Terraform does.
@@ -149,22 +157,6 @@ func base64HashFunc(sum func([]byte) []byte) function.Function {
 	return stringFunc([]string{"str"}, func(a []string) (cty.Value, error) {
 		return cty.StringVal(base64.StdEncoding.EncodeToString(sum([]byte(a[0])))), nil
 	}, cty.String)
-}
-
-func urlQueryEscape(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
 }
 
 func boolListFunc(all bool) function.Function {

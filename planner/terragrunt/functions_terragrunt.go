@@ -268,6 +268,9 @@ func (fe *fileEval) function(name string) (function.Function, bool) {
 			}
 			return cty.StringVal(path.Base(a[0])), nil
 		}, cty.String), true
+	case "fileset", "pathexpand", "filemd5", "filesha1", "filesha256", "filesha512", "filebase64sha256", "filebase64sha512",
+		"read_tfvars_file", "mark_glob_as_read", "get_working_dir", "get_default_retryable_errors":
+		return fe.moreFunction(name)
 	}
 	return function.Function{}, false
 }
@@ -316,19 +319,26 @@ func (fe *fileEval) resolveFile(p string) (string, error) {
 }
 
 func (fe *fileEval) findInParentFolders(a []string) (cty.Value, error) {
-	name := ConfigFileName
+	// Without a name Terragrunt looks in each folder for either
+	// configuration file, the JSON one first.
+	names := []string{JSONConfigFileName, ConfigFileName}
 	if len(a) > 0 && a[0] != "" {
-		name = a[0]
+		names = a[:1]
 	}
+	name := names[len(names)-1]
 	dir := fe.tgDir
+search:
 	for dir != "." {
 		dir = path.Dir(dir)
-		candidate := cleanRel(path.Join(dir, name))
-		if escapes(candidate) {
-			break
-		}
-		if fe.st.fileExists(candidate) {
-			return cty.StringVal(fe.st.ev.abs(candidate)), nil
+		for _, n := range names {
+			candidate := cleanRel(path.Join(dir, n))
+			if escapes(candidate) {
+				break search
+			}
+			// Like Terragrunt, a directory of that name counts too.
+			if fe.st.pathExists(candidate) {
+				return cty.StringVal(fe.st.ev.abs(candidate)), nil
+			}
 		}
 	}
 	if len(a) > 1 {
@@ -416,7 +426,7 @@ func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
 // rendering itself would never end) nor Terragrunt's.
 func (fe *fileEval) templateFunctions() map[string]function.Function {
 	funcs := maps.Clone(fe.st.ev.funcs)
-	for _, name := range []string{"file", "filebase64", "fileexists", "abspath", "dirname", "basename"} {
+	for _, name := range append([]string{"file", "filebase64", "fileexists", "abspath", "dirname", "basename"}, fileSystemFunctions...) {
 		funcs[name], _ = fe.function(name)
 	}
 	return funcs
@@ -428,9 +438,11 @@ func (fe *fileEval) readTerragruntConfig(p string, def []cty.Value) (cty.Value, 
 	if err != nil {
 		return cty.NilVal, err
 	}
-	// Like Terragrunt, a directory means its terragrunt.hcl.
-	if !st.fileExists(rel) && st.fileExists(path.Join(rel, ConfigFileName)) {
-		rel = path.Join(rel, ConfigFileName)
+	// Like Terragrunt, a directory means its configuration file.
+	if !st.fileExists(rel) {
+		if file, found := st.configFileIn(rel); found {
+			rel = file
+		}
 	}
 	if !st.fileExists(rel) {
 		if len(def) > 0 {

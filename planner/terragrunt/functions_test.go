@@ -554,7 +554,7 @@ func TestTerraformFunctions(t *testing.T) {
 		{name: "endswith", expr: `endswith("main.tf", ".tf")`, want: `true`},
 		{name: "strcontains", expr: `strcontains("gen3-prod", "prod")`, want: `true`},
 		{name: "title", expr: `title("gen three")`, want: `"Gen Three"`},
-		{name: "urlencode", expr: `urlencode("a b/c")`, want: `"a%20b%2Fc"`},
+		{name: "urlencode", expr: `urlencode("a b/c~")`, want: `"a+b%2Fc~"`},
 		// numbers
 		{name: "max", expr: `max(1, 5, 3)`, want: `5`},
 		{name: "ceil", expr: `ceil(1.2)`, want: `2`},

@@ -25,8 +25,9 @@ remote_state {
   config  = { key = "${path_relative_to_include()}/tf.tfstate" }
 }
 generate "provider" {
-  path     = "provider.tf"
-  contents = "# ${local.account.locals.name}"
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = "# ${local.account.locals.name}"
 }
 inputs = { account = local.account.locals.name }
 `,
@@ -67,8 +68,9 @@ inputs = { id = dependency.vpc.outputs.id, t = templatefile("t.tftpl", { x = 1 }
   c = cidrsubnet("10.0.0.0/16", 8, 1)
 }
 generate "g" {
-  path     = "g.tf"
-  contents = jsonencode(local.j)
+  path      = "g.tf"
+  if_exists = "overwrite"
+  contents  = jsonencode(local.j)
 }
 prevent_destroy = true
 skip            = false`,

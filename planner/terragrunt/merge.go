@@ -40,6 +40,12 @@ func mergePartials(parent, child *partial, s MergeStrategy) *partial {
 	// strategy: the run order must honour both files.
 	if parent.depPathsSet {
 		out.depPaths, out.depPathsSet = appendUnique(slices.Clone(parent.depPaths), child.depPaths...), true
+		out.depPathsRaw = appendUnique(slices.Clone(parent.depPathsRaw), child.depPathsRaw...)
+	}
+	out.settings = mergeSettings(parent.settings, child.settings, deep)
+	out.tfBlock = parent.tfBlock || child.tfBlock
+	if child.engine == cty.NilVal {
+		out.engine = parent.engine
 	}
 	if child.remoteState == nil {
 		out.remoteState = parent.remoteState
@@ -95,7 +101,7 @@ func mergeDependencies(parent, child []Dependency, s MergeStrategy) []Dependency
 // sets, with mock_outputs deep-merged and the allowed commands added up.
 func deepMergeDependency(p, c Dependency) Dependency {
 	out := p
-	out.ConfigPath, out.Range = c.ConfigPath, c.Range
+	out.ConfigPath, out.Range, out.rawConfigPath = c.ConfigPath, c.Range, c.rawConfigPath
 	out.set = maps.Clone(p.set)
 	if out.set == nil {
 		out.set = map[string]bool{}
@@ -109,6 +115,9 @@ func deepMergeDependency(p, c Dependency) Dependency {
 	}
 	if c.set["mock_outputs_merge_with_state"] || c.set["mock_outputs_merge_strategy_with_state"] {
 		out.MockOutputsMergeStrategyWithState = c.MockOutputsMergeStrategyWithState
+	}
+	if c.set["mock_outputs_merge_with_state"] {
+		out.mockMergeWithState = c.mockMergeWithState
 	}
 	switch {
 	case c.MockOutputs == cty.NilVal:

@@ -73,10 +73,11 @@ func (fe *fileEval) stringListAttr(a *hclsyntax.Attribute) ([]string, error) {
 	return attrStringList(a, v)
 }
 
-func (fe *fileEval) detailStringList(a *hclsyntax.Attribute) ([]string, error) {
-	v, err := fe.eval(a.Expr)
-	if err != nil || !v.IsWhollyKnown() {
-		return nil, err
+// detailStringListOf reads a's value v as a list of strings; an unknown
+// value reads as no list.
+func detailStringListOf(a *hclsyntax.Attribute, v cty.Value) ([]string, error) {
+	if !v.IsWhollyKnown() {
+		return nil, nil
 	}
 	return attrStringList(a, v)
 }
@@ -92,10 +93,11 @@ func attrStringList(a *hclsyntax.Attribute, v cty.Value) ([]string, error) {
 	return l, nil
 }
 
-func (fe *fileEval) detailStringMap(a *hclsyntax.Attribute) (map[string]string, error) {
-	v, err := fe.eval(a.Expr)
-	if err != nil || !v.IsWhollyKnown() {
-		return nil, err
+// detailStringMapOf reads a's value v as a map of strings; an unknown
+// value reads as no map.
+func detailStringMapOf(a *hclsyntax.Attribute, v cty.Value) (map[string]string, error) {
+	if !v.IsWhollyKnown() {
+		return nil, nil
 	}
 	m, err := convert.Convert(v, cty.Map(cty.String))
 	if err != nil {
@@ -155,55 +157,26 @@ func stringsVal(ss []string) cty.Value {
 	return cty.ListVal(vs)
 }
 
-// value is the partial configuration as read_terragrunt_config and exposed
-// includes show it.
-func (p *partial) value() cty.Value {
-	obj := map[string]cty.Value{
-		"locals": cty.ObjectVal(p.locals),
-		"inputs": p.inputsOrEmpty(),
-	}
-	tf := map[string]cty.Value{}
-	if p.tfSource != nil {
-		tf["source"] = cty.StringVal(*p.tfSource)
-	}
-	obj["terraform"] = cty.ObjectVal(tf)
-	// The dependency variable, with the outputs resolved for the command,
-	// as Terragrunt renders them for read_terragrunt_config.
-	obj["dependency"] = p.depVar
-	if p.depPathsSet {
-		obj["dependencies"] = cty.ObjectVal(map[string]cty.Value{"paths": stringsVal(p.depPaths)})
-	}
-	if p.remoteState != nil {
-		cfg := cty.EmptyObjectVal
-		if len(p.remoteState.Config) > 0 {
-			cfg = cty.ObjectVal(p.remoteState.Config)
-		}
-		obj["remote_state"] = cty.ObjectVal(map[string]cty.Value{"backend": cty.StringVal(p.remoteState.Backend), "config": cfg})
-	}
-	gens := map[string]cty.Value{}
-	for _, g := range enabledGenerates(p.generate) {
-		gens[g.Name] = cty.ObjectVal(map[string]cty.Value{
-			"path": cty.StringVal(g.Path), "if_exists": cty.StringVal(g.IfExists), "contents": cty.StringVal(g.Contents),
-		})
-	}
-	obj["generate"] = cty.ObjectVal(gens)
-	if p.downloadDir != nil {
-		obj["download_dir"] = cty.StringVal(*p.downloadDir)
-	}
-	if p.preventDestr != nil {
-		obj["prevent_destroy"] = cty.BoolVal(*p.preventDestr)
-	}
-	if p.skip != nil {
-		obj["skip"] = cty.BoolVal(*p.skip)
-	}
-	return cty.ObjectVal(obj)
-}
-
 func (p *partial) inputsOrEmpty() cty.Value {
 	if p.inputs == cty.NilVal || p.inputs.IsNull() {
 		return cty.EmptyObjectVal
 	}
-	return p.inputs
+	return float64Numbers(p.inputs)
+}
+
+// float64Numbers rounds every number in v to a float64. Terragrunt keeps
+// inputs as decoded JSON, whose numbers are float64s: terraform gets
+// 0.3333333333333333 for 1/3 and 12345678901234567000 for
+// 12345678901234567890, and so must csocbot's plans.
+func float64Numbers(v cty.Value) cty.Value {
+	out, _ := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if v.Type() != cty.Number || !v.IsKnown() || v.IsNull() {
+			return v, nil
+		}
+		f, _ := v.AsBigFloat().Float64()
+		return cty.NumberFloatVal(f), nil
+	})
+	return out
 }
 
 // finish turns the merged configuration of the unit file into a Config.
@@ -217,7 +190,7 @@ func (p *partial) finish(file, dir string, root string) (*Config, error) {
 		Dependencies:    p.deps,
 		DependencyPaths: p.depPaths,
 		RemoteState:     p.remoteState,
-		Generate:        enabledGenerates(p.generate),
+		Generate:        slices.Clone(p.generate),
 	}
 	c.Terraform.ExtraArguments = p.extraArgs
 	c.Terraform.Hooks = p.hooks
@@ -242,9 +215,4 @@ func (p *partial) finish(file, dir string, root string) (*Config, error) {
 	sort.Slice(c.Dependencies, func(i, j int) bool { return c.Dependencies[i].Name < c.Dependencies[j].Name })
 	sort.Slice(c.Generate, func(i, j int) bool { return c.Generate[i].Name < c.Generate[j].Name })
 	return c, nil
-}
-
-// enabledGenerates drops the generate blocks that are switched off.
-func enabledGenerates(gens []Generate) []Generate {
-	return slices.DeleteFunc(slices.Clone(gens), func(g Generate) bool { return g.disabled })
 }

@@ -26,7 +26,7 @@ inputs = {
   name      = "fence"
   replicas  = 3
   ratio     = 0.5
-  big       = 12345678901234567890
+  big       = 12345678901234567890 # Terragrunt hands terraform float64s
   vpc_id    = dependency.vpc.outputs.vpc_id
   tags      = { team = "platform" }
   subnets   = ["a", "b"]
@@ -86,7 +86,7 @@ func TestConfig(t *testing.T) {
 		{
 			name: "terragrunt unit with a local module calling a local module", unit: "live/prod/app", terragrunt: true,
 			want: `{"source":"../../../modules/app",
-				"inputs":{"big":12345678901234567890,"name":"fence","protected":true,"ratio":0.5,"replicas":3,"subnets":["a","b"],"tags":{"team":"platform"},"vpc_id":null},
+				"inputs":{"big":12345678901234567168,"name":"fence","protected":true,"ratio":0.5,"replicas":3,"subnets":["a","b"],"tags":{"team":"platform"},"vpc_id":null},
 				"dependencies":[{"name":"vpc","path":"live/prod/vpc"}],
 				"resources":[{"address":"terraform_data.seed","type":"terraform_data","name":"seed","provider":"terraform","file":"modules/app/main.tf"},
 					{"address":"module.db.aws_db_instance.this","type":"aws_db_instance","name":"this","provider":"aws.east","file":"modules/db/main.tf"}],

@@ -1,0 +1,1 @@
+# A dependency target without modules: Terragrunt falls back to mock outputs.

@@ -1,0 +1,1 @@
+# A second dependency target.

@@ -1,0 +1,7 @@
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+dependencies {
+  paths = ["../base", "${get_terragrunt_dir()}/../base2"]
+}

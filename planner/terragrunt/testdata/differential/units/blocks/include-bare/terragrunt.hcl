@@ -1,0 +1,7 @@
+include {
+  path = find_in_parent_folders("root.hcl")
+}
+
+inputs = {
+  bare = path_relative_to_include()
+}

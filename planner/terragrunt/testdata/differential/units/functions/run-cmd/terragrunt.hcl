@@ -1,0 +1,4 @@
+inputs = {
+  echo  = run_cmd("echo", "hello", "world")
+  quiet = run_cmd("--terragrunt-quiet", "printf", "a\\nb\\n")
+}
