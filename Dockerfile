@@ -22,6 +22,14 @@ COPY --from=build /out/csocbot /out/tofu /usr/local/bin/
 # The bundled Gen3 policy library, for a policies: entry with
 # path: /etc/csocbot/policies/gen3 (csocbot policy test runs its tests).
 COPY --from=build /src/policy/library/*.rego /etc/csocbot/policies/gen3/
+# csocbot confines terraform and everything it starts with Landlock, which
+# needs no privilege: a kernel of 5.13 or later with Landlock enabled, and a
+# seccomp profile that allows the landlock_* system calls (Docker's default
+# does since 23.0). A PID namespace per run additionally needs unprivileged
+# user namespaces (Docker's default seccomp profile refuses them); without
+# them leftover processes are killed by run ID. `csocbot serve --check`
+# reports what the container allows; serve will not start where runs cannot
+# be confined unless sandbox.mode is off.
 USER csocbot
 WORKDIR /var/lib/csocbot
 VOLUME /var/lib/csocbot

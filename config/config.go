@@ -47,7 +47,16 @@ type Config struct {
 	// CommandPrefix is the word that starts a pull request comment
 	// command ("csocbot plan").
 	CommandPrefix string
-	Store         Store
+	// CommandPermissions is the least repository permission a commenter
+	// needs to run each command, by name (plan, apply, unlock, help): one
+	// of CommandPermissionLevels. approve_policies is governed by the
+	// policy sets' owners instead.
+	CommandPermissions map[string]string
+	// MaxCommandsPerComment bounds the command lines one comment runs.
+	MaxCommandsPerComment int
+	Store                 Store
+	// Webhook bounds the reading of webhook deliveries.
+	Webhook Webhook
 	// Workers bounds how many pull requests are processed at once.
 	Workers          int
 	Plan             Plan
@@ -57,6 +66,9 @@ type Config struct {
 	// Environments map unit paths to environment names, first match
 	// first; see EnvironmentOf.
 	Environments []Environment
+	// Sandbox says how terraform, terragrunt and what they start are
+	// confined while they run pull request content.
+	Sandbox Sandbox
 	// Policies are the policy sets every plan is checked against.
 	Policies []PolicySet
 	// Warnings are settings that are valid but dangerous, one message
@@ -79,11 +91,20 @@ const (
 	LogJSON LogFormat = "json"
 )
 
+// CommandPermissionLevels are the values of CommandPermissions, GitHub's
+// repository roles from least to most: each includes the ones before it,
+// and none lets anyone who can comment run the command.
+var CommandPermissionLevels = []string{"none", "read", "triage", "write", "maintain", "admin"}
+
 // GitHub configures access to GitHub. Exactly one of Token and App is set.
 type GitHub struct {
 	// APIURL is the REST API's URL with a trailing slash, for GitHub
 	// Enterprise Server; "" means github.com.
 	APIURL string
+	// WebURL is the address repositories are cloned from, with a trailing
+	// slash: https://github.com/, or the GitHub Enterprise Server APIURL
+	// belongs to. See CloneURL.
+	WebURL string
 	// Token authenticates as a user or machine user; zero when App is set.
 	Token Secret
 	// App authenticates as a GitHub App installation; nil when Token is
@@ -132,6 +153,14 @@ const (
 	// terraform on it.
 	KindGitOps RepoKind = "gitops"
 )
+
+// Webhook bounds the reading of webhook deliveries.
+type Webhook struct {
+	// MaxConcurrentReads bounds how many deliveries' bodies are read at
+	// once before their signatures are checked, and so the memory
+	// strangers can make the server use (each body is at most 25 MB).
+	MaxConcurrentReads int
+}
 
 // Store is where csocbot keeps its state.
 type Store struct {
@@ -277,6 +306,12 @@ func Parse(data []byte, source string, lookupEnv func(string) (string, bool), re
 	return c, nil
 }
 
+// CloneURL is the HTTPS address of repository repo (owner/name, as
+// configured). It is built from the configuration alone: a webhook's
+// clone_url names whatever host its payload says, and csocbot's token must
+// never be sent there.
+func (g GitHub) CloneURL(repo string) string { return g.WebURL + repo + ".git" }
+
 // Repository returns the configured repository named owner/repo, ignoring
 // case as GitHub does.
 func (c *Config) Repository(name string) (Repository, bool) {
@@ -345,4 +380,15 @@ func matchGlob(glob, segs []string) bool {
 func matchSegment(glob, seg string) bool {
 	ok, _ := path.Match(glob, seg) // globs are validated when loaded
 	return ok
+}
+
+// Sandbox configures the confinement of the programs that run pull
+// request content (see planner/sandbox).
+type Sandbox struct {
+	// Off runs them unconfined (sandbox.mode: off): only for repositories
+	// whose every pull request author is trusted with the bot's secrets.
+	Off bool
+	// Writable are further folders runs may write, such as a local
+	// backend's state folder; absolute paths.
+	Writable []string
 }

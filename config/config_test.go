@@ -170,17 +170,21 @@ func TestDefaults(t *testing.T) {
 		Listen:  ":8080",
 		DataDir: "/var/lib/csocbot",
 		Log:     Log{Level: slog.LevelInfo, Format: LogText},
-		GitHub:  GitHub{Token: newSecret("t0ken"), WebhookSecret: newSecret("h00k")},
+		GitHub:  GitHub{WebURL: "https://github.com/", Token: newSecret("t0ken"), WebhookSecret: newSecret("h00k")},
 		Repositories: []Repository{
 			{Name: "csoc/infra", Kind: KindInfra, Autoplan: true},
 		},
 		CommandPrefix:    "csocbot",
 		Store:            Store{Driver: "sqlite", Path: "/var/lib/csocbot/csocbot.db"},
+		Webhook:          Webhook{MaxConcurrentReads: 4},
 		Workers:          min(runtime.NumCPU(), 64),
 		Plan:             Plan{Parallelism: 0, Timeout: 30 * time.Minute},
 		CheckoutStrategy: CheckoutMerge,
 		Terraform:        Terraform{Engine: EngineNative, PluginCache: "/var/lib/csocbot/plugin-cache"},
 		Terragrunt:       Terragrunt{Env: map[string]string{}},
+
+		CommandPermissions:    map[string]string{"plan": "write", "apply": "write", "unlock": "write", "help": "none"},
+		MaxCommandsPerComment: 10,
 	}
 	if got, want := goString(c), goString(want); got != want {
 		t.Errorf("defaults:\n got %s\nwant %s", got, want)
@@ -216,8 +220,9 @@ repositories:
     autoplan: false
     allow_fork_autoplan: true
     draft_autoplan: true
-commands: {prefix: ops-bot}
+commands: {prefix: ops-bot, permissions: {plan: maintain, help: read}, max_per_comment: 3}
 store: {driver: sqlite, path: /db/bot.db}
+webhook: {max_concurrent_reads: 2}
 workers: 3
 plan: {parallelism: 5, timeout: 1h30m}
 checkout_strategy: branch
@@ -241,6 +246,7 @@ terragrunt:
 		Log:       Log{Level: slog.LevelDebug, Format: LogJSON},
 		GitHub: GitHub{
 			APIURL:        "https://ghe.example.com/api/v3/",
+			WebURL:        "https://ghe.example.com/",
 			App:           &GitHubApp{AppID: 12, InstallationID: 34, PrivateKeyFile: "/keys/app.pem", PrivateKey: newSecret(testFiles["/keys/app.pem"])},
 			WebhookSecret: newSecret("file-t0ken"),
 		},
@@ -249,11 +255,15 @@ terragrunt:
 		},
 		CommandPrefix:    "ops-bot",
 		Store:            Store{Driver: "sqlite", Path: "/db/bot.db"},
+		Webhook:          Webhook{MaxConcurrentReads: 2},
 		Workers:          3,
 		Plan:             Plan{Parallelism: 5, Timeout: 90 * time.Minute},
 		CheckoutStrategy: CheckoutBranch,
 		Terraform:        Terraform{Binary: "/opt/terraform", Engine: EngineNative, CLIConfigFile: "/etc/tf.rc", PluginCache: "/cache/plugins"},
 		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true, Version: "0.63.6"},
+
+		CommandPermissions:    map[string]string{"plan": "maintain", "apply": "write", "unlock": "write", "help": "read"},
+		MaxCommandsPerComment: 3,
 	}
 	if got, want := goString(c), goString(want); got != want {
 		t.Errorf("settings:\n got %s\nwant %s", got, want)
@@ -293,6 +303,11 @@ func TestErrors(t *testing.T) {
 		{"section of the wrong type", base + "plan: 5\n", []string{"config.yaml:6: plan: expected a mapping of keys to values, got \"5\""}},
 
 		// Top level.
+		{"sandbox mode", base + "sandbox: {mode: maybe}\n", []string{`config.yaml:6: sandbox.mode: expected on or off; got "maybe"`}},
+		{"sandbox writable", base + "sandbox:\n  writable: [state, '']\n", []string{
+			`config.yaml:7: sandbox.writable[0]: expected an absolute folder path, got "state"`,
+			`config.yaml:7: sandbox.writable[1]: expected an absolute folder path, got ""`,
+		}},
 		{"listen", base + "listen: 8080\n", []string{`config.yaml:6: listen: expected host:port or :port with a port from 1 to 65535, like :8080; got "8080"`}},
 		{"listen port", base + "listen: :99999\n", []string{"config.yaml:6: listen: expected host:port"}},
 		{"public_url http", base + "public_url: http://bot.example.com\n", []string{`config.yaml:6: public_url: expected an https URL like https://csocbot.example.com; got "http://bot.example.com"`}},
@@ -539,14 +554,21 @@ terragrunt:
   env:
     REGION: us-east-1
     DB_PASSWORD: hunter2
+sandbox:
+  mode: off
+  writable: [/var/lib/state]
 `)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !c.Sandbox.Off || !slices.Equal(c.Sandbox.Writable, []string{"/var/lib/state"}) {
+		t.Errorf("sandbox = %+v", c.Sandbox)
 	}
 	want := []string{
 		"config.yaml:4: insecure_no_webhook_secret: webhook signatures are NOT checked: anyone who can reach the server can send it forged events; use this for development only",
 		"config.yaml:6: terraform.terragrunt_binary: is ignored: it is used only when terraform.engine is terragrunt",
 		"config.yaml:10: terragrunt.env.DB_PASSWORD: looks like a secret; pull request content can read and print terragrunt.env values, so keep secrets out of it",
+		"config.yaml:12: sandbox.mode: is off: terraform and terragrunt run pull request code able to read the bot's token, webhook secret, store and other runs' files; use this only where every pull request author is trusted",
 	}
 	if !slices.Equal(c.Warnings, want) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.Warnings, "\n"), strings.Join(want, "\n"))

@@ -30,6 +30,7 @@ type rawConfig struct {
 	Repositories            list[rawRepository]  `yaml:"repositories"`
 	Commands                rawCommands          `yaml:"commands"`
 	Store                   rawStore             `yaml:"store"`
+	Webhook                 rawWebhook           `yaml:"webhook"`
 	Workers                 scalar[int]          `yaml:"workers"`
 	Plan                    rawPlan              `yaml:"plan"`
 	CheckoutStrategy        scalar[string]       `yaml:"checkout_strategy"`
@@ -37,6 +38,12 @@ type rawConfig struct {
 	Terragrunt              rawTerragrunt        `yaml:"terragrunt"`
 	Environments            list[rawEnvironment] `yaml:"environments"`
 	Policies                list[rawPolicySet]   `yaml:"policies"`
+	Sandbox                 rawSandbox           `yaml:"sandbox"`
+}
+
+type rawSandbox struct {
+	Mode     scalar[string]       `yaml:"mode"`
+	Writable list[scalar[string]] `yaml:"writable"`
 }
 
 type rawLog struct {
@@ -74,7 +81,13 @@ type rawRepository struct {
 }
 
 type rawCommands struct {
-	Prefix scalar[string] `yaml:"prefix"`
+	Prefix        scalar[string] `yaml:"prefix"`
+	Permissions   rawStringMap   `yaml:"permissions"`
+	MaxPerComment scalar[int]    `yaml:"max_per_comment"`
+}
+
+type rawWebhook struct {
+	MaxConcurrentReads scalar[int] `yaml:"max_concurrent_reads"`
 }
 
 type rawStore struct {

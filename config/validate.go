@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"path"
@@ -31,6 +32,16 @@ const (
 	maxParallelism  = 64
 	storeFileName   = "csocbot.db"
 	pluginCacheName = "plugin-cache"
+
+	// Webhook bodies read at once, by default and at most: each may be
+	// 25 MB.
+	defaultWebhookReads = 4
+	maxWebhookReads     = 64
+
+	// defaultMaxCommands bounds the commands of one comment: a comment of
+	// a thousand command lines must not become a thousand jobs.
+	defaultMaxCommands = 10
+	maxCommands        = 100
 )
 
 var (
@@ -118,6 +129,8 @@ func (v *validator) config(r *rawConfig) *Config {
 		DataDir:                 v.path(r.DataDir, "data_dir", defaultDataDir),
 		InsecureNoWebhookSecret: boolOr(r.InsecureNoWebhookSecret, false),
 		CommandPrefix:           v.prefix(r.Commands.Prefix),
+		CommandPermissions:      v.commandPermissions(r.Commands.Permissions),
+		MaxCommandsPerComment:   v.number(r.Commands.MaxPerComment, "commands.max_per_comment", defaultMaxCommands, 1, maxCommands),
 		Workers:                 v.number(r.Workers, "workers", min(runtime.NumCPU(), maxWorkers), 1, maxWorkers),
 		CheckoutStrategy:        oneOf(v, r.CheckoutStrategy, "checkout_strategy", CheckoutMerge, CheckoutBranch),
 	}
@@ -126,6 +139,7 @@ func (v *validator) config(r *rawConfig) *Config {
 	c.GitHub = v.github(&r.GitHub, r.InsecureNoWebhookSecret)
 	c.Repositories = v.repositories(r.Repositories)
 	c.Store = v.store(r.Store, c.DataDir)
+	c.Webhook = Webhook{MaxConcurrentReads: v.number(r.Webhook.MaxConcurrentReads, "webhook.max_concurrent_reads", defaultWebhookReads, 1, maxWebhookReads)}
 	c.Plan = Plan{
 		Parallelism: v.number(r.Plan.Parallelism, "plan.parallelism", 0, 0, maxParallelism),
 		Timeout:     v.duration(r.Plan.Timeout, "plan.timeout", defaultTimeout),
@@ -142,7 +156,24 @@ func (v *validator) config(r *rawConfig) *Config {
 	}
 	c.Environments = v.environments(r.Environments, c.Repositories)
 	c.Policies = v.policies(r.Policies, c.Repositories, c.Environments)
+	c.Sandbox = v.sandbox(r.Sandbox)
 	return c
+}
+
+func (v *validator) sandbox(r rawSandbox) Sandbox {
+	s := Sandbox{Off: oneOf(v, r.Mode, "sandbox.mode", "on", "off") == "off"}
+	if s.Off {
+		v.warns.add(r.Mode.Line, "sandbox.mode", "is off: terraform and terragrunt run pull request code able to read the bot's token, webhook secret, store and other runs' files; use this only where every pull request author is trusted")
+	}
+	for i, w := range r.Writable.Items {
+		key := fmt.Sprintf("sandbox.writable[%d]", i)
+		if w.Value == "" || !filepath.IsAbs(w.Value) {
+			v.errs.add(w.Line, key, "expected an absolute folder path, got %q", w.Value)
+			continue
+		}
+		s.Writable = append(s.Writable, filepath.Clean(w.Value))
+	}
+	return s
 }
 
 func (v *validator) listen(s scalar[string]) string {
@@ -257,6 +288,7 @@ func (v *validator) github(r *rawGitHub, insecure scalar[bool]) GitHub {
 	if u := v.httpsURL(r.APIURL, "github.api_url", "https://ghe.example.com/api/v3/"); u != "" {
 		g.APIURL = strings.TrimSuffix(u, "/") + "/"
 	}
+	g.WebURL = webURL(g.APIURL)
 	token, hasToken := v.secret("github.token", r.Token, r.TokenFile, r.TokenEnv)
 	hasApp := r.App.Line > 0
 	switch {
@@ -368,6 +400,48 @@ func (v *validator) prefix(s scalar[string]) string {
 		v.errs.add(s.Line, "commands.prefix", "expected a single word (a letter, then letters, digits, - or _), like csocbot; got %q", s.Value)
 	}
 	return s.Value
+}
+
+// defaultCommandPermissions are what a commenter needs when
+// commands.permissions does not say: a plan runs the pull request's code
+// with the plan credentials, so it takes write access, as merging does.
+var defaultCommandPermissions = map[string]string{"plan": "write", "apply": "write", "unlock": "write", "help": "none"}
+
+// commandPermissions reads commands.permissions over the defaults.
+func (v *validator) commandPermissions(r rawStringMap) map[string]string {
+	perms := maps.Clone(defaultCommandPermissions)
+	names := slices.Sorted(maps.Keys(perms))
+	for _, kv := range r.Vars {
+		name, level := kv.Name.Value, kv.Value.Value
+		key := joinPath("commands.permissions", name)
+		switch _, known := perms[name]; {
+		case name == "approve_policies":
+			v.errs.add(kv.Name.Line, key, "who may approve a policy set is its owners and teams (policies[].owners, policies[].teams), not a repository permission; remove this key")
+			continue
+		case !known:
+			v.errs.add(kv.Name.Line, key, "unknown command; %s", suggest(name, names, "commands.permissions"))
+			continue
+		case !kv.Value.ok():
+			continue // reported
+		case !slices.Contains(CommandPermissionLevels, level):
+			v.errs.add(kv.Value.Line, key, "expected %s; got %q", strings.Join(CommandPermissionLevels, ", "), level)
+			continue
+		}
+		if (name == "plan" || name == "apply") && (level == "none" || level == "read") {
+			v.warns.add(kv.Value.Line, key, "is %s: people without write access can then make csocbot run a pull request's code with the plan credentials (the default is write)", level)
+		}
+		perms[name] = level
+	}
+	return perms
+}
+
+// webURL is the address of the GitHub whose REST API is at apiURL ("" for
+// github.com), with a trailing slash.
+func webURL(apiURL string) string {
+	if apiURL == "" {
+		return "https://github.com/"
+	}
+	return strings.TrimSuffix(apiURL, "api/v3/")
 }
 
 func (v *validator) store(r rawStore, dataDir string) Store {

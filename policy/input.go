@@ -98,6 +98,57 @@ type Config struct {
 	// which runs a program while the configuration is read (only possible
 	// where the operator enabled it).
 	UsesRunCmd bool `json:"uses_run_cmd"`
+	// Modules are the module instances the unit runs, the root module
+	// first, remote ones included.
+	Modules []ConfigModule `json:"modules"`
+	// RequiredProviders are the required_providers entries of every
+	// module whose code was read.
+	RequiredProviders []RequiredProvider `json:"required_providers"`
+}
+
+// ConfigModule is a module instance of the unit's configuration.
+type ConfigModule struct {
+	// Address is "" for the root module, "module.vpc" below it.
+	Address string `json:"address"`
+	// Source is the source as written (the root's terraform.source).
+	Source string `json:"source"`
+	// Version is a git source's ref, a registry module's version
+	// argument, or for local modules inside remote code that code's.
+	Version string `json:"version"`
+	// Kind is "local", "git", "registry", "other" or "generated" (the
+	// files a Terragrunt unit's generate blocks write).
+	Kind string `json:"kind"`
+	// Remote is set for code from outside the repository, Fetched when
+	// its code was read (registry and other sources never are).
+	Remote  bool `json:"remote"`
+	Fetched bool `json:"fetched"`
+	// Package is the remote code's address without subfolder and ref
+	// ("git::https://host/org/modules.git"); "" for repository code.
+	Package string `json:"package"`
+	// Dir is the module folder: from the repository root, or within
+	// Package for remote code.
+	Dir string `json:"dir"`
+}
+
+// RequiredProvider is an entry of a required_providers block.
+type RequiredProvider struct {
+	Name string `json:"name"`
+	// Source is as written ("hashicorp/aws"); "" means hashicorp/<name>.
+	Source            string `json:"source"`
+	VersionConstraint string `json:"version_constraint"`
+	// Module is the address of the module declaring it ("" for the root).
+	Module string `json:"module"`
+}
+
+// Origin marks a block or provisioner that is not in a file of the
+// repository: remote code, with the package and version of its module, or
+// code a Terragrunt generate block writes. Its keys are absent for the
+// repository's files.
+type Origin struct {
+	ModuleSource  string `json:"module_source,omitempty"`
+	ModuleVersion string `json:"module_version,omitempty"`
+	Remote        bool   `json:"remote,omitempty"`
+	Generated     bool   `json:"generated,omitempty"`
 }
 
 // Dependency is a Terragrunt dependency block.
@@ -113,8 +164,10 @@ type ConfigBlock struct {
 	Type     string `json:"type"`
 	Name     string `json:"name"`
 	Provider string `json:"provider"`
-	// File is where the block is declared, relative to the repository root.
+	// File is where the block is declared, relative to the repository
+	// root, or to its package for remote code.
 	File string `json:"file"`
+	Origin
 }
 
 // Provisioner is a provisioner block inside a resource of a plain root.
@@ -124,8 +177,9 @@ type Provisioner struct {
 	// Type is e.g. "local-exec", "remote-exec", "file".
 	Type string `json:"type"`
 	// File is where the provisioner is declared, relative to the
-	// repository root.
+	// repository root, or to its package for remote code.
 	File string `json:"file"`
+	Origin
 }
 
 // Change is a normalised resource change from the plan.
@@ -211,6 +265,8 @@ func (in Input) withDefaults() Input {
 	in.Config.Resources = orEmpty(in.Config.Resources)
 	in.Config.DataSources = orEmpty(in.Config.DataSources)
 	in.Config.Provisioners = orEmpty(in.Config.Provisioners)
+	in.Config.Modules = orEmpty(in.Config.Modules)
+	in.Config.RequiredProviders = orEmpty(in.Config.RequiredProviders)
 	in.Changes = orEmpty(in.Changes)
 	in.ChangesByType = make(map[string][]Change)
 	for _, c := range in.Changes {

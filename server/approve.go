@@ -119,7 +119,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	s.status(ctx, 0, repo, head, github.PolicyContext, state, desc)
 	if approvedNow && blockedUnitsCleared(runs, units, s.policies.Sets(), approvals) {
 		err := s.queuePlan(ctx, planJob{
-			Repo: c.Repo, CloneURL: c.CloneURL, PR: c.PR, HeadSHA: head, BaseRef: pr.Base.Ref,
+			Repo: c.Repo, PR: c.PR, HeadSHA: head, BaseRef: pr.Base.Ref,
 			Trigger: "approve_policies by " + c.Author,
 		})
 		if err != nil {

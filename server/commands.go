@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/csocbot/csocbot/notify/github"
@@ -12,8 +13,9 @@ import (
 )
 
 // runCommentCommand answers the commands in a pull request comment: it
-// acknowledges the comment, queues the plans it asks for, and replies in
-// one comment to everything else.
+// keeps the first few distinct ones, refuses those its author may not
+// run, acknowledges the comment, queues one plan for all the plan lines,
+// and replies in one comment to everything else.
 func (s *Server) runCommentCommand(ctx context.Context, job store.Job) error {
 	var c commentJob
 	if err := json.Unmarshal(job.Payload, &c); err != nil {
@@ -24,22 +26,29 @@ func (s *Server) runCommentCommand(ctx context.Context, job store.Job) error {
 		return err
 	}
 	cmds, errs := command.Parse(s.cfg.CommandPrefix, c.Body)
+	cmds, errs, ignored := command.Limit(cmds, errs, s.cfg.MaxCommandsPerComment)
+	cmds = command.Merge(cmds)
 	if len(cmds) == 0 && len(errs) == 0 {
 		return nil
 	}
-	if err := s.gh.AddReaction(ctx, repo, c.CommentID, github.ReactionEyes); err != nil {
-		s.log.Warn("could not react to a command comment", "comment", c.CommentID, "error", err)
+	gate := &commandGate{s: s, c: c, repo: repo}
+	allowed, refusals, err := gate.sort(ctx, cmds)
+	if err != nil {
+		return err
 	}
 	var replies []string
-	for _, e := range errs {
-		r := fmt.Sprintf("Line %d: %s", e.Line, e.Error())
-		if e.Usage != "" {
-			r += "\n\n" + e.Usage
-		}
-		replies = append(replies, r)
+	if help, err := gate.helpWith(ctx, errs); err != nil {
+		return err
+	} else if help != "" {
+		replies = append(replies, help)
 	}
-	for _, cmd := range cmds {
-		r, err := s.runCommand(ctx, c, cmd)
+	if len(allowed) > 0 {
+		if err := s.gh.AddReaction(ctx, repo, c.CommentID, github.ReactionEyes); err != nil {
+			s.log.Warn("could not react to a command comment", "comment", c.CommentID, "error", err)
+		}
+	}
+	for _, cmd := range allowed {
+		r, err := s.runCommand(ctx, c, gate, cmd)
 		if err != nil {
 			return err
 		}
@@ -47,27 +56,68 @@ func (s *Server) runCommentCommand(ctx context.Context, job store.Job) error {
 			replies = append(replies, r)
 		}
 	}
+	if r := s.refusalReply(c, refusals); r != "" {
+		replies = append(replies, r)
+	}
+	if ignored > 0 && (len(replies) > 0 || len(allowed) > 0) {
+		replies = append(replies, fmt.Sprintf("csocbot runs at most %d commands per comment and ignored the other %d.", s.cfg.MaxCommandsPerComment, ignored))
+	}
 	if len(replies) == 0 {
 		return nil
 	}
-	return s.reply(ctx, repo, c.PR, fmt.Sprintf("@%s\n\n%s", c.Author, strings.Join(replies, "\n\n---\n\n")))
+	return s.reply(ctx, repo, c.PR, fmt.Sprintf("@%s: %s", c.Author, strings.Join(replies, "\n\n---\n\n")))
+}
+
+// helpWith explains the lines of a comment that are not commands, when
+// its author may have help; "" when there are none or they may not.
+func (g *commandGate) helpWith(ctx context.Context, errs []*command.Error) (string, error) {
+	if len(errs) == 0 {
+		return "", nil
+	}
+	why, err := g.refusal(ctx, command.Help)
+	if err != nil || why != "" {
+		return "", err
+	}
+	return errorReply(errs), nil
+}
+
+// refusalReply is the reply to refused commands, "" when there are none
+// or their author had one within refusalTTL on this pull request.
+func (s *Server) refusalReply(c commentJob, refusals []string) string {
+	if len(refusals) == 0 {
+		return ""
+	}
+	if !s.firstRefusal(c) {
+		s.log.Info("refused commands without a reply: the commenter was answered within the hour", "repo", c.Repo, "pr", c.PR, "author", c.Author)
+		return ""
+	}
+	return strings.Join(refusals, "\n\n")
+}
+
+// errorReply explains the lines of a comment that are not commands, with
+// each usage they call for once.
+func errorReply(errs []*command.Error) string {
+	var lines, usages []string
+	for _, e := range errs {
+		lines = append(lines, fmt.Sprintf("Line %d: %v", e.Line, e.Err))
+		if e.Usage != "" && !slices.Contains(usages, e.Usage) {
+			usages = append(usages, e.Usage)
+		}
+	}
+	return strings.Join(append(lines, usages...), "\n\n")
 }
 
 // runCommand carries out one command and returns the reply it needs, if
 // any.
-func (s *Server) runCommand(ctx context.Context, c commentJob, cmd command.Command) (string, error) {
+func (s *Server) runCommand(ctx context.Context, c commentJob, gate *commandGate, cmd command.Command) (string, error) {
 	switch cmd.Name {
 	case command.Plan:
-		repo, err := github.ParseRepo(c.Repo)
+		pr, err := gate.pullRequest(ctx)
 		if err != nil {
 			return "", err
 		}
-		pr, err := s.gh.PullRequest(ctx, repo, c.PR)
-		if err != nil {
-			return "", fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
-		}
 		return "", s.queuePlan(ctx, planJob{
-			Repo: c.Repo, CloneURL: c.CloneURL, PR: c.PR, HeadSHA: pr.Head.SHA, BaseRef: pr.Base.Ref,
+			Repo: c.Repo, PR: c.PR, HeadSHA: pr.Head.SHA, BaseRef: pr.Base.Ref,
 			Units: cmd.Units, Dirs: cmd.Dirs, Trigger: c.Author,
 		})
 	case command.Apply:
@@ -104,29 +154,6 @@ func (s *Server) runRefresh(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &r); err != nil {
 		return fmt.Errorf("decode refresh job: %w", err)
 	}
-	_, err := s.repos.Fetch(ctx, r.Repo, r.CloneURL, strings.TrimPrefix(r.Branch, "refs/heads/"), nil)
+	_, err := s.repos.Fetch(ctx, r.Repo, s.cfg.GitHub.CloneURL(r.Repo), strings.TrimPrefix(r.Branch, "refs/heads/"), nil)
 	return err
-}
-
-// reportInterrupted tells a pull request that a job stopped with the
-// server, and whether it runs again by itself.
-func (s *Server) reportInterrupted(ctx context.Context, job store.Job, again bool) {
-	repoName, prText, ok := strings.Cut(job.Key, "#")
-	var pr int
-	if _, err := fmt.Sscanf(prText, "%d", &pr); !ok || err != nil {
-		s.log.Warn("interrupted job without a pull request", "job", job.ID, "key", job.Key)
-		return
-	}
-	repo, err := github.ParseRepo(repoName)
-	if err != nil {
-		return
-	}
-	msg := fmt.Sprintf("csocbot stopped while it was running a `%s` job for this pull request (job %d), and will not run it again by itself. Comment `%s plan` to plan again; an apply is never repeated automatically, so check the plan before applying.",
-		job.Kind, job.ID, s.cfg.CommandPrefix)
-	if again {
-		msg = fmt.Sprintf("csocbot stopped while it was running a `%s` job for this pull request (job %d); it runs it again now.", job.Kind, job.ID)
-	}
-	if err := s.reply(ctx, repo, pr, msg); err != nil {
-		s.log.Error("could not report an interrupted job", "job", job.ID, "error", err)
-	}
 }

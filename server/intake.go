@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/csocbot/csocbot/server/webhook"
@@ -35,22 +37,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	delivery, eventType := r.Header.Get(deliveryHeader), r.Header.Get(webhook.EventHeader)
 	log := s.log.With("delivery", delivery, "event", eventType)
-	body, err := webhook.ReadBody(r.Body, s.maxBody)
-	if errors.Is(err, webhook.ErrBodyTooLarge) {
-		log.Warn("webhook body too large")
-		s.respond(w, http.StatusRequestEntityTooLarge, intakeResponse{Status: "error", Message: err.Error()})
-		return
-	}
+	body, code, err := s.readVerified(w, r)
 	if err != nil {
-		s.respond(w, http.StatusBadRequest, intakeResponse{Status: "error", Message: "could not read the body"})
-		return
-	}
-	if !s.cfg.InsecureNoWebhookSecret {
-		if err := webhook.Verify([]byte(s.cfg.GitHub.WebhookSecret.Reveal()), r.Header.Get(webhook.SignatureHeader), body); err != nil {
-			log.Warn("rejected a webhook with a bad signature", "error", err, "remote", r.RemoteAddr)
-			s.respond(w, http.StatusUnauthorized, intakeResponse{Status: "error", Message: "signature check failed: " + err.Error()})
-			return
+		log.Warn("refused a webhook delivery", "status", code, "error", err, "remote", r.RemoteAddr)
+		if code != http.StatusBadRequest {
+			// Nothing more of this client's body is wanted: closing the
+			// connection stops it sending the rest.
+			w.Header().Set("Connection", "close")
 		}
+		s.respond(w, code, intakeResponse{Status: "error", Message: err.Error()})
+		return
 	}
 	if delivery == "" || eventType == "" {
 		s.respond(w, http.StatusBadRequest, intakeResponse{Status: "error", Message: "missing " + deliveryHeader + " or " + webhook.EventHeader + " header"})
@@ -120,19 +116,50 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// handleReady answers 200 once the workers run and the store answers.
+// handleReady answers 200 once the workers run and while the store can
+// be written: a server that cannot record deliveries must not get them.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
-	if _, err := s.store.ListJobs(r.Context(), store.JobFilter{Limit: 1}); err != nil {
-		s.log.Warn("readiness check: store", "error", err)
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+	if err := s.probe.check(r.Context(), s.store); err != nil {
+		s.log.Warn("readiness check: the store cannot be written", "error", err)
+		http.Error(w, "store cannot be written", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	w.Write([]byte("ready\n"))
+}
+
+// writeProbe limits readiness to one store write per interval: the result
+// of a probe answers every check until the next, so frequent or hostile
+// /readyz requests cost the store nothing more.
+type writeProbe struct {
+	every time.Duration
+
+	mu  sync.Mutex
+	at  time.Time // of the last probe; zero before the first
+	err error     // its result
+}
+
+// writeProbeTimeout bounds one probe; a store busier than that is not
+// ready either.
+const writeProbeTimeout = 3 * time.Second
+
+// check returns the result of the last probe, probing again when it is
+// older than p.every.
+func (p *writeProbe) check(ctx context.Context, st store.Store) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < p.every {
+		return p.err
+	}
+	// A client hanging up must not be cached as the store failing.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeProbeTimeout)
+	defer cancel()
+	p.err, p.at = st.CheckWritable(ctx), time.Now()
+	return p.err
 }
 
 // jobView is what GET /jobs/{id} shows of a job: its state, never its

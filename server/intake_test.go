@@ -106,8 +106,14 @@ func (*unusedError) Error() string { return "not used in this test" }
 
 func newIntakeServer(t testing.TB) (*Server, *store.SQLite) {
 	t.Helper()
+	return newIntakeServerAt(t, filepath.Join(t.TempDir(), "csocbot.db"))
+}
+
+// newIntakeServerAt is newIntakeServer with its store at dbPath.
+func newIntakeServerAt(t testing.TB, dbPath string) (*Server, *store.SQLite) {
+	t.Helper()
 	cfg := testConfig(t, "")
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "csocbot.db"))
+	st, err := store.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,12 @@ import (
 // planJob is the payload of a plan job: which pull request head to plan,
 // and which units when a comment asked for some.
 type planJob struct {
-	Repo     string   `json:"repo"`
-	CloneURL string   `json:"clone_url"`
-	PR       int      `json:"pr"`
-	HeadSHA  string   `json:"head_sha"`
-	BaseRef  string   `json:"base_ref"`
-	Units    []string `json:"units,omitempty"`
-	Dirs     []string `json:"dirs,omitempty"`
+	Repo    string   `json:"repo"`
+	PR      int      `json:"pr"`
+	HeadSHA string   `json:"head_sha"`
+	BaseRef string   `json:"base_ref"`
+	Units   []string `json:"units,omitempty"`
+	Dirs    []string `json:"dirs,omitempty"`
 	// Trigger says what asked for the plan, for the comment: "autoplan"
 	// or the commenter's login.
 	Trigger string `json:"trigger"`
@@ -27,7 +26,6 @@ type planJob struct {
 // commentJob is the payload of a comment_command job.
 type commentJob struct {
 	Repo      string `json:"repo"`
-	CloneURL  string `json:"clone_url"`
 	PR        int    `json:"pr"`
 	CommentID int64  `json:"comment_id"`
 	Author    string `json:"author"`
@@ -49,9 +47,8 @@ type closedJob struct {
 
 // refreshJob is the payload of a refresh_repo job.
 type refreshJob struct {
-	Repo     string `json:"repo"`
-	CloneURL string `json:"clone_url"`
-	Branch   string `json:"branch"`
+	Repo   string `json:"repo"`
+	Branch string `json:"branch"`
 }
 
 // prKey groups the jobs of one pull request, so a newer plan supersedes
@@ -114,7 +111,7 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 			return job, err == nil, "pull requests from forks are not planned automatically; notice queued", err
 		}
 		job, err = newJob(store.KindPlan, prKey(repo.Name, ev.Number), planJob{
-			Repo: repo.Name, CloneURL: ev.Repo.CloneURL, PR: ev.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Trigger: "autoplan",
+			Repo: repo.Name, PR: ev.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Trigger: "autoplan",
 		})
 		return job, err == nil, "plan queued", err
 	case webhook.KindIssueComment:
@@ -131,7 +128,7 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 			return job, false, "comment has no command", nil
 		}
 		job, err = newJob(store.KindCommentCommand, prKey(repo.Name, ev.Number), commentJob{
-			Repo: repo.Name, CloneURL: ev.Repo.CloneURL, PR: ev.Number, CommentID: c.ID, Author: c.Author.Login, Body: c.Body,
+			Repo: repo.Name, PR: ev.Number, CommentID: c.ID, Author: c.Author.Login, Body: c.Body,
 		})
 		return job, err == nil, "comment queued", err
 	case webhook.KindPush:
@@ -139,13 +136,13 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 		if p.Deleted {
 			return job, false, "deleted branches need no refresh", nil
 		}
-		job, err = newJob(store.KindRefreshRepo, repo.Name, refreshJob{Repo: repo.Name, CloneURL: ev.Repo.CloneURL, Branch: p.Ref})
+		job, err = newJob(store.KindRefreshRepo, repo.Name, refreshJob{Repo: repo.Name, Branch: p.Ref})
 		return job, err == nil, "refresh queued", err
 	}
 	return job, false, fmt.Sprintf("%s events need no work yet", ev.Kind), nil
 }
 
 func forkNotice(prefix string) string {
-	return "csocbot does not plan pull requests from forks automatically: planning runs the pull request's code with this repository's cloud credentials. " +
-		"A maintainer who has read the change can comment `" + prefix + " plan`, or an operator can set `allow_fork_autoplan: true` for this repository in csocbot's configuration."
+	return "csocbot does not plan pull requests from forks, automatically or on a `" + prefix + " plan` comment: planning runs the pull request's code with this repository's cloud credentials. " +
+		"An operator can set `allow_fork_autoplan: true` for this repository in csocbot's configuration; or push the reviewed change to a branch of this repository."
 }

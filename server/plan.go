@@ -37,7 +37,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	}
 	s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusPending, "Planning…")
 
-	baseSHA, err := s.repos.Fetch(ctx, p.Repo, p.CloneURL, p.BaseRef, []int{p.PR})
+	baseSHA, err := s.repos.Fetch(ctx, p.Repo, s.cfg.GitHub.CloneURL(p.Repo), p.BaseRef, []int{p.PR})
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", p.Repo, err)
 	}
@@ -213,6 +213,7 @@ func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run 
 	title := fmt.Sprintf("csocbot plan for `%s` (%s %s)", short(p.HeadSHA), run.Binary.Flavor, run.Binary.Version)
 	report := run.Report(title, func(unit string) string { return s.cfg.EnvironmentOf(p.Repo, unit) })
 	report.Deleted = found.Deleted
+	report.Unconfined = s.cfg.Sandbox.Off
 	if checks != nil {
 		checks.report(s, &report, p.HeadSHA)
 	}
@@ -229,7 +230,7 @@ func (s *Server) postPlan(ctx context.Context, repo github.Repo, p planJob, run 
 			s.log.Warn("could not hide an earlier plan comment", "comment", c.ID, "error", err)
 		}
 	}
-	parts := comment.Split(md, comment.MaxCommentLength-len(planMarker)-1)
+	parts := comment.Split(md, github.MaxCreateLength-len(planMarker)-1)
 	for _, part := range parts {
 		posted, err := s.gh.CreateComment(ctx, repo, p.PR, part+"\n"+planMarker)
 		if err != nil {

@@ -66,7 +66,7 @@ func (s *Server) newPolicyCheck(ctx context.Context, repo github.Repo, p planJob
 	}
 	c := &policyCheck{pr: in, approvals: approvals}
 	c.Checker = check.New(s.policies, check.Options{
-		PR: in, Files: files, Logger: s.log,
+		PR: in, Files: files, Logger: s.log, Modules: s.engine.ModuleReader(),
 		Place: func(unit string) policy.Unit {
 			e := s.cfg.PlacementOf(p.Repo, unit)
 			return policy.Unit{Environment: e.Name, Account: e.Account, Region: e.Region, Tags: e.Tags}

@@ -62,6 +62,9 @@ type Deps struct {
 	LookupBotLogin func(context.Context) (string, error)
 	// Policies checks every plan; nil checks none.
 	Policies *policy.Engine
+	// Permissions reads commenters' permissions; nil means GitHub, which
+	// must then be a PermissionReader (the API client is).
+	Permissions PermissionReader
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -77,8 +80,19 @@ type Server struct {
 	lookup   func(context.Context) (string, error)
 	maxBody  int64
 
+	permissions    PermissionReader
+	permissionMemo *memo[github.Permission] // by repo and login
+	refusalMemo    *memo[struct{}]          // by pull request and commenter
+
 	wakeup chan struct{}
 	ready  atomic.Bool
+	probe  writeProbe // for readiness
+
+	// bodySlots bounds how many requests read a body before its signature
+	// is checked (webhook.max_concurrent_reads); see readVerified.
+	bodySlots chan struct{}
+	bodyWait  time.Duration // how long a request waits for a slot
+	intake    intakeStats
 
 	mu        sync.Mutex
 	running   map[int64]runningJob        // job id -> how to cancel it, for supersession
@@ -100,13 +114,27 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.Permissions == nil {
+		p, ok := d.GitHub.(PermissionReader)
+		if !ok {
+			return nil, errors.New("server: Deps.Permissions is required when Deps.GitHub cannot read collaborator permissions")
+		}
+		d.Permissions = p
+	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, gh: d.GitHub, repos: d.Repos, engine: d.Engine, policies: d.Policies, log: d.Logger,
 		lookup:    d.LookupBotLogin,
 		maxBody:   25 << 20,
 		wakeup:    make(chan struct{}, 1),
+		probe:     writeProbe{every: 10 * time.Second},
+		bodySlots: make(chan struct{}, max(d.Config.Webhook.MaxConcurrentReads, 1)),
+		bodyWait:  2 * time.Second,
 		running:   map[int64]runningJob{},
 		detectors: map[string]*detect.Detector{},
+
+		permissions:    d.Permissions,
+		permissionMemo: newMemo[github.Permission](permissionTTL, permissionMemo),
+		refusalMemo:    newMemo[struct{}](refusalTTL, refusalMemo),
 	}
 	s.botLogin.Store(&d.BotLogin)
 	return s, nil
@@ -146,27 +174,15 @@ func (s *Server) Handler() http.Handler {
 // Run deals with the jobs a previous process left running, then runs jobs
 // with cfg.Workers workers until ctx ends, and waits for them to stop.
 func (s *Server) Run(ctx context.Context) error {
-	// The jobs a stopped process left running: the store queues the plans
-	// again and marks the rest interrupted. Each pull request is told.
-	leftRunning, err := s.store.ListJobs(ctx, store.JobFilter{States: []store.JobState{store.JobRunning}})
+	// The jobs a stopped process left running are failed, not run again;
+	// each pull request is told in the background, so GitHub being slow
+	// does not delay the start.
+	failed, err := s.recoverAfterRestart(ctx)
 	if err != nil {
-		return fmt.Errorf("recover jobs after restart: %w", err)
-	}
-	interrupted, err := s.store.RecoverAfterRestart(ctx)
-	if err != nil {
-		return fmt.Errorf("recover jobs after restart: %w", err)
-	}
-	stopped := map[int64]bool{}
-	for _, j := range interrupted {
-		stopped[j.ID] = true
-		s.reportInterrupted(ctx, j, false)
-	}
-	for _, j := range leftRunning {
-		if !stopped[j.ID] {
-			s.reportInterrupted(ctx, j, true)
-		}
+		return err
 	}
 	var wg sync.WaitGroup
+	wg.Go(func() { s.reportRecovered(ctx, failed) })
 	wg.Go(func() { s.learnBotLogin(ctx) })
 	for i := range max(s.cfg.Workers, 1) {
 		name := fmt.Sprintf("worker-%d", i)
@@ -240,7 +256,9 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 	err := s.dispatch(jobCtx, job)
 	switch {
 	case err == nil:
-		err = s.store.Complete(ctx, job.ID)
+		// Recorded even if a shutdown began meanwhile: a done job left
+		// running would be reported as a crash at the next start.
+		err = s.store.Complete(context.WithoutCancel(ctx), job.ID)
 		if errors.Is(err, store.ErrNotRunning) {
 			err = nil // superseded while it finished
 		}
@@ -249,16 +267,23 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 		}
 		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil:
-		// The server is stopping: the job stays running in the store and
-		// RecoverAfterRestart deals with it at the next start.
-		log.Warn("job stopped by shutdown", "error", err)
+		// The server is stopping cleanly: the job did not fail, and runs
+		// again at the next start if that is safe.
+		s.releaseOnShutdown(ctx, log, job)
 	default:
 		after, ferr := s.store.Fail(ctx, job.ID, err)
 		if errors.Is(ferr, store.ErrNotRunning) {
 			log.Info("job superseded", "error", err)
 			return
 		}
+		if ferr != nil {
+			log.Error("could not record that the job failed", "error", err, "store_error", ferr)
+			return
+		}
 		log.Warn("job failed", "error", err, "state", after.State, "attempts", after.Attempts)
+		if after.State == store.JobFailed {
+			s.reportFinalFailure(ctx, after, err)
+		}
 	}
 }
 

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 )
 
@@ -269,46 +271,46 @@ func (s *SQLite) Fail(ctx context.Context, id int64, cause error) (Job, error) {
 
 // interruptedError is the last error of a job whose process stopped while it
 // ran.
-const interruptedError = "csocbot stopped while the job was running"
+const interruptedError = "csocbot stopped while the job was running (the job may have crashed it), so it is not run again automatically"
 
-func (s *SQLite) RecoverAfterRestart(ctx context.Context) ([]Job, error) {
-	var (
-		requeued    int
-		interrupted []Job
-	)
+func (s *SQLite) Release(ctx context.Context, id int64) (bool, error) {
+	var released bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		running, err := queryAll(ctx, tx, scanJob, `SELECT `+jobColumns+` FROM jobs WHERE state = 'running' ORDER BY id`)
-		if err != nil {
+		kind, _, err := running(ctx, tx, id)
+		if err != nil || !kind.retrySafe() {
 			return err
 		}
 		_, now := s.clock()
-		for _, j := range running {
-			next := JobInterrupted
-			if j.Kind.retrySafe() && j.Attempts < MaxAttempts {
-				next = JobQueued
-			}
-			j, err = scanJob(tx.QueryRowContext(ctx, `
-				UPDATE jobs SET state = ?, last_error = ?, updated_at = ? WHERE id = ?
-				RETURNING `+jobColumns, next, interruptedError, now, j.ID))
-			if err != nil {
-				return err
-			}
-			if next == JobQueued {
-				requeued++
-			} else {
-				interrupted = append(interrupted, j)
-			}
-		}
-		return nil
+		// The attempt is not counted: the job did not fail.
+		_, err = tx.ExecContext(ctx, `
+			UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), updated_at = ? WHERE id = ?`, now, id)
+		released = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("releasing job %d: %w", id, err)
+	}
+	return released, nil
+}
+
+func (s *SQLite) RecoverAfterRestart(ctx context.Context) ([]Job, error) {
+	var failed []Job
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		_, now := s.clock()
+		failed, err = queryAll(ctx, tx, scanJob, `
+			UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE state = 'running'
+			RETURNING `+jobColumns, interruptedError, now)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recovering the jobs running when csocbot last stopped: %w", err)
 	}
-	if requeued+len(interrupted) > 0 {
-		slog.InfoContext(ctx, "store: recovered the jobs running when csocbot last stopped",
-			"requeued", requeued, "interrupted", len(interrupted))
+	// SQLite does not promise RETURNING's order; the oldest job first.
+	slices.SortFunc(failed, func(a, b Job) int { return cmp.Compare(a.ID, b.ID) })
+	if len(failed) > 0 {
+		slog.InfoContext(ctx, "store: failed the jobs running when csocbot last stopped", "jobs", len(failed))
 	}
-	return interrupted, nil
+	return failed, nil
 }
 
 func (s *SQLite) GetJob(ctx context.Context, id int64) (Job, error) {

@@ -406,11 +406,13 @@ func TestRecoverAfterRestart(t *testing.T) {
 		want        JobState
 		interrupted bool
 	}{
-		{name: "plan", kind: KindPlan, attempts: 1, want: JobQueued},
-		{name: "refresh", kind: KindRefreshRepo, attempts: 2, want: JobQueued},
-		{name: "plan out of attempts", kind: KindPlan, attempts: MaxAttempts, want: JobInterrupted, interrupted: true},
-		{name: "apply", kind: KindApply, attempts: 1, want: JobInterrupted, interrupted: true},
-		{name: "comment command", kind: KindCommentCommand, attempts: 1, want: JobInterrupted, interrupted: true},
+		// A job running when the process died may have killed it: none
+		// runs again, plans included.
+		{name: "plan", kind: KindPlan, attempts: 1, want: JobFailed, interrupted: true},
+		{name: "refresh", kind: KindRefreshRepo, attempts: 2, want: JobFailed, interrupted: true},
+		{name: "plan out of attempts", kind: KindPlan, attempts: MaxAttempts, want: JobFailed, interrupted: true},
+		{name: "apply", kind: KindApply, attempts: 1, want: JobFailed, interrupted: true},
+		{name: "comment command", kind: KindCommentCommand, attempts: 1, want: JobFailed, interrupted: true},
 		{name: "done", kind: KindApply, attempts: 1, finish: true, want: JobDone},
 		{name: "never claimed", kind: KindApply, want: JobQueued},
 	}
@@ -465,7 +467,7 @@ func TestRecoverAfterRestart(t *testing.T) {
 		t.Errorf("returned %v as interrupted, want %v", ids(interrupted), wantInterrupted)
 	}
 	for _, j := range interrupted {
-		if j.State != JobInterrupted {
+		if j.State != JobFailed {
 			t.Errorf("returned job %d is %s", j.ID, j.State)
 		}
 	}
@@ -473,6 +475,37 @@ func TestRecoverAfterRestart(t *testing.T) {
 	again, err := s.RecoverAfterRestart(ctx)
 	if err != nil || len(again) != 0 {
 		t.Errorf("recovering again: %v, %v; want nothing", ids(again), err)
+	}
+	if j, ok, err := s.Claim(ctx, "w", KindPlan, KindRefreshRepo); ok || err != nil {
+		t.Errorf("claimed %+v (%v) after the restart; a failed job must not run again", j, err)
+	}
+}
+
+// TestRelease checks that a job a clean shutdown stopped goes back to the
+// queue without losing an attempt when it is safe to run again, and stays
+// running (for RecoverAfterRestart) otherwise.
+func TestRelease(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	plan := enqueue(t, s, NewJob{Kind: KindPlan, Key: "o/r#1"})
+	claim(t, s, "w", KindPlan)
+	if ok, err := s.Release(ctx, plan.ID); !ok || err != nil {
+		t.Fatalf("Release(plan) = %v, %v; want true", ok, err)
+	}
+	if j := getJob(t, s, plan.ID); j.State != JobQueued || j.Attempts != 0 {
+		t.Errorf("released plan is %s after %d attempts, want queued after 0", j.State, j.Attempts)
+	}
+	if _, err := s.Release(ctx, plan.ID); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("releasing a queued job: %v, want ErrNotRunning", err)
+	}
+
+	cmd := enqueue(t, s, NewJob{Kind: KindCommentCommand, Key: "o/r#1"})
+	claim(t, s, "w", KindCommentCommand)
+	if ok, err := s.Release(ctx, cmd.ID); ok || err != nil {
+		t.Fatalf("Release(comment command) = %v, %v; want false", ok, err)
+	}
+	if j := getJob(t, s, cmd.ID); j.State != JobRunning {
+		t.Errorf("comment command is %s, want still running", j.State)
 	}
 }
 

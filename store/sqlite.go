@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,6 +43,9 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
+	if err := checkExisting(ctx, abs); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn(abs))
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
@@ -50,6 +55,82 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	return newSQLite(db), nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// emptyGrace is how long Open waits for an empty store file to get its
+// header: another process may have just created it.
+const emptyGrace = 2 * time.Second
+
+// checkExisting refuses a store file that exists but cannot be csocbot's
+// store: SQLite would take an empty file for a new database, and csocbot
+// would start on an empty store, forgetting every job and delivery. A
+// missing file is fine; Open creates it.
+func checkExisting(ctx context.Context, path string) error {
+	deadline := time.Now().Add(emptyGrace)
+	for {
+		head, err := readHeader(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return fmt.Errorf("the store file %s cannot be read: %w; fix its permissions, or restore it from a backup", path, err)
+		case len(head) == 0 && time.Now().Before(deadline):
+			if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+				return err
+			}
+			continue
+		case len(head) == 0:
+			return fmt.Errorf("the store file %s is empty: csocbot refuses to start on an empty store, which would forget every job and delivery. Restore it from a backup, or move it away to start afresh", path)
+		case string(head) != sqliteHeader:
+			return fmt.Errorf("the store file %s is not a SQLite database; restore it from a backup, or move it away to start afresh", path)
+		}
+		return nil
+	}
+}
+
+// readHeader reads the first bytes of the file at path, as many as a
+// SQLite header has.
+func readHeader(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	return head[:n], err
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// CheckWritable rewrites the one row of write_probe.
+func (s *SQLite) CheckWritable(ctx context.Context) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, now := s.clock()
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO write_probe (id, probed_at) VALUES (1, ?)
+			ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("the store cannot be written: %w", err)
+	}
+	return nil
 }
 
 // migrateWhenFree migrates db, trying again while another process holds a

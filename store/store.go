@@ -41,14 +41,28 @@ type Store interface {
 	// wrapping [ErrNotRunning].
 	Fail(ctx context.Context, id int64, cause error) (Job, error)
 
+	// Release puts a running job back in the queue, without counting the
+	// attempt, when its kind is safe to run again: the server stopped it
+	// while shutting down cleanly, so the job neither failed nor crashed
+	// anything. It returns false, leaving the job running for
+	// RecoverAfterRestart, for the other kinds, or an error wrapping
+	// [ErrNotRunning].
+	Release(ctx context.Context, id int64) (bool, error)
+
 	// RecoverAfterRestart deals with the jobs a previous process left
 	// running. It is meant to be called once at startup, before any worker
 	// claims, and takes every running job for abandoned, so no other process
-	// may be running jobs from the same database. Jobs that are safe to run
-	// again and have attempts left are queued again; the rest are marked
-	// interrupted (an apply is never run again automatically) and returned,
-	// so the server can say so on their pull requests.
+	// may be running jobs from the same database. Every one is marked
+	// failed, plans too, and returned, so the server can say so on their
+	// pull requests: a job the process was running when it died may be what
+	// killed it, and running it again would kill the next one (jobs a clean
+	// shutdown stopped were released, see Release).
 	RecoverAfterRestart(ctx context.Context) ([]Job, error)
+
+	// CheckWritable commits a one-row write, so that readiness reports a
+	// store that can no longer record deliveries (a full disk, a file
+	// system remounted read-only).
+	CheckWritable(ctx context.Context) error
 
 	// GetJob returns one job, or an error wrapping [ErrNotFound].
 	GetJob(ctx context.Context, id int64) (Job, error)
@@ -129,7 +143,7 @@ const (
 	JobRunning     JobState = "running"
 	JobDone        JobState = "done"
 	JobFailed      JobState = "failed"
-	JobInterrupted JobState = "interrupted" // the process stopped while it ran
+	JobInterrupted JobState = "interrupted" // the process stopped while it ran (set by versions before issue 10, which now fail such jobs)
 	JobSuperseded  JobState = "superseded"  // a newer job for the same key replaced it
 	JobCancelled   JobState = "cancelled"   // stopped on request; no operation sets it yet
 )

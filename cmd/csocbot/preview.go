@@ -31,6 +31,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	binary := fs.String("terraform", "", "terraform or tofu executable (default: terraform, then tofu, on PATH)")
 	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
 	verbose := fs.Bool("v", false, "log each step and terraform command with its duration to stderr")
+	confine := fs.Bool("sandbox", false, "confine terraform to each run's files as the server does (Linux with Landlock); a local backend's state outside the repository is then not writable")
 	engineName := fs.String("engine", "native", "how Terragrunt units run: native (csocbot prepares them) or terragrunt (a terragrunt binary on PATH runs them in the checkout at --repo, which must be at --head)")
 	var policyDirs listFlag
 	fs.Var(&policyDirs, "policies", "a policy folder (or OPA bundle) to check every unit against, before and after its plan, as the server does (repeatable)")
@@ -75,6 +76,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return bf.err
 	}
 	opts := engine.Options{Binary: bf.bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env, Logger: logger}
+	if opts.Sandbox, err = previewSandbox(ctx, *confine, logger); err != nil {
+		return err
+	}
 	switch *engineName {
 	case "native":
 	case "terragrunt":
@@ -110,10 +114,11 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if policies != nil {
 		cfg := &config.Config{Environments: environments.list}
 		checker = check.New(policies, check.Options{
-			PR:     policy.PR{Head: policy.GitRef{Ref: change.head, SHA: snap.Commit()}, Base: policy.GitRef{Ref: change.base}, ChangedFiles: check.ChangedFiles(detected.Changes)},
-			Files:  snap,
-			Logger: logger,
-			Place:  func(unit string) policy.Unit { return policy.Unit{Environment: cfg.EnvironmentOf("", unit)} },
+			PR:      policy.PR{Head: policy.GitRef{Ref: change.head, SHA: snap.Commit()}, Base: policy.GitRef{Ref: change.base}, ChangedFiles: check.ChangedFiles(detected.Changes)},
+			Files:   snap,
+			Logger:  logger,
+			Modules: eng.ModuleReader(),
+			Place:   func(unit string) policy.Unit { return policy.Unit{Environment: cfg.EnvironmentOf("", unit)} },
 		})
 		req.Gate = checker.Gate
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/csocbot/csocbot/config"
@@ -48,6 +49,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(stdout, "warning:", w)
 		}
+		if !cfg.Sandbox.Off {
+			report, _, err := probeSandbox(ctx)
+			if err == nil && !report.FileSystem {
+				err = errors.New(strings.Join(report.Problems, "; "))
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "%s is valid, but serve would not start: runs cannot be confined here: %v; see sandbox in config/example.yaml\n", *cfgPath, err)
+				return exitError{code: 1}
+			}
+			fmt.Fprintln(stdout, "sandbox:", report)
+			for _, p := range report.Problems {
+				fmt.Fprintln(stdout, "sandbox: note:", p)
+			}
+		}
 		fmt.Fprintf(stdout, "%s is valid: %s, %s, store %s at %s\n", *cfgPath,
 			count(len(cfg.Repositories), "repository", "repositories"), count(len(cfg.Policies), "policy set", "policy sets"), cfg.Store.Driver, cfg.Store.Path)
 		return nil
@@ -55,6 +70,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := newLogger(cfg, stderr)
 	for _, w := range cfg.Warnings {
 		log.Warn("DANGEROUS SETTING: " + w)
+	}
+	if err := makeUndumpable(); err != nil {
+		return err
 	}
 	srv, closeAll, err := buildServer(ctx, cfg, log)
 	if err != nil {
@@ -103,10 +121,15 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	log.Info("using "+bin.Flavor.String(), "path", bin.Path, "version", bin.Version)
+	confiner, err := serverSandbox(ctx, cfg.Sandbox, log)
+	if err != nil {
+		return fail(err)
+	}
 	engOpts := engine.Options{
 		Binary: bin, CacheDir: filepath.Join(cfg.DataDir, "cache"), Parallelism: cfg.Plan.Parallelism,
 		Env: cfg.Terragrunt.Env, AllowRunCmd: cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: cfg.Terragrunt.AllowSopsDecrypt,
 		CLIConfigFile: cfg.Terraform.CLIConfigFile, Logger: log,
+		Sandbox: confiner, Writable: cfg.Sandbox.Writable,
 	}
 	if cfg.Terraform.Engine == config.EngineTerragrunt {
 		if engOpts.Terragrunt, err = engine.FindTerragrunt(ctx, cfg.Terraform.TerragruntBinary); err != nil {

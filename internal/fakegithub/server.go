@@ -4,10 +4,11 @@
 // It speaks the real shapes: JSON field names as GitHub spells them, GitHub's
 // status codes and error bodies, Link pagination with per_page and page, and
 // rate-limit headers. It keeps state (pull requests, comments with ids and
-// node ids, reactions, commit statuses, reviews, team memberships), records
+// node ids, reactions, commit statuses, reviews, team memberships,
+// repository permissions), records
 // every call, authenticates tokens and GitHub App JWTs, and lets a test inject
-// failures: server errors, dropped connections and primary or secondary rate
-// limits.
+// failures: server errors, dropped connections, primary or secondary rate
+// limits, and errors answered after serving the request (LostAnswer).
 //
 // Requests may use github.com's layout (/repos/…, /graphql) or GitHub
 // Enterprise Server's (/api/v3/repos/…, /api/graphql).
@@ -61,6 +62,7 @@ type Server struct {
 	reactions    map[int64][]Reaction
 	statuses     map[string][]Status // by key(repo, sha), newest first
 	teamMembers  map[string][]membership
+	permissions  map[string]string // by permissionKey(repo, login)
 	createdClock time.Time
 }
 
@@ -97,6 +99,7 @@ func New(t testing.TB) *Server {
 		reactions:   map[int64][]Reaction{},
 		statuses:    map[string][]Status{},
 		teamMembers: map[string][]membership{},
+		permissions: map[string]string{},
 		// Timestamps start in the past and advance a second per object,
 		// so that objects created in one test have distinct, ordered times.
 		createdClock: time.Now().UTC().Truncate(time.Second).Add(-24 * time.Hour),
@@ -173,6 +176,7 @@ type Fault struct {
 	resetIn time.Duration // primary rate limit: X-RateLimit-Reset is this far ahead
 	drop    bool          // close the connection without answering
 	delay   time.Duration // hold the request this long, then serve it
+	served  bool          // serve the request, then answer with the fault
 }
 
 // ServerError answers times requests with status, such as 502, and
@@ -285,7 +289,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	path := canonicalPath(r.URL.Path)
 	if f := s.takeFault(r.Method, path); f != nil {
-		if f.delay == 0 {
+		switch {
+		case f.served:
+			s.route(httptest.NewRecorder(), r, path, body, call.Token)
+			s.answerFault(rw, f)
+			return
+		case f.delay == 0:
 			s.answerFault(rw, f)
 			return
 		}
@@ -295,7 +304,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rq := &request{Request: r, w: rw, s: s, body: body, token: call.Token}
+	s.route(rw, r, path, body, call.Token)
+}
+
+// route authenticates a request and serves it, answering on w.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, path string, body []byte, token string) {
+	rq := &request{Request: r, w: w, s: s, body: body, token: token}
 	for _, rt := range s.routes {
 		params, ok := rt.match(r.Method, path)
 		if !ok {
@@ -522,6 +536,8 @@ func (s *Server) routeTable() []route {
 
 		r("POST", "/repos/{owner}/{repo}/statuses/{sha}", authToken, s.createStatus),
 		r("GET", "/repos/{owner}/{repo}/commits/{ref}/statuses", authToken, s.listStatuses),
+
+		r("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", authToken, s.getCollaboratorPermission),
 
 		r("GET", "/orgs/{org}/teams/{team_slug}/members", authToken, s.listTeamMembers),
 		r("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", authToken, s.getTeamMembership),

@@ -36,7 +36,8 @@ type Client interface {
 	// ListComments lists a pull request's conversation comments, oldest
 	// first. Marked picks csocbot's own among them.
 	ListComments(ctx context.Context, repo Repo, number int) ([]Comment, error)
-	// CreateComment comments on a pull request.
+	// CreateComment comments on a pull request, once, even when GitHub
+	// answers an error after posting it.
 	CreateComment(ctx context.Context, repo Repo, number int, body string) (Comment, error)
 	// UpdateComment replaces a comment's body.
 	UpdateComment(ctx context.Context, repo Repo, commentID int64, body string) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -76,23 +77,74 @@ func (c *APIClient) ListComments(ctx context.Context, repo Repo, number int) ([]
 	return out, nil
 }
 
-// CreateComment comments on a pull request. It refuses an empty body and
-// one over MaxCommentLength characters.
+// postMarkerLength is how many characters CreateComment appends: a newline
+// and a marker like "<!-- csocbot:post:0123456789abcdef -->".
+const postMarkerLength = 1 + len("<!-- csocbot:post:") + 16 + len(" -->")
+
+// MaxCreateLength is the longest body CreateComment takes, in characters:
+// GitHub's limit less the marker it appends.
+const MaxCreateLength = MaxCommentLength - postMarkerLength
+
+// newPostMarker returns a hidden marker no other comment carries.
+func newPostMarker() string {
+	return fmt.Sprintf("<!-- csocbot:post:%016x -->", rand.Uint64())
+}
+
+// CreateComment comments on a pull request, once: it appends a hidden
+// marker unique to this comment, and when GitHub answers a server error or
+// the connection drops (GitHub may have posted the comment all the same)
+// it looks for the marker among the pull request's comments before trying
+// again, and returns the comment it finds. It refuses an empty body and
+// one over MaxCreateLength characters.
 func (c *APIClient) CreateComment(ctx context.Context, repo Repo, number int, body string) (Comment, error) {
-	if err := checkBody(body); err != nil {
+	if err := checkBody(body, MaxCreateLength); err != nil {
 		return Comment{}, fmt.Errorf("github: comment on %s#%d: %w", repo, number, err)
 	}
+	marker := newPostMarker()
+	var found Comment
+	posted := func(ctx context.Context) (bool, error) {
+		comments, err := c.ListComments(ctx, repo, number)
+		mine := Marked(comments, marker)
+		if err != nil || len(mine) == 0 {
+			return false, err
+		}
+		found = mine[0]
+		return true, nil
+	}
 	var w wireComment
-	if _, err := c.do(ctx, "POST", fmt.Sprintf("%s/issues/%d/comments", repo.path(), number), map[string]string{"body": body}, &w); err != nil {
+	path := fmt.Sprintf("%s/issues/%d/comments", repo.path(), number)
+	_, err := c.do(withLandedCheck(ctx, posted), "POST", path, map[string]string{"body": body + "\n" + marker}, &w)
+	if errors.Is(err, errLanded) {
+		return found, nil
+	}
+	if err != nil {
+		// The last attempt may have posted it too: a caller that tries
+		// again later must not post it twice.
+		if ambiguous(err) && ctx.Err() == nil {
+			if ok, _ := posted(ctx); ok {
+				return found, nil
+			}
+		}
 		return Comment{}, fmt.Errorf("github: comment on %s#%d: %w", repo, number, err)
 	}
 	return w.comment(), nil
 }
 
+// ambiguous reports whether a failed write may have been made all the
+// same: GitHub answered a server error, or no answer arrived. A rate limit
+// or another client error refused it.
+func ambiguous(err error) bool {
+	if _, limited := errors.AsType[*RateLimitError](err); limited {
+		return false
+	}
+	e, ok := errors.AsType[*APIError](err)
+	return !ok || e.StatusCode >= 500
+}
+
 // UpdateComment replaces a comment's body, with the same limits as
-// CreateComment.
+// CreateComment, but up to MaxCommentLength characters.
 func (c *APIClient) UpdateComment(ctx context.Context, repo Repo, commentID int64, body string) error {
-	if err := checkBody(body); err != nil {
+	if err := checkBody(body, MaxCommentLength); err != nil {
 		return fmt.Errorf("github: update comment %d in %s: %w", commentID, repo, err)
 	}
 	if _, err := c.do(ctx, "PATCH", fmt.Sprintf("%s/issues/comments/%d", repo.path(), commentID), map[string]string{"body": body}, nil); err != nil {
@@ -101,13 +153,14 @@ func (c *APIClient) UpdateComment(ctx context.Context, repo Repo, commentID int6
 	return nil
 }
 
-// checkBody refuses comment bodies GitHub would.
-func checkBody(body string) error {
+// checkBody refuses comment bodies GitHub would, and those longer than
+// limit characters.
+func checkBody(body string, limit int) error {
 	if strings.TrimSpace(body) == "" {
 		return errors.New("comment body is empty")
 	}
-	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
-		return fmt.Errorf("%w: %d characters, GitHub takes at most %d (split it)", ErrCommentTooLong, n, MaxCommentLength)
+	if n := utf8.RuneCountInString(body); n > limit {
+		return fmt.Errorf("%w: %d characters, csocbot sends at most %d (split it)", ErrCommentTooLong, n, limit)
 	}
 	return nil
 }

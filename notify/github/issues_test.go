@@ -101,8 +101,9 @@ func TestCommentBodyLimits(t *testing.T) {
 		wantErr string // empty: accepted
 	}{
 		// é is two bytes: the limit counts characters.
-		{"at the limit", strings.Repeat("é", github.MaxCommentLength), ""},
-		{"over the limit", strings.Repeat("é", github.MaxCommentLength+1), "65537 characters, GitHub takes at most 65536"},
+		// CreateComment appends a marker, so it takes fewer than GitHub.
+		{"at the limit", strings.Repeat("é", github.MaxCreateLength), ""},
+		{"over the limit", strings.Repeat("é", github.MaxCommentLength+1), "65537 characters, csocbot sends at most"},
 		{"empty", "", "comment body is empty"},
 		{"blank", " \n\t", "comment body is empty"},
 	}
@@ -122,7 +123,7 @@ func TestCommentBodyLimits(t *testing.T) {
 				}
 			}
 			if tt.wantErr == "" {
-				if got := e.fake.Comments(e.repo.String(), e.pr); len(got) != 2 || got[0].Body != tt.body || got[1].Body != tt.body {
+				if got := e.fake.Comments(e.repo.String(), e.pr); len(got) != 2 || got[0].Body != tt.body || !strings.HasPrefix(got[1].Body, tt.body+"\n<!-- csocbot:post:") {
 					t.Errorf("the fake did not store the bodies")
 				}
 				return

@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -171,7 +172,48 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("waiting %s to retry (%s): %w", v.wait, v.why, context.Cause(ctx))
 		case <-timer.C:
 		}
+		if !v.limited {
+			if err := checkLanded(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
+}
+
+// landedKey is the context key of a request's landedCheck.
+type landedKey struct{}
+
+// A landedCheck reports whether a write took effect. After a server error
+// or a lost connection GitHub may have made the write all the same, and
+// sending it again would make it twice (a comment posted three times), so
+// the transport asks the request's check before each retry. A rate limit
+// refused the request, so retrying it needs no check.
+type landedCheck func(ctx context.Context) (bool, error)
+
+// errLanded ends the retries of a write its landedCheck found made.
+var errLanded = errors.New("GitHub made the write despite answering an error")
+
+// withLandedCheck returns ctx with check for the transport to ask.
+func withLandedCheck(ctx context.Context, check landedCheck) context.Context {
+	return context.WithValue(ctx, landedKey{}, check)
+}
+
+// checkLanded asks the request's landedCheck, if it has one, whether the
+// failed attempt took effect; it returns errLanded when it did.
+func checkLanded(ctx context.Context) error {
+	check, _ := ctx.Value(landedKey{}).(landedCheck)
+	if check == nil {
+		return nil
+	}
+	// The check's own requests must not ask it again.
+	landed, err := check(withLandedCheck(ctx, nil))
+	switch {
+	case err != nil:
+		return fmt.Errorf("not retrying: could not tell whether the failed attempt took effect: %w", err)
+	case landed:
+		return errLanded
+	}
+	return nil
 }
 
 // try makes one attempt within the attempt timeout, which keeps running

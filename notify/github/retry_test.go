@@ -225,7 +225,7 @@ func TestRetryReplaysBody(t *testing.T) {
 			t.Errorf("attempt %d sent %d bytes, want the body again", i+1, len(c.Body))
 		}
 	}
-	if got := e.fake.Comments(e.repo.String(), e.pr); len(got) != 1 || got[0].Body != body {
+	if got := e.fake.Comments(e.repo.String(), e.pr); len(got) != 1 || !strings.HasPrefix(got[0].Body, body+"\n") {
 		t.Errorf("comments = %d, want the one comment with the body", len(got))
 	}
 }

@@ -30,6 +30,10 @@ type Report struct {
 	// They are not escaped, so they must not contain text from the pull
 	// request.
 	PolicyNotes []string
+	// Unconfined says terraform ran without the sandbox (sandbox.mode:
+	// off), which every reader of the comment should know. Nothing is
+	// said when no unit ran.
+	Unconfined bool
 }
 
 // Status is the outcome of planning one unit.
@@ -130,7 +134,15 @@ func Render(r Report) string {
 	for _, n := range r.PolicyNotes {
 		b.WriteString("\n" + strings.TrimRight(n, "\n") + "\n")
 	}
+	writeUnconfined(&b, r.Unconfined)
 	return b.String()
+}
+
+// writeUnconfined warns that the plans ran outside the sandbox.
+func writeUnconfined(b *strings.Builder, unconfined bool) {
+	if unconfined {
+		b.WriteString("\n> ⚠️ These plans ran **unconfined** (`sandbox.mode: off`): the pull request's code could read this bot's secrets and other runs' files.\n")
+	}
 }
 
 // columns are the optional columns of the summary table, shown only when

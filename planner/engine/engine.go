@@ -51,8 +51,18 @@ type Options struct {
 	// AllowRunCmd and AllowSopsDecrypt enable those Terragrunt functions.
 	AllowRunCmd      bool
 	AllowSopsDecrypt bool
-	// CLIConfigFile is terraform's CLI configuration (TF_CLI_CONFIG_FILE).
+	// CLIConfigFile is the operator's terraform CLI configuration. Runs
+	// get a copy in CacheDir with an explicit provider_installation block
+	// added, unless it has one: providers never come from folders a pull
+	// request can commit (terraform.d/plugins).
 	CLIConfigFile string
+	// Sandbox confines terraform, terragrunt and everything they start to
+	// the run's working tree (see planner/sandbox); nil runs them
+	// unconfined, for a developer's own machine.
+	Sandbox tfrun.Sandbox
+	// Writable are further folders confined runs may write, such as a
+	// local backend's state folder.
+	Writable []string
 	// Terragrunt, when set, runs units with the terragrunt CLI instead of
 	// preparing them natively.
 	Terragrunt *TerragruntCLI
@@ -89,6 +99,9 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	opts.CacheDir = abs
+	if opts.CLIConfigFile, err = writeCLIConfig(abs, opts.CLIConfigFile); err != nil {
+		return nil, err
+	}
 	return &Engine{opts: opts, sources: newSourceCache(filepath.Join(abs, "sources")), parsed: terragrunt.NewParseCache()}, nil
 }
 
@@ -209,6 +222,13 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 		start := time.Now()
 		res := results[i]
 		u := req.Units[i-first]
+		// Reading every module first refuses sources on the server's disk
+		// and fetches remote code, gate or not, before terraform could.
+		if _, err := e.ModuleReader().Read(ctx, req.moduleFiles(), u.Path, u.Config); err != nil {
+			res.Status, res.Err = Failed, err
+			describeFailure(res, step("read the unit's modules", err))
+			return err
+		}
 		if req.Gate != nil {
 			if err := req.Gate(ctx, u); errors.Is(err, ErrBlocked) {
 				res.Status, res.BlockReason = Blocked, err.Error()

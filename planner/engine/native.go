@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +82,22 @@ func (e *Engine) runner(dir, name string, env map[string]string) (*tfrun.Runner,
 		CLIConfigFile:  e.opts.CLIConfigFile,
 		Env:            env,
 		Logger:         e.opts.Logger,
+		Sandbox:        e.opts.Sandbox,
+		Writable:       append([]string{e.runDirOf(dir)}, e.opts.Writable...),
 	})
+}
+
+// runDirOf is the working tree of the run that dir belongs to: a unit's
+// terraform reads its local modules beside its own directory, and a
+// dependency's outputs from a directory of its own, all below it.
+func (e *Engine) runDirOf(dir string) string {
+	work := filepath.Join(e.opts.CacheDir, "work")
+	rel, err := filepath.Rel(work, dir)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return dir
+	}
+	first, _, _ := strings.Cut(rel, string(filepath.Separator))
+	return filepath.Join(work, first)
 }
 
 // workspace is a prepared unit: a sparse copy of the repository holding the
@@ -241,6 +257,7 @@ func (st *runState) evaluate(ctx context.Context, dir, command string) (*terragr
 		FS:                st.req.Files,
 		Env:               st.e.opts.Env,
 		AllowRunCmd:       st.e.opts.AllowRunCmd,
+		Sandbox:           st.e.opts.Sandbox,
 		AllowSopsDecrypt:  st.e.opts.AllowSopsDecrypt,
 		Command:           command,
 		DependencyOutputs: st.dependencyOutputs,

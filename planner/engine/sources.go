@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -32,9 +34,47 @@ var commitSHA = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
 // immutableMarker is written into a clone whose ref cannot move.
 const immutableMarker = ".csocbot-immutable"
 
-// fetch returns a local directory holding the source at ref.
+// Bounds of one cloned source: a pull request names the sources, so a
+// huge repository must not fill the server's disk or stall the gate.
+// The size is checked once the clone is done; the time bound stops one
+// that never ends.
+const (
+	maxSourceBytes = 256 << 20
+	maxSourceFiles = 50000
+	cloneTimeout   = 5 * time.Minute
+)
+
+// ErrUnsafeSource is wrapped by the error for a module source csocbot
+// refuses to read because it would read the server's own disk.
+var ErrUnsafeSource = errors.New("module source refused")
+
+// scpLikeURL is git's user@host:path form.
+var scpLikeURL = regexp.MustCompile(`^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:[^/]`)
+
+// checkCloneURL refuses every address that is not a network URL: git
+// clones file:// URLs and plain paths from the local disk, which would let
+// a pull request read any repository on the server.
+func checkCloneURL(u string) error {
+	lower := strings.ToLower(u)
+	for _, scheme := range []string{"https://", "http://", "ssh://", "git://"} {
+		if strings.HasPrefix(lower, scheme) {
+			return nil
+		}
+	}
+	if scpLikeURL.MatchString(u) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q is not a network git URL; use https://, ssh:// or git@host: (csocbot never clones from the server's own disk)", ErrUnsafeSource, u)
+}
+
+// fetch returns a local directory holding the source at ref. It clones
+// with no credentials: only what git finds configured for the host (an SSH
+// agent), never the token csocbot fetches the infra repository with.
 func (c *sourceCache) fetch(ctx context.Context, url, ref string) (string, error) {
 	url = cloneURL(url)
+	if err := checkCloneURL(url); err != nil {
+		return "", err
+	}
 	key := safeName(url + "@" + ref)
 	c.mu.Lock()
 	lock, ok := c.locks[key]
@@ -58,12 +98,17 @@ func (c *sourceCache) fetch(ctx context.Context, url, ref string) (string, error
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
+	ctx, cancel := context.WithTimeout(ctx, cloneTimeout)
+	defer cancel()
 	immutable, err := clone(ctx, tmp, url, ref)
 	if err != nil {
 		return "", err
 	}
 	if err := os.RemoveAll(filepath.Join(tmp, ".git")); err != nil {
 		return "", err
+	}
+	if err := checkClone(tmp); err != nil {
+		return "", fmt.Errorf("clone %s at %q: %w", url, ref, err)
 	}
 	if immutable {
 		if err := os.WriteFile(filepath.Join(tmp, immutableMarker), nil, 0o644); err != nil {
@@ -123,6 +168,35 @@ func clone(ctx context.Context, dir, url, ref string) (immutable bool, err error
 		return false, fmt.Errorf("clone %s: check out %s: %w", url, ref, err)
 	}
 	return true, nil
+}
+
+// checkClone bounds a clone's size and refuses symbolic links, which could
+// make the policy input or terraform read files outside the clone.
+func checkClone(dir string) error {
+	var bytes int64
+	files := 0
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			rel, _ := filepath.Rel(dir, p)
+			return fmt.Errorf("%w: %s is a symbolic link; csocbot does not follow links in module sources", ErrUnsafeSource, filepath.ToSlash(rel))
+		}
+		if d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		bytes += info.Size()
+		files++
+		if bytes > maxSourceBytes || files > maxSourceFiles {
+			return fmt.Errorf("the source is larger than %d MiB or %d files; split the module repository", maxSourceBytes>>20, maxSourceFiles)
+		}
+		return nil
+	})
 }
 
 func describeCloneError(url, ref string, err error) error {

@@ -52,7 +52,10 @@ func (st *evalState) outputs(d Dependency) (cty.Value, error) {
 		return cty.EmptyObjectVal, nil
 	}
 	if opts.DependencyOutputs != nil {
-		out, found, err := opts.DependencyOutputs(st.ctx, d.ConfigPath)
+		var out cty.Value
+		var found bool
+		var err error
+		st.meter.wait(func() { out, found, err = opts.DependencyOutputs(st.ctx, d.ConfigPath) })
 		if err != nil {
 			return cty.NilVal, errorAt(d.Range, "Cannot read dependency outputs", "dependency %q (%s): %v", d.Name, d.ConfigPath, err)
 		}

@@ -32,6 +32,7 @@ func (e *Error) Error() string {
 }
 
 func diagError(diags hcl.Diagnostics) error {
+	diags = limitDiagnostics(diags)
 	var errs hcl.Diagnostics
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {

@@ -8,7 +8,9 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/csocbot/csocbot/planner/hcllimit"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -38,6 +40,9 @@ type Options struct {
 	// content, so both are off unless the operator turns them on.
 	AllowRunCmd      bool
 	AllowSopsDecrypt bool
+	// Sandbox, when set, confines the programs run_cmd runs to reading
+	// the repository at Root (planner/sandbox implements it).
+	Sandbox Sandbox
 	// Command is the terraform command the configuration is evaluated for
 	// ("plan", "apply"). It decides whether mock outputs may stand in for
 	// dependency outputs and is what get_terraform_command returns. Empty
@@ -50,6 +55,10 @@ type Options struct {
 	// Cache, when set, is shared between evaluators of the same repository
 	// so that files parsed once are not parsed again.
 	Cache *ParseCache
+	// Timeout bounds the evaluation of one unit (DefaultTimeout when
+	// zero): a unit that takes longer fails with an error saying so. The
+	// time spent in DependencyOutputs does not count.
+	Timeout time.Duration
 }
 
 // Hasher is implemented by file systems that know a content hash of every
@@ -76,6 +85,9 @@ func New(opts Options) (*Evaluator, error) {
 		return nil, fmt.Errorf("terragrunt: Options.Root must be an absolute path, got %q", opts.Root)
 	}
 	opts.Root = path.Clean(opts.Root)
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
 	cache := opts.Cache
 	if cache == nil {
 		cache = NewParseCache()
@@ -86,11 +98,12 @@ func New(opts Options) (*Evaluator, error) {
 // maxReadDepth bounds read_terragrunt_config nesting.
 const maxReadDepth = 16
 
-// EvaluateUnit evaluates the unit in dir (relative to the repository root).
+// EvaluateUnit evaluates the unit in dir (relative to the repository root)
+// within the limits of limits.go.
 func (e *Evaluator) EvaluateUnit(ctx context.Context, dir string) (*Config, error) {
 	dir = cleanRel(dir)
 	rec := &recorder{}
-	st := &evalState{ev: e, ctx: ctx, rec: rec, origDir: dir}
+	st := &evalState{ev: e, ctx: ctx, rec: rec, origDir: dir, meter: newMeter(ctx, e.opts.Timeout)}
 	file, _ := st.configFileIn(dir)
 	cfg, err := st.evalFile(file, dir, "config")
 	if err != nil {
@@ -113,6 +126,7 @@ type evalState struct {
 	ev      *Evaluator
 	ctx     context.Context
 	rec     *recorder
+	meter   *meter // shared by the read_terragrunt_config evaluations
 	origDir string
 	reading []string // read_terragrunt_config chain, for cycle errors
 	// usedOriginalDir is set when get_original_terragrunt_dir was called,
@@ -237,6 +251,9 @@ func (st *evalState) readFile(p, why string) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
+	if len(b) > maxStringLen {
+		return nil, limitErrorf("%s has %d bytes; functions read files of at most %d bytes (1 MiB)", p, len(b), maxStringLen)
+	}
 	return b, nil
 }
 
@@ -324,12 +341,28 @@ func parseBytes(p string, read func() ([]byte, error)) (*hclsyntax.Body, error) 
 	if err != nil {
 		return nil, err
 	}
+	var body *hclsyntax.Body
 	if isJSONFile(p) {
-		return parseJSONConfig(b, p)
+		if body, err = parseJSONConfig(b, p); err != nil {
+			return nil, err
+		}
+	} else {
+		if diags := hcllimit.CheckConfig(b, p, hcl.InitialPos); diags.HasErrors() {
+			return nil, diagError(diags)
+		}
+		f, diags := hclsyntax.ParseConfig(b, p, hcl.InitialPos)
+		if diags.HasErrors() {
+			return nil, diagError(diags)
+		}
+		body = f.Body.(*hclsyntax.Body)
 	}
-	f, diags := hclsyntax.ParseConfig(b, p, hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, diagError(diags)
-	}
-	return f.Body.(*hclsyntax.Body), nil
+	instrument(body)
+	return body, nil
+}
+
+// Sandbox confines a program run on behalf of the repository's content:
+// it returns what to start in place of program, and the variables to add
+// to its environment, so that program may only read read and write write.
+type Sandbox interface {
+	Command(program string, read, write []string) (path string, env map[string]string, err error)
 }

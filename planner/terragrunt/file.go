@@ -1,6 +1,7 @@
 package terragrunt
 
 import (
+	"errors"
 	"maps"
 	"path"
 	"sort"
@@ -355,59 +356,32 @@ func (fe *fileEval) evalLocals(body *hclsyntax.Body) (map[string]cty.Value, erro
 			return nil, errorAt(blk.Body.Blocks[0].DefRange(), "Unexpected block", "locals holds only attributes")
 		}
 	}
-	done := map[string]cty.Value{}
-	pending := make([]*hclsyntax.Attribute, 0, len(attrs))
-	for _, a := range attrs {
-		pending = append(pending, a)
+	order, stuck := localsOrder(attrs)
+	done := make(map[string]cty.Value, len(attrs))
+	for _, a := range order {
+		if err := fe.st.meter.check(); err != nil {
+			var le *limitError
+			if errors.As(err, &le) {
+				return nil, errorAt(a.SrcRange, "Evaluation limit exceeded", "%v", err)
+			}
+			return nil, err
+		}
+		fe.hctx.Variables["local"] = localVariable(a.Expr, done, attrs)
+		v, err := fe.eval(a.Expr)
+		if err != nil {
+			return nil, err
+		}
+		done[a.Name] = v
 	}
-	sort.Slice(pending, func(i, j int) bool { return pending[i].Name < pending[j].Name })
-	for len(pending) > 0 {
-		var next []*hclsyntax.Attribute
-		for _, a := range pending {
-			if !localsReady(a.Expr, done, attrs) {
-				next = append(next, a)
-				continue
-			}
-			fe.hctx.Variables["local"] = cty.ObjectVal(done)
-			v, err := fe.eval(a.Expr)
-			if err != nil {
-				return nil, err
-			}
-			done[a.Name] = v
+	if len(stuck) > 0 {
+		names := make([]string, len(stuck))
+		for i, a := range stuck {
+			names[i] = "local." + a.Name
 		}
-		if len(next) == len(pending) {
-			names := make([]string, len(next))
-			for i, a := range next {
-				names[i] = "local." + a.Name
-			}
-			return nil, errorAt(next[0].SrcRange, "Cycle in locals",
-				"these locals refer to each other and none can be evaluated first: %s", strings.Join(names, ", "))
-		}
-		pending = next
+		return nil, errorAt(stuck[0].SrcRange, "Cycle in locals",
+			"these locals refer to each other and none can be evaluated first: %s", strings.Join(names, ", "))
 	}
 	return done, nil
-}
-
-// localsReady reports whether every local that expr refers to is
-// evaluated. A reference to a local that does not exist counts as ready so
-// that evaluation reports it with its position.
-func localsReady(expr hclsyntax.Expression, done map[string]cty.Value, all hclsyntax.Attributes) bool {
-	for _, tr := range expr.Variables() {
-		if tr.RootName() != "local" || len(tr) < 2 {
-			continue
-		}
-		attr, ok := tr[1].(hcl.TraverseAttr)
-		if !ok {
-			continue
-		}
-		if _, exists := all[attr.Name]; !exists {
-			continue
-		}
-		if _, ok := done[attr.Name]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // evalFeatures evaluates the feature blocks. A flag's value is its

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar"
+	"github.com/csocbot/csocbot/planner/hcllimit"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -234,7 +235,7 @@ func (fe *fileEval) readTfvarsFile(p string) (cty.Value, error) {
 		}
 		return cty.StringVal(string(src)), nil
 	}
-	vars, err := tfvarsValues(rel, src)
+	vars, err := tfvarsValues(rel, src, fe.st.meter)
 	if err != nil {
 		return cty.NilVal, nestedError(err)
 	}
@@ -246,19 +247,25 @@ func (fe *fileEval) readTfvarsFile(p string) (cty.Value, error) {
 }
 
 // tfvarsValues evaluates the attributes of a .tfvars file, which may use
-// neither variables nor functions, into plain Go values.
-func tfvarsValues(name string, src []byte) (map[string]any, error) {
+// neither variables nor functions, into plain Go values. Its for
+// expressions are metered by m.
+func tfvarsValues(name string, src []byte, m *meter) (map[string]any, error) {
+	if diags := hcllimit.CheckConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+		return nil, diagError(diags)
+	}
 	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diagError(diags)
 	}
+	instrument(f.Body.(*hclsyntax.Body))
+	ctx := &hcl.EvalContext{Functions: map[string]function.Function{meterFunctionName: meterFunction(m)}}
 	attrs, diags := f.Body.JustAttributes()
 	if diags.HasErrors() {
 		return nil, diagError(diags)
 	}
 	vars := make(map[string]any, len(attrs))
 	for name, attr := range attrs {
-		v, diags := attr.Expr.Value(nil)
+		v, diags := attr.Expr.Value(ctx)
 		if diags.HasErrors() {
 			return nil, diagError(diags)
 		}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/csocbot/csocbot/planner/hcllimit"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -21,18 +22,32 @@ import (
 
 // newContext builds the evaluation context of one file: the shared
 // Terraform functions plus the Terragrunt functions, which depend on the
-// file and the unit.
+// file and the unit, each metered (see meteredFunction), and the meter
+// function of instrument.
 func (fe *fileEval) newContext() *hcl.EvalContext {
-	base := &hcl.EvalContext{Functions: fe.st.ev.funcs}
-	ctx := base.NewChild()
-	ctx.Variables = map[string]cty.Value{}
-	ctx.Functions = map[string]function.Function{}
-	for _, name := range calledFunctions(fe.body) {
-		if f, ok := fe.function(name); ok {
-			ctx.Functions[name] = f
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: map[string]function.Function{}}
+	fe.addFunctions(ctx.Functions, calledFunctions(fe.body), fe.st.ev.funcs)
+	return ctx
+}
+
+// addFunctions adds to funcs the metered functions of names, Terragrunt
+// and file functions first, then from shared, and the meter function.
+func (fe *fileEval) addFunctions(funcs map[string]function.Function, names []string, shared map[string]function.Function) {
+	m := fe.st.meter
+	for _, name := range names {
+		f, ok := fe.function(name)
+		if !ok {
+			f, ok = shared[name]
+		}
+		switch {
+		case !ok:
+		case unmeteredFunctions[name]:
+			funcs[name] = f
+		default:
+			funcs[name] = meteredFunction(name, f, m)
 		}
 	}
-	return ctx
+	funcs[meterFunctionName] = meterFunction(m)
 }
 
 func noArgs(impl func() (cty.Value, error), ret cty.Type) function.Function {
@@ -394,10 +409,14 @@ func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
 	if err != nil {
 		return cty.NilVal, err
 	}
+	if diags := hcllimit.CheckTemplate(src, rel, hcl.InitialPos); diags.HasErrors() {
+		return cty.NilVal, nestedError(diagError(diags))
+	}
 	tmpl, diags := hclsyntax.ParseTemplate(src, rel, hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.NilVal, nestedError(diagError(diags))
 	}
+	instrument(tmpl)
 	if !vars.IsWhollyKnown() {
 		return cty.UnknownVal(cty.String), nil
 	}
@@ -414,7 +433,7 @@ func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
 			return cty.NilVal, fmt.Errorf("vars map does not contain key %q, referenced at %s:%d:%d", tr.RootName(), r.Filename, r.Start.Line, r.Start.Column)
 		}
 	}
-	v, diags := tmpl.Value(&hcl.EvalContext{Functions: fe.templateFunctions(), Variables: varMap})
+	v, diags := tmpl.Value(&hcl.EvalContext{Functions: fe.templateFunctions(tmpl), Variables: varMap})
 	if diags.HasErrors() {
 		return cty.NilVal, nestedError(diagError(diags))
 	}
@@ -423,12 +442,19 @@ func (fe *fileEval) templateFile(p string, vars cty.Value) (cty.Value, error) {
 
 // templateFunctions are the functions a template may call: Terraform's,
 // including its file functions, but not templatefile itself (a template
-// rendering itself would never end) nor Terragrunt's.
-func (fe *fileEval) templateFunctions() map[string]function.Function {
+// rendering itself would never end) nor Terragrunt's. Those tmpl calls
+// are metered.
+func (fe *fileEval) templateFunctions(tmpl hclsyntax.Node) map[string]function.Function {
 	funcs := maps.Clone(fe.st.ev.funcs)
 	for _, name := range append([]string{"file", "filebase64", "fileexists", "abspath", "dirname", "basename"}, fileSystemFunctions...) {
 		funcs[name], _ = fe.function(name)
 	}
+	for _, name := range calledFunctions(tmpl) {
+		if f, ok := funcs[name]; ok && !unmeteredFunctions[name] {
+			funcs[name] = meteredFunction(name, f, fe.st.meter)
+		}
+	}
+	funcs[meterFunctionName] = meterFunction(fe.st.meter)
 	return funcs
 }
 
@@ -476,7 +502,7 @@ func (e *Evaluator) readConfig(st *evalState, rel string) (cty.Value, error) {
 		st.rec.merge(ent.rec)
 		return ent.val, nil
 	}
-	sub := &evalState{ev: e, ctx: st.ctx, rec: &recorder{}, origDir: st.origDir, reading: append(slices.Clone(st.reading), rel)}
+	sub := &evalState{ev: e, ctx: st.ctx, rec: &recorder{}, meter: st.meter, origDir: st.origDir, reading: append(slices.Clone(st.reading), rel)}
 	part, err := sub.evalFile(rel, path.Dir(rel), "read_terragrunt_config")
 	st.rec.merge(sub.rec)
 	if err != nil {
@@ -499,13 +525,23 @@ func (fe *fileEval) runCmd(args []string) (cty.Value, error) {
 	if len(args) == 0 {
 		return cty.NilVal, fmt.Errorf("needs a command to run")
 	}
-	cmd := exec.CommandContext(fe.st.ctx, args[0], args[1:]...)
+	ctx, cancel := fe.st.meter.commandContext()
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = fe.st.ev.abs(fe.tgDir)
 	cmd.Env = commandEnv(opts.Env)
+	if opts.Sandbox != nil {
+		if err := confine(cmd, opts.Sandbox, fe.st.ev.abs(".")); err != nil {
+			return cty.NilVal, fmt.Errorf("run_cmd %s: %w", args[0], err)
+		}
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
+		if limit := fe.st.meter.check(); limit != nil {
+			return cty.NilVal, limit
+		}
 		return cty.NilVal, fmt.Errorf("run_cmd %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return cty.StringVal(strings.TrimSuffix(string(out), "\n")), nil
@@ -518,12 +554,17 @@ func (fe *fileEval) sopsDecrypt(p string) (cty.Value, error) {
 		return cty.NilVal, err
 	}
 	fe.st.rec.read(rel, "sops_decrypt_file")
-	cmd := exec.CommandContext(fe.st.ctx, "sops", "--decrypt", fe.st.ev.abs(rel))
+	ctx, cancel := fe.st.meter.commandContext()
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sops", "--decrypt", fe.st.ev.abs(rel))
 	cmd.Env = commandEnv(opts.Env)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
+		if limit := fe.st.meter.check(); limit != nil {
+			return cty.NilVal, limit
+		}
 		return cty.NilVal, fmt.Errorf("sops --decrypt %s: %w: %s", rel, err, strings.TrimSpace(stderr.String()))
 	}
 	return cty.StringVal(string(out)), nil
@@ -593,8 +634,9 @@ func relPath(from, to string) string {
 	return strings.Join(parts, "/")
 }
 
-// calledFunctions lists the names of the functions a body calls.
-func calledFunctions(body *hclsyntax.Body) []string {
+// calledFunctions lists the names of the functions a body or an
+// expression calls.
+func calledFunctions(body hclsyntax.Node) []string {
 	var names []string
 	seen := map[string]bool{}
 	hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
@@ -605,4 +647,22 @@ func calledFunctions(body *hclsyntax.Body) []string {
 		return nil
 	})
 	return names
+}
+
+// confine makes cmd start its program through sandbox, able to read the
+// repository at root and write nothing.
+func confine(cmd *exec.Cmd, sandbox Sandbox, root string) error {
+	program := cmd.Path
+	if cmd.Err != nil {
+		return cmd.Err // not found on PATH
+	}
+	path, env, err := sandbox.Command(program, []string{root}, nil)
+	if err != nil {
+		return err
+	}
+	cmd.Path = path
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return nil
 }

@@ -76,6 +76,14 @@ prevent_destroy = true
 skip            = false`,
 	`terraform { source = "git::https://github.com/org/repo.git//x?ref=v1" }`,
 	`remote_state = { backend = "local", config = { path = get_env("P") } }`,
+	// Over the limits (limits.go).
+	"locals { a = " + strings.Repeat("(", 200) + "1" + strings.Repeat(")", 200) + " }",
+	`locals {
+  s = join("", [for i in range(1000): "xx"])
+  a = replace(local.s, "x", local.s)
+  b = [for i in range(1000): [for j in range(1000): [for k in range(1000): k if false]]]
+}`,
+	`locals { a = "${local.b}${local.b}", b = "${local.c}${local.c}", c = yamldecode("[[[[]]]]") }`,
 }
 
 func FuzzEvaluate(f *testing.F) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/csocbot/csocbot/planner/hcllimit"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
@@ -74,6 +75,9 @@ var jsonBlocks = map[string]jsonBlock{
 // reads are evaluated exactly as their HCL forms. Strings are templates
 // and object keys may interpolate, as HCL-JSON specifies.
 func parseJSONConfig(src []byte, filename string) (*hclsyntax.Body, error) {
+	if diags := hcllimit.CheckJSON(src, filename); diags.HasErrors() {
+		return nil, diagError(diags)
+	}
 	f, diags := hcljson.Parse(src, filename)
 	if diags.HasErrors() {
 		return nil, diagError(diags)
@@ -257,6 +261,9 @@ func jsonExpr(expr hcl.Expression) (hclsyntax.Expression, hcl.Diagnostics) {
 		// Like HCL-JSON, parse the string as a template starting after
 		// its opening quote (escapes removed by JSON shift later columns).
 		start := hcl.Pos{Line: rng.Start.Line, Column: rng.Start.Column + 1, Byte: rng.Start.Byte + 1}
+		if diags := hcllimit.CheckTemplate([]byte(v.AsString()), rng.Filename, start); diags.HasErrors() {
+			return &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: rng}, diags
+		}
 		return hclsyntax.ParseTemplate([]byte(v.AsString()), rng.Filename, start)
 	}
 	return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: rng}, nil

@@ -28,7 +28,7 @@ func (fe *fileEval) workingDir() (cty.Value, error) {
 	if n := len(st.reading); n > 0 {
 		file, dir = st.reading[n-1], path.Dir(st.reading[n-1])
 	}
-	sub := &evalState{ev: st.ev, ctx: st.ctx, rec: &recorder{}, origDir: st.origDir, reading: st.reading, learningSource: true}
+	sub := &evalState{ev: st.ev, ctx: st.ctx, rec: &recorder{}, meter: st.meter, origDir: st.origDir, reading: st.reading, learningSource: true}
 	cfg, err := sub.evalFile(file, dir, "config")
 	st.rec.merge(sub.rec)
 	st.usedOriginalDir = st.usedOriginalDir || sub.usedOriginalDir

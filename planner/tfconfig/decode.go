@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/csocbot/csocbot/planner/hcllimit"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
@@ -63,16 +64,25 @@ var (
 	}
 )
 
+// parseFile parses a .tf or .tf.json file, once hcllimit has checked that
+// it is small and shallow enough to parse safely.
+func parseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	if strings.HasSuffix(name, ".json") {
+		if diags := hcllimit.CheckJSON(src, name); diags.HasErrors() {
+			return nil, diags
+		}
+		return hcljson.Parse(src, name)
+	}
+	if diags := hcllimit.CheckConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+		return nil, diags
+	}
+	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+}
+
 // decodeFile parses a .tf or .tf.json file and decodes its declarations,
 // only its module blocks when callsOnly is set.
 func decodeFile(name string, src []byte, callsOnly bool) (*fileDecls, hcl.Diagnostics) {
-	var f *hcl.File
-	var diags hcl.Diagnostics
-	if strings.HasSuffix(name, ".json") {
-		f, diags = hcljson.Parse(src, name)
-	} else {
-		f, diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
-	}
+	f, diags := parseFile(name, src)
 	if diags.HasErrors() || f == nil {
 		return nil, diags
 	}

@@ -18,6 +18,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(`resource "x" {`, `{"resource": [1]}`, `check "c" { data "http" "h" {} }`)
 	f.Add(`removed { from = module.a["k"].aws_instance.b[0] provisioner "file" {} }`, `{"\u006dodule": {"m": {"source": "$${x}"}}}`, `module "m" { source = "../../.." }`)
 	f.Add(`terraform { required_providers { aws = {} } }`, `{"terraform": [{"required_providers": [{"aws": {}}]}]}`, `provider "aws" { alias = "a" }`)
+	f.Add("module \"m\" { source = "+strings.Repeat("(", 200)+"1"+strings.Repeat(")", 200)+" }", `{"module": {"m": {"source": `+strings.Repeat("[", 200)+strings.Repeat("]", 200)+`}}}`, strings.Repeat("!", 200)+"module")
 	f.Fuzz(func(t *testing.T, tf, tfJSON, sub string) {
 		fsys := fstest.MapFS{
 			"main.tf":      {Data: []byte(tf)},

@@ -39,8 +39,13 @@ func (r *Runner) Exec(ctx context.Context, command string, argv []string, extraE
 	env[runIDVar] = id
 	env["TF_IN_AUTOMATION"] = "1"
 
+	program, confined, err := r.confine(command, argv[0])
+	if err != nil {
+		return fmt.Errorf("tfrun: %w", err)
+	}
+	maps.Copy(env, confined)
 	outBuf, errBuf := newBoundedBuffer(r.limit), newBoundedBuffer(r.limit)
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := exec.CommandContext(ctx, program, argv[1:]...)
 	cmd.Dir = r.tf.WorkingDir()
 	cmd.Env = envList(env)
 	cmd.Stderr = errBuf
@@ -54,7 +59,7 @@ func (r *Runner) Exec(ctx context.Context, command string, argv []string, extraE
 	cmd.WaitDelay = r.grace
 
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	log := r.log.With("command", command, "program", filepath.Base(argv[0]))
 	if pids := killLeftovers(id); len(pids) > 0 {
 		log.Warn("killed processes left running", "pids", pids)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/csocbot/csocbot/planner/sandbox"
 )
 
 // The test binary doubles as a helper process that takes the lock, as
@@ -22,6 +24,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	sandbox.Main() // and as the launcher of sandboxed commands
 	if os.Getenv(fakeTerraformEnv) == "ignore-sigint" {
 		// Ignore SIGINT, say so, and run for longer than any test waits.
 		signal.Ignore(os.Interrupt)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -57,6 +58,14 @@ type Options struct {
 	// Logger receives a line per command and, at debug level, the
 	// commands' output lines. Defaults to discarding.
 	Logger *slog.Logger
+	// Sandbox confines every program the Runner starts to the working
+	// directory, HOME, DataDir, Writable, the CLI configuration and the
+	// plugin cache (writable during init only). Nil runs them unconfined.
+	Sandbox Sandbox
+	// Writable are further folders a confined program may write: the
+	// run's whole working tree (local modules beside the working
+	// directory), a local backend's state folder.
+	Writable []string
 }
 
 // proxyVars are copied from the bot's environment so terraform can reach
@@ -82,13 +91,19 @@ type Runner struct {
 	env     map[string]string
 	grace   time.Duration
 
+	sandbox   Sandbox
+	writable  []string
+	home      string
+	dataDir   string
+	cliConfig string
+
 	mu sync.Mutex
 }
 
 // New returns a Runner for the terraform configuration in dir.
 //
-// Terraform gets only an allowlisted environment: PATH, a private HOME,
-// CHECKPOINT_DISABLE=1, TF_IN_AUTOMATION=1, the TF_* variables of opts,
+// Terraform gets only an allowlisted environment: PATH, a private HOME
+// with a private TMPDIR in it, CHECKPOINT_DISABLE=1, TF_IN_AUTOMATION=1, the TF_* variables of opts,
 // the proxy variables of the bot's environment, opts.Env and a per-command
 // CSOCBOT_TFRUN_ID. Nothing else from the bot's environment reaches it,
 // nor the programs it starts. Processes a command leaves running when it
@@ -100,17 +115,31 @@ func New(dir string, opts Options) (*Runner, error) {
 	if v := os.Getenv(userAgentVar); v != "" {
 		return nil, fmt.Errorf("tfrun: %s is set in the bot's environment and terraform-exec would pass it to terraform; unset it", userAgentVar)
 	}
-	tf, err := tfexec.NewTerraform(dir, opts.Binary.Path)
+	execPath := opts.Binary.Path
+	if opts.Sandbox != nil {
+		// terraform-exec starts what it is given: the launcher, which
+		// learns each command's policy from the environment run sets.
+		launcher, _, err := opts.Sandbox.Command(opts.Binary.Path, nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("tfrun: %w", err)
+		}
+		execPath = launcher
+	}
+	tf, err := tfexec.NewTerraform(dir, execPath)
 	if err != nil {
 		return nil, fmt.Errorf("tfrun: %w", err)
 	}
 	r := &Runner{
-		tf:     tf,
-		binary: opts.Binary,
-		name:   cmp.Or(opts.Name, dir),
-		cache:  opts.PluginCacheDir,
-		limit:  opts.OutputLimit,
-		log:    opts.Logger,
+		tf:        tf,
+		binary:    opts.Binary,
+		name:      cmp.Or(opts.Name, dir),
+		cache:     opts.PluginCacheDir,
+		limit:     opts.OutputLimit,
+		log:       opts.Logger,
+		sandbox:   opts.Sandbox,
+		writable:  opts.Writable,
+		dataDir:   opts.DataDir,
+		cliConfig: opts.CLIConfigFile,
 	}
 	if r.limit <= 0 {
 		r.limit = DefaultOutputLimit
@@ -138,6 +167,13 @@ func New(dir string, opts Options) (*Runner, error) {
 		}
 		r.tmpHome = home
 	}
+	r.home = home
+	// A private TMPDIR below HOME: a confined program may write nowhere
+	// else, and runs never share temporary files.
+	if err := os.MkdirAll(filepath.Join(home, "tmp"), 0o700); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("tfrun: creating private TMPDIR: %w", err)
+	}
 	if r.cache != "" {
 		if err := os.MkdirAll(r.cache, 0o755); err != nil {
 			r.Close()
@@ -156,7 +192,7 @@ func New(dir string, opts Options) (*Runner, error) {
 }
 
 // reservedVars are set by the Runner itself and may not be in Options.Env.
-var reservedVars = []string{"PATH", "HOME", "CHECKPOINT_DISABLE", "TF_PLUGIN_CACHE_DIR", "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", runIDVar}
+var reservedVars = []string{"PATH", "HOME", "TMPDIR", "CHECKPOINT_DISABLE", "TF_PLUGIN_CACHE_DIR", "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", runIDVar}
 
 // environment builds the complete environment terraform runs with.
 // terraform-exec adds TF_IN_AUTOMATION=1, its TF_APPEND_USER_AGENT and
@@ -176,6 +212,7 @@ func environment(home string, opts Options) (map[string]string, error) {
 	}
 	env["PATH"] = os.Getenv("PATH")
 	env["HOME"] = home
+	env["TMPDIR"] = filepath.Join(home, "tmp")
 	env["CHECKPOINT_DISABLE"] = "1"
 	for k, v := range map[string]string{
 		"TF_PLUGIN_CACHE_DIR": opts.PluginCacheDir,
@@ -223,6 +260,11 @@ func (r *Runner) run(ctx context.Context, command string, captureStdout bool, fn
 	id := newRunID()
 	env := maps.Clone(r.env)
 	env[runIDVar] = id
+	_, confined, err := r.confine(command, r.binary.Path)
+	if err != nil {
+		return fmt.Errorf("tfrun: %w", err)
+	}
+	maps.Copy(env, confined)
 	if err := r.tf.SetEnv(env); err != nil {
 		return fmt.Errorf("tfrun: %w", err)
 	}
@@ -241,7 +283,7 @@ func (r *Runner) run(ctx context.Context, command string, captureStdout bool, fn
 		}
 	})
 	start := time.Now()
-	err := fn(ctx)
+	err = fn(ctx)
 	stopKiller()
 	close(finished)
 	if pids := killLeftovers(id); len(pids) > 0 {

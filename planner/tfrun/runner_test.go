@@ -59,6 +59,7 @@ resource "terraform_data" "env" {
 	want := map[string]string{
 		"AWS_ACCESS_KEY_ID":  "AKIAEXPLICIT",
 		"HOME":               r.tmpHome,
+		"TMPDIR":             filepath.Join(r.tmpHome, "tmp"),
 		"PATH":               os.Getenv("PATH"),
 		"HTTPS_PROXY":        "http://proxy.invalid:3128",
 		"CHECKPOINT_DISABLE": "1",

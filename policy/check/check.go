@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -41,8 +42,12 @@ type Checker struct {
 	mu    sync.Mutex
 	units map[string]*UnitResults
 	// inputs are the units' documents without a plan, built once for
-	// both moments: reading a unit's modules parses its Terraform files.
-	inputs map[string]policy.Input
+	// both moments: reading a unit's modules parses its Terraform files
+	// and fetches remote ones. unreadable holds the units whose modules
+	// could not be read: they must not run.
+	inputs     map[string]policy.Input
+	unreadable map[string]error
+	modules    *engine.ModuleReader
 }
 
 // Options configure a Checker.
@@ -59,6 +64,10 @@ type Options struct {
 	Overridden func(set string) bool
 	// Logger receives warnings about incomplete input; nil discards them.
 	Logger *slog.Logger
+	// Modules reads each unit's modules, fetching remote ones so that
+	// the rules judge all the code a unit runs (Engine.ModuleReader); nil
+	// reads the repository's code only and lists remote modules unread.
+	Modules *engine.ModuleReader
 }
 
 // New returns a Checker of the sets loaded in policies.
@@ -69,43 +78,53 @@ func New(policies *policy.Engine, opts Options) *Checker {
 	if opts.Overridden == nil {
 		opts.Overridden = func(string) bool { return false }
 	}
+	if opts.Modules == nil {
+		opts.Modules = engine.NewLocalModuleReader()
+	}
 	return &Checker{
 		policies: policies, pr: opts.PR, files: opts.Files, place: opts.Place,
 		overridden: opts.Overridden, log: opts.Logger, units: map[string]*UnitResults{},
-		inputs: map[string]policy.Input{},
+		inputs: map[string]policy.Input{}, unreadable: map[string]error{}, modules: opts.Modules,
 	}
 }
 
-// Input is the document for unit u, without a plan.
-func (c *Checker) Input(u detect.Unit) policy.Input {
+// Input is the document for unit u, without a plan. The error is set when
+// the unit's modules could not be read (an *UnreadableError): the unit
+// must not run.
+func (c *Checker) Input(ctx context.Context, u detect.Unit) (policy.Input, error) {
 	c.mu.Lock()
 	in, ok := c.inputs[u.Path]
+	err := c.unreadable[u.Path]
 	c.mu.Unlock()
 	if ok {
-		return in
+		return in, err
 	}
-	in = c.newInput(u)
+	in, err = c.newInput(ctx, u)
 	c.mu.Lock()
-	c.inputs[u.Path] = in
+	c.inputs[u.Path], c.unreadable[u.Path] = in, err
 	c.mu.Unlock()
-	return in
+	return in, err
 }
 
-func (c *Checker) newInput(u detect.Unit) policy.Input {
+func (c *Checker) newInput(ctx context.Context, u detect.Unit) (policy.Input, error) {
 	var unit policy.Unit
 	if c.place != nil {
 		unit = c.place(u.Path)
 	}
 	unit.Path, unit.Kind = u.Path, string(u.Kind)
 	in := policy.Input{Version: policy.InputVersion, PR: c.pr, Unit: unit}
-	cfg, err := Config(c.files, u.Path, u.Config)
+	cfg, err := ConfigOf(ctx, c.modules, c.files, u.Path, u.Config)
+	in.Config = cfg
+	var unreadable *UnreadableError
+	if errors.As(err, &unreadable) {
+		return in, err
+	}
 	if err != nil {
 		// The rules see what could be read; terraform reports the file
 		// that does not parse when the unit is planned.
 		c.log.Warn("policy input is incomplete", "unit", u.Path, "error", err)
 	}
-	in.Config = cfg
-	return in
+	return in, nil
 }
 
 // evaluate runs the sets at moment m and keeps the results for the unit,
@@ -139,8 +158,13 @@ func (c *Checker) evaluate(ctx context.Context, in policy.Input, m policy.Moment
 // before anything of the unit does, and a failure that is not overridden
 // blocks it.
 func (c *Checker) Gate(ctx context.Context, u detect.Unit) error {
+	in, err := c.Input(ctx, u)
+	if err != nil {
+		// Code the rules cannot see is never run.
+		return fmt.Errorf("reading the unit's modules for policy: %w", err)
+	}
 	var failing []string
-	for _, r := range c.evaluate(ctx, c.Input(u), policy.PrePlan) {
+	for _, r := range c.evaluate(ctx, in, policy.PrePlan) {
 		if r.Blocking() && !c.overridden(r.Set) && !slices.Contains(failing, r.Set) {
 			failing = append(failing, r.Set)
 		}
@@ -162,7 +186,10 @@ func (c *Checker) AfterPlan(ctx context.Context, units []detect.Unit, run *engin
 		if res.Plan == nil || (res.Status != engine.Planned && res.Status != engine.NoChanges) {
 			continue
 		}
-		in := c.Input(byPath[res.Path])
+		in, err := c.Input(ctx, byPath[res.Path])
+		if err != nil {
+			continue // the gate stopped it; it cannot have a plan
+		}
 		in.Plan, in.Changes = res.Plan, policy.Changes(res.Plan)
 		c.evaluate(ctx, in, policy.PostPlan)
 	}

@@ -8,34 +8,42 @@
 package check
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"math/big"
-	"path"
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/terragrunt"
 	"github.com/csocbot/csocbot/planner/tfconfig"
 	"github.com/csocbot/csocbot/policy"
 )
 
-// Config returns the config part of the input for the unit at unitPath:
+// Config returns the config part of the input for the unit at unitPath,
+// from the code in files only: remote modules are listed but not fetched
+// (see ConfigOf).
+func Config(files fs.FS, unitPath string, cfg *terragrunt.Config) (policy.Config, error) {
+	// Nothing is fetched, so there is no I/O to cancel but reading files.
+	return ConfigOf(context.Background(), engine.NewLocalModuleReader(), files, unitPath, cfg)
+}
+
+// ConfigOf returns the config part of the input for the unit at unitPath:
 // for a Terragrunt unit (cfg set) its terraform source, inputs and
-// dependencies; for every unit whose Terraform module is in the
-// repository (a plain root, or a Terragrunt unit with a local or no
-// source) the resources, data sources and provisioners that module and
-// the local modules it calls declare, with their addresses in the whole
-// configuration. files holds the revision's files.
+// dependencies; and for every module the unit runs, read by modules (the
+// repository's, and remote ones it fetches), its required providers,
+// resources, data sources and provisioners, with their addresses in the
+// whole configuration. files holds the revision's files.
 //
 // A module that does not parse yields an error together with everything
 // that could be read: the rules still see it, and terraform reports the
-// syntax error when the unit is planned.
-func Config(files fs.FS, unitPath string, cfg *terragrunt.Config) (policy.Config, error) {
+// syntax error when the unit is planned. A source that must not be read,
+// or could not be fetched, is an *UnreadableError: the unit must not run.
+func ConfigOf(ctx context.Context, modules *engine.ModuleReader, files fs.FS, unitPath string, cfg *terragrunt.Config) (policy.Config, error) {
 	out := policy.Config{Source: unitPath}
-	moduleDir := unitPath
 	if cfg != nil {
 		out.Source = cfg.Terraform.Source
 		out.Inputs = inputs(cfg.Inputs)
@@ -43,34 +51,76 @@ func Config(files fs.FS, unitPath string, cfg *terragrunt.Config) (policy.Config
 		for _, d := range cfg.Dependencies {
 			out.Dependencies = append(out.Dependencies, policy.Dependency{Name: d.Name, Path: d.ConfigPath})
 		}
-		switch m := cfg.Terraform.Module; m.Kind {
-		case terragrunt.NoSource:
-		case terragrunt.LocalSource:
-			moduleDir = m.Dir
-		default:
-			return out, nil // remote code: module_source_pinned is what checks it
-		}
 	}
-	tree, err := tfconfig.ReadTree(files, path.Clean(moduleDir))
-	for _, in := range tree {
-		for _, b := range in.Module.Resources {
-			out.Resources = append(out.Resources, block(in, b))
-		}
-		for _, b := range in.Module.DataSources {
-			out.DataSources = append(out.DataSources, block(in, b))
-		}
-		for _, p := range in.Module.Provisioners {
-			out.Provisioners = append(out.Provisioners, policy.Provisioner{Resource: in.Address(p.Resource), Type: p.Type, File: p.File})
-		}
-	}
+	mods, err := modules.Read(ctx, files, unitPath, cfg)
 	if err != nil {
-		return out, fmt.Errorf("reading the Terraform module of %s: %w", unitPath, err)
+		return out, &UnreadableError{Err: err}
+	}
+	for _, m := range mods.List {
+		addModule(&out, m)
+	}
+	if mods.Unreadable != nil {
+		return out, fmt.Errorf("reading the Terraform modules of %s: %w", unitPath, mods.Unreadable)
 	}
 	return out, nil
 }
 
-func block(in tfconfig.Instance, b tfconfig.Block) policy.ConfigBlock {
-	return policy.ConfigBlock{Address: in.Address(b.Address), Type: b.Type, Name: b.Name, Provider: b.Provider, File: b.File}
+// UnreadableError is a unit whose modules csocbot refuses or fails to
+// read: it must not be planned, since policy cannot see its code.
+type UnreadableError struct{ Err error }
+
+func (e *UnreadableError) Error() string { return e.Err.Error() }
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// addModule adds a module instance and its declarations to the config.
+func addModule(out *policy.Config, m engine.Module) {
+	out.Modules = append(out.Modules, policy.ConfigModule{
+		Address: m.Address, Source: m.Source, Version: m.Version, Kind: string(m.Kind),
+		Remote: m.Remote, Fetched: m.Decl != nil, Package: m.Package, Dir: m.Dir,
+	})
+	if m.Requirements != nil {
+		for _, rp := range m.Requirements.Providers {
+			out.RequiredProviders = append(out.RequiredProviders, policy.RequiredProvider{
+				Name: rp.Name, Source: rp.Source, VersionConstraint: rp.Version, Module: m.Address,
+			})
+		}
+	}
+	if m.Decl == nil {
+		return
+	}
+	var origin policy.Origin
+	switch {
+	case m.Remote:
+		origin = policy.Origin{ModuleSource: m.Package, ModuleVersion: m.Version, Remote: true}
+	case m.Kind == engine.GeneratedModule:
+		origin.Generated = true
+	}
+	for _, b := range m.Decl.Resources {
+		out.Resources = append(out.Resources, block(m.Address, b, origin))
+	}
+	for _, b := range m.Decl.DataSources {
+		out.DataSources = append(out.DataSources, block(m.Address, b, origin))
+	}
+	for _, p := range m.Decl.Provisioners {
+		out.Provisioners = append(out.Provisioners, policy.Provisioner{
+			Resource: address(m.Address, p.Resource), Type: p.Type, File: p.File, Origin: origin,
+		})
+	}
+}
+
+func block(module string, b tfconfig.Block, origin policy.Origin) policy.ConfigBlock {
+	return policy.ConfigBlock{
+		Address: address(module, b.Address), Type: b.Type, Name: b.Name, Provider: b.Provider, File: b.File,
+		Origin: origin,
+	}
+}
+
+// address is a declaration's address in the whole configuration.
+func address(module, local string) string {
+	if module == "" {
+		return local
+	}
+	return module + "." + local
 }
 
 // ChangedFiles lists a diff's changes in the input's terms.

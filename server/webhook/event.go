@@ -54,10 +54,11 @@ type Event struct {
 	Installation *Installation // installation only
 }
 
-// Repo identifies a repository and how to fetch it.
+// Repo identifies a repository. Its clone_url is deliberately not read:
+// a payload's URLs may name any host, and csocbot fetches only from the
+// GitHub its configuration names.
 type Repo struct {
 	FullName      string // "owner/name"
-	CloneURL      string
 	DefaultBranch string
 }
 

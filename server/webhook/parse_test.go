@@ -12,7 +12,6 @@ import (
 var (
 	helloWorld = Repo{
 		FullName:      "Codertocat/Hello-World",
-		CloneURL:      "https://github.com/Codertocat/Hello-World.git",
 		DefaultBranch: "master",
 	}
 	codertocat = Actor{Login: "Codertocat", Type: "User"}
@@ -133,7 +132,6 @@ func TestParseFixtures(t *testing.T) {
 			Kind: KindPing,
 			Repo: Repo{
 				FullName:      "Octocoders/Hello-World",
-				CloneURL:      "https://github.com/Octocoders/Hello-World.git",
 				DefaultBranch: "master",
 			},
 			Sender: codertocat,

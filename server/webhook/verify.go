@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 )
 
@@ -44,23 +45,50 @@ var (
 // header, is the HMAC-SHA256 of body keyed with secret. The comparison takes
 // constant time so that a forger learns nothing from response timing.
 func Verify(secret []byte, signatureHeader string, body []byte) error {
+	v, err := NewVerifier(secret, signatureHeader)
+	if err != nil {
+		return err
+	}
+	v.Write(body)
+	return v.Check()
+}
+
+// Verifier checks a signature while the body streams through it, so that
+// a delivery without a well-formed signature is refused before its body is
+// read, and a signed one is hashed as it arrives.
+type Verifier struct {
+	mac  hash.Hash
+	want []byte
+}
+
+// NewVerifier parses signatureHeader, the value of the X-Hub-Signature-256
+// header, returning the errors Verify does for a missing secret or a
+// missing or malformed signature.
+func NewVerifier(secret []byte, signatureHeader string) (*Verifier, error) {
 	if len(secret) == 0 {
-		return ErrNoSecret
+		return nil, ErrNoSecret
 	}
 	if signatureHeader == "" {
-		return ErrMissingSignature
+		return nil, ErrMissingSignature
 	}
 	digest, ok := strings.CutPrefix(signatureHeader, signaturePrefix)
 	if !ok {
-		return fmt.Errorf("%w: it must start with %q", ErrMalformedSignature, signaturePrefix)
+		return nil, fmt.Errorf("%w: it must start with %q", ErrMalformedSignature, signaturePrefix)
 	}
-	got, err := hex.DecodeString(digest)
-	if err != nil || len(got) != sha256.Size {
-		return fmt.Errorf("%w: want %d hex digits after %q", ErrMalformedSignature, 2*sha256.Size, signaturePrefix)
+	want, err := hex.DecodeString(digest)
+	if err != nil || len(want) != sha256.Size {
+		return nil, fmt.Errorf("%w: want %d hex digits after %q", ErrMalformedSignature, 2*sha256.Size, signaturePrefix)
 	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	return &Verifier{mac: hmac.New(sha256.New, secret), want: want}, nil
+}
+
+// Write hashes the next part of the body; it never fails.
+func (v *Verifier) Write(p []byte) (int, error) { return v.mac.Write(p) }
+
+// Check reports whether the body written so far has the signature, in
+// constant time, so that a forger learns nothing from response timing.
+func (v *Verifier) Check() error {
+	if !hmac.Equal(v.want, v.mac.Sum(nil)) {
 		return ErrSignatureMismatch
 	}
 	return nil

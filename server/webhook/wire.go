@@ -78,12 +78,11 @@ func (u *wireUser) actor() Actor {
 
 type wireRepo struct {
 	FullName      string `json:"full_name"`
-	CloneURL      string `json:"clone_url"`
 	DefaultBranch string `json:"default_branch"`
 }
 
 func (r *wireRepo) repo() Repo {
-	return Repo{FullName: r.FullName, CloneURL: r.CloneURL, DefaultBranch: r.DefaultBranch}
+	return Repo{FullName: r.FullName, DefaultBranch: r.DefaultBranch}
 }
 
 type wireInstallation struct {

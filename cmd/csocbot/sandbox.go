@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/planner/sandbox"
+	"github.com/csocbot/csocbot/planner/tfrun"
+)
+
+// probeSandbox learns what this kernel and container allow: the csocbot
+// binary is the launcher of every confined run.
+func probeSandbox(ctx context.Context) (sandbox.Report, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return sandbox.Report{}, "", fmt.Errorf("find the csocbot executable, which launches confined runs: %w", err)
+	}
+	return sandbox.Probe(ctx, self), self, nil
+}
+
+// serverSandbox returns the sandbox the server's runs use, nil when the
+// operator turned it off. It refuses to go on when runs cannot be
+// confined: a pull request could otherwise read the bot's secrets.
+func serverSandbox(ctx context.Context, cfg config.Sandbox, log *slog.Logger) (tfrun.Sandbox, error) {
+	if cfg.Off {
+		log.Warn("SANDBOX OFF: terraform and terragrunt run pull request code unconfined; it can read the bot's token, webhook secret, store and other runs' files (sandbox.mode: off)")
+		return nil, nil
+	}
+	report, self, err := probeSandbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("sandbox", "protections", report.String(), "problems", strings.Join(report.Problems, "; "))
+	if !report.FileSystem {
+		return nil, errors.New("this kernel or container cannot confine terraform to its run (" + strings.Join(report.Problems, "; ") +
+			"): csocbot will not run pull request code that could read its secrets. Run on Linux 5.13 or later with Landlock enabled (see the README), or set sandbox.mode: off where every pull request author is trusted")
+	}
+	return sandbox.Confiner{Self: self, PIDNamespace: report.PIDNamespace}, nil
+}
+
+// previewSandbox confines preview's runs when asked (--sandbox). On a
+// developer's own machine, with their own code, they run unconfined by
+// default, which -v says.
+func previewSandbox(ctx context.Context, confine bool, log *slog.Logger) (tfrun.Sandbox, error) {
+	if !confine {
+		log.Info("running terraform unconfined, as on any developer's machine; pass --sandbox to confine it as the server does")
+		return nil, nil
+	}
+	report, self, err := probeSandbox(ctx)
+	if err == nil && !report.FileSystem {
+		err = errors.New(strings.Join(report.Problems, "; "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--sandbox: this machine cannot confine terraform: %w", err)
+	}
+	log.Info("running terraform confined", "protections", report.String())
+	return sandbox.Confiner{Self: self, PIDNamespace: report.PIDNamespace}, nil
+}
