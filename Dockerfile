@@ -9,7 +9,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/csocbot ./cmd/csocbot
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/csocbot ./cmd/csocbot-sandbox
 ARG TOFU_VERSION=v1.10.10
 RUN scripts/install-tofu.sh "${TOFU_VERSION}" /out
 
@@ -18,7 +18,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/csocbot csocbot
-COPY --from=build /out/csocbot /out/tofu /usr/local/bin/
+COPY --from=build /out/csocbot /out/csocbot-sandbox /out/tofu /usr/local/bin/
 # The bundled Gen3 policy library, for a policies: entry with
 # path: /etc/csocbot/policies/gen3 (csocbot policy test runs its tests).
 COPY --from=build /src/policy/library/*.rego /etc/csocbot/policies/gen3/

@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .PHONY: build demo test check bench
 
 build:
-	$(GO) build -o bin/csocbot ./cmd/csocbot
+	$(GO) build -o bin/ ./cmd/csocbot ./cmd/csocbot-sandbox
 
 # Builds csocbot, makes a throwaway git repository from the sample Gen3 infra
 # repo with a pull-request-like change, and shows what csocbot does with it.

@@ -11,6 +11,7 @@ import (
 	"github.com/csocbot/csocbot/internal/gittest"
 	"github.com/csocbot/csocbot/internal/testtools"
 	"github.com/csocbot/csocbot/planner/tfrun"
+	"github.com/csocbot/csocbot/policy"
 )
 
 // exfiltrationRoot is a pull request's plain Terraform root that uses
@@ -34,15 +35,21 @@ output "store" {
 
 func TestEndToEndSandboxKeepsSecretsFromPullRequests(t *testing.T) {
 	confiner := testtools.Sandbox(t)
+	// The bundled policies pass this root: it has no provisioner, no
+	// external data source, no provider; only the sandbox stops it.
+	library := []policy.Set{{Name: "gen3", Dir: filepath.Join("..", "policy", "library"), Owners: []string{"alice"}, Approvals: 1}}
 	for _, tc := range []struct {
-		name    string
-		sandbox tfrun.Sandbox
-		leaks   bool
+		name     string
+		sandbox  tfrun.Sandbox
+		policies []policy.Set
+		leaks    bool
 	}{
-		{"sandboxed", confiner, false},
+		{"sandboxed", confiner, nil, false},
+		{"sandboxed, bundled policies on", confiner, library, false},
 		// The control: the same pull request without the sandbox reads
 		// everything, so this test proves the sandbox, not the attack.
-		{"unconfined", nil, true},
+		{"unconfined", nil, nil, true},
+		{"unconfined, bundled policies on", nil, library, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			secretFile := filepath.Join(t.TempDir(), "webhook-secret")
@@ -54,6 +61,7 @@ func TestEndToEndSandboxKeepsSecretsFromPullRequests(t *testing.T) {
 			e := newE2EWith(t, e2eOptions{
 				config:   "terragrunt:\n  env:\n    CSOCBOT_STATE_DIR: " + state + "\n",
 				sandbox:  tc.sandbox,
+				policies: tc.policies,
 				writable: []string{state},
 				prChange: func(src *gittest.Repo) {
 					// The store's path is known only once the harness

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/csocbot/csocbot/config"
@@ -13,14 +14,28 @@ import (
 	"github.com/csocbot/csocbot/planner/tfrun"
 )
 
-// probeSandbox learns what this kernel and container allow: the csocbot
-// binary is the launcher of every confined run.
+// launcherName is the small launcher binary installed beside csocbot
+// (cmd/csocbot-sandbox): it starts in a fraction of csocbot's time, and
+// every command of every run goes through it.
+const launcherName = "csocbot-sandbox"
+
+// probeSandbox learns what this kernel and container allow, and returns
+// the launcher of confined runs: csocbot-sandbox beside this binary, or
+// this binary itself.
 func probeSandbox(ctx context.Context) (sandbox.Report, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return sandbox.Report{}, "", fmt.Errorf("find the csocbot executable, which launches confined runs: %w", err)
 	}
+	if l := filepath.Join(filepath.Dir(self), launcherName); isExecutable(l) {
+		self = l
+	}
 	return sandbox.Probe(ctx, self), self, nil
+}
+
+func isExecutable(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
 }
 
 // serverSandbox returns the sandbox the server's runs use, nil when the

@@ -2,6 +2,7 @@ package tfrun
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -82,7 +83,8 @@ func TestSandboxConfinesTerraform(t *testing.T) {
 
 // BenchmarkSandboxOverhead plans a one-resource root, unconfined and
 // sandboxed in the same run: the difference is the launcher's cost (one
-// more exec, the Landlock ruleset, the PID namespace) per command.
+// more exec, the Landlock ruleset, the PID namespace) per command. The
+// launcher is the csocbot-sandbox binary, built here, as installed.
 func BenchmarkSandboxOverhead(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
@@ -103,7 +105,13 @@ func BenchmarkSandboxOverhead(b *testing.B) {
 			}
 			opts := Options{Binary: bin, CLIConfigFile: cli}
 			if tc.sandbox {
-				opts.Sandbox = testtools.Sandbox(b)
+				confiner := testtools.Sandbox(b)
+				launcher := filepath.Join(b.TempDir(), "csocbot-sandbox")
+				if out, err := exec.Command("go", "build", "-o", launcher, "github.com/csocbot/csocbot/cmd/csocbot-sandbox").CombinedOutput(); err != nil {
+					b.Fatalf("build the launcher: %v\n%s", err, out)
+				}
+				confiner.Self = launcher
+				opts.Sandbox = confiner
 			}
 			r, err := New(dir, opts)
 			if err != nil {
