@@ -169,3 +169,82 @@ resource "terraform_data" "daemon" {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Two runs at once: one holds credentials in its environment (as an apply
+// with minted cloud credentials will) and has a saved plan; the other,
+// hostile, reads both by path while the first is still running.
+func TestSandboxedRunCannotReachAnotherRun(t *testing.T) {
+	const credential = "AKIA-CONCURRENT-RUN-MARKER"
+	for _, tc := range []struct {
+		name    string
+		sandbox bool
+		leaks   bool
+	}{
+		{"sandboxed", true, false},
+		{"unconfined", false, true}, // the control
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			victim, victimDir := initRunner(t, `
+resource "terraform_data" "slow" {
+  provisioner "local-exec" {
+    command = "sleep 3"
+  }
+}
+`, Options{Env: map[string]string{"AWS_SECRET_ACCESS_KEY": credential}})
+			victimPlan := mustPlan(t, ctx, victim, victimDir)
+			applied := make(chan error, 1)
+			go func() { applied <- victim.Apply(ctx, victimPlan) }()
+			defer func() { <-applied }()
+
+			pid := waitForProcessWith(t, "AWS_SECRET_ACCESS_KEY="+credential)
+			opts := Options{}
+			if tc.sandbox {
+				opts.Sandbox = testtools.Sandbox(t)
+			}
+			attacker, attackerDir := initRunner(t, strings.NewReplacer("PID", strconv.Itoa(pid), "PLAN", victimPlan).Replace(`
+output "credentials" {
+  value = try(file("/proc/PID/environ"), "refused")
+}
+
+output "plan" {
+  value = try(filebase64("PLAN"), "refused")
+}
+`), opts)
+			if err := attacker.Apply(ctx, mustPlan(t, ctx, attacker, attackerDir)); err != nil {
+				t.Fatal(err)
+			}
+			outputs, err := attacker.Output(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotCredential := strings.Contains(string(outputs["credentials"].Value), credential)
+			gotPlan := !strings.Contains(string(outputs["plan"].Value), "refused")
+			if gotCredential != tc.leaks || gotPlan != tc.leaks {
+				t.Errorf("read the other run's credentials: %v, its plan: %v; want %v", gotCredential, gotPlan, tc.leaks)
+			}
+		})
+	}
+}
+
+// waitForProcessWith returns the PID of a process whose environment holds
+// entry, waiting for it to start.
+func waitForProcessWith(t *testing.T, entry string) int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ")); err == nil && strings.Contains(string(env), entry) {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no process with %s started", entry)
+	return 0
+}
