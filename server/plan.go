@@ -76,8 +76,8 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Configuration error")
 		return s.reply(ctx, repo, p.PR, "csocbot could not work out which units this pull request affects:\n\n```\n"+err.Error()+"\n```")
 	}
-	units := selectRequested(found.Units, p.Units, p.Dirs)
-	unevaluated := selectRequestedErrors(found.Errors, p.Units, p.Dirs)
+	units := selectRequested(found.Units, func(u detect.Unit) string { return u.Path }, p.Units, p.Dirs)
+	unevaluated := selectRequested(found.Errors, func(e detect.UnitError) string { return e.Path }, p.Units, p.Dirs)
 	snap, err := g.Snapshot(ctx, rev)
 	if err != nil {
 		return err
@@ -140,31 +140,16 @@ func (s *Server) planRevisions(ctx context.Context, g *gitrepo.Repo, p planJob, 
 	return mb, p.HeadSHA, nil, err
 }
 
-// selectRequested keeps the units a comment asked for (-u exact paths, -d
-// units at or below a directory); with no request, all of them.
-func selectRequested(units []detect.Unit, paths, dirs []string) []detect.Unit {
+// selectRequested keeps the units (or unit errors) a comment asked for:
+// -u exact paths, -d units at or below a directory; with no request, all.
+func selectRequested[T any](items []T, path func(T) string, paths, dirs []string) []T {
 	if len(paths) == 0 && len(dirs) == 0 {
-		return units
+		return items
 	}
-	var out []detect.Unit
-	for _, u := range units {
-		if requested(u.Path, paths, dirs) {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
-// selectRequestedErrors keeps the units that do not evaluate that a
-// comment asked for, as selectRequested does.
-func selectRequestedErrors(errs []detect.UnitError, paths, dirs []string) []detect.UnitError {
-	if len(paths) == 0 && len(dirs) == 0 {
-		return errs
-	}
-	var out []detect.UnitError
-	for _, e := range errs {
-		if requested(e.Path, paths, dirs) {
-			out = append(out, e)
+	var out []T
+	for _, it := range items {
+		if requested(path(it), paths, dirs) {
+			out = append(out, it)
 		}
 	}
 	return out
