@@ -31,7 +31,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	binary := fs.String("terraform", "", "terraform or tofu executable (default: terraform, then tofu, on PATH)")
 	parallelism := fs.Int("parallelism", 0, "units planned at once (default: number of CPUs)")
 	verbose := fs.Bool("v", false, "log each step and terraform command with its duration to stderr")
-	confine := fs.Bool("sandbox", false, "confine terraform to each run's files as the server does (Linux with Landlock); a local backend's state outside the repository is then not writable")
+	confine := fs.Bool("sandbox", false, "confine terraform to each run's files as the server does (Linux with Landlock)")
+	var writable listFlag
+	fs.Var(&writable, "writable", "with --sandbox, a further folder runs may write, such as a local backend's state folder (repeatable)")
 	engineName := fs.String("engine", "native", "how Terragrunt units run: native (csocbot prepares them) or terragrunt (a terragrunt binary on PATH runs them in the checkout at --repo, which must be at --head)")
 	var policyDirs listFlag
 	fs.Var(&policyDirs, "policies", "a policy folder (or OPA bundle) to check every unit against, before and after its plan, as the server does (repeatable)")
@@ -78,6 +80,16 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	opts := engine.Options{Binary: bf.bin, CacheDir: *cacheDir, Parallelism: *parallelism, Env: env, Logger: logger}
 	if opts.Sandbox, err = previewSandbox(ctx, *confine, logger); err != nil {
 		return err
+	}
+	for _, dir := range writable {
+		abs, err := filepath.Abs(dir)
+		if err == nil {
+			err = requireFolder(abs)
+		}
+		if err != nil {
+			return fmt.Errorf("--writable %s: %w", dir, err)
+		}
+		opts.Writable = append(opts.Writable, abs)
 	}
 	switch *engineName {
 	case "native":

@@ -50,6 +50,11 @@ func serverSandbox(ctx context.Context, cfg config.Sandbox, log *slog.Logger) (t
 	if err != nil {
 		return nil, err
 	}
+	for _, dir := range cfg.Writable {
+		if err := requireFolder(dir); err != nil {
+			return nil, fmt.Errorf("sandbox.writable: %s: %w", dir, err)
+		}
+	}
 	log.Info("sandbox", "protections", report.String(), "problems", strings.Join(report.Problems, "; "))
 	if !report.FileSystem {
 		return nil, errors.New("this kernel or container cannot confine terraform to its run (" + strings.Join(report.Problems, "; ") +
@@ -75,4 +80,17 @@ func previewSandbox(ctx context.Context, confine bool, log *slog.Logger) (tfrun.
 	}
 	log.Info("running terraform confined", "protections", report.String())
 	return sandbox.Confiner{Self: self, PIDNamespace: report.PIDNamespace}, nil
+}
+
+// requireFolder checks that a folder runs may write exists: the sandbox
+// grants access to what is there when a run starts.
+func requireFolder(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%w; create it first", err)
+	}
+	if !info.IsDir() {
+		return errors.New("is not a folder")
+	}
+	return nil
 }
