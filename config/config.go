@@ -227,6 +227,10 @@ type Terragrunt struct {
 	// as 0.63.6; "" when not set. Units using syntax it rejects are
 	// warned about in the comment.
 	Version string
+	// EvaluationTimeout bounds the evaluation of one unit's files: a unit
+	// that takes longer fails alone with a clear error. 0 means the
+	// evaluator's default (10s).
+	EvaluationTimeout time.Duration
 }
 
 // Environment names the units whose paths match one of its globs.

@@ -303,6 +303,7 @@ func TestErrors(t *testing.T) {
 		{"section of the wrong type", base + "plan: 5\n", []string{"config.yaml:6: plan: expected a mapping of keys to values, got \"5\""}},
 
 		// Top level.
+		{"evaluation timeout", base + "terragrunt: {evaluation_timeout: soon}\n", []string{`config.yaml:6: terragrunt.evaluation_timeout: expected a positive duration like 30m or 1h30m; got "soon"`}},
 		{"sandbox mode", base + "sandbox: {mode: maybe}\n", []string{`config.yaml:6: sandbox.mode: expected on or off; got "maybe"`}},
 		{"sandbox writable", base + "sandbox:\n  writable: [state, '']\n", []string{
 			`config.yaml:7: sandbox.writable[0]: expected an absolute folder path, got "state"`,
@@ -560,6 +561,9 @@ sandbox:
 `)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.Terragrunt.EvaluationTimeout != 0 {
+		t.Errorf("evaluation timeout %v, want 0 (the evaluator's default)", c.Terragrunt.EvaluationTimeout)
 	}
 	if !c.Sandbox.Off || !slices.Equal(c.Sandbox.Writable, []string{"/var/lib/state"}) {
 		t.Errorf("sandbox = %+v", c.Sandbox)

@@ -109,10 +109,11 @@ type rawTerraform struct {
 }
 
 type rawTerragrunt struct {
-	Env              rawStringMap   `yaml:"env"`
-	AllowRunCmd      scalar[bool]   `yaml:"allow_run_cmd"`
-	AllowSopsDecrypt scalar[bool]   `yaml:"allow_sops_decrypt"`
-	Version          scalar[string] `yaml:"version"`
+	Env               rawStringMap   `yaml:"env"`
+	AllowRunCmd       scalar[bool]   `yaml:"allow_run_cmd"`
+	AllowSopsDecrypt  scalar[bool]   `yaml:"allow_sops_decrypt"`
+	EvaluationTimeout scalar[string] `yaml:"evaluation_timeout"`
+	Version           scalar[string] `yaml:"version"`
 }
 
 type rawEnvironment struct {

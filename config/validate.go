@@ -146,10 +146,11 @@ func (v *validator) config(r *rawConfig) *Config {
 	}
 	c.Terraform = v.terraform(r.Terraform, c.DataDir)
 	c.Terragrunt = Terragrunt{
-		Env:              v.env(r.Terragrunt.Env),
-		AllowRunCmd:      boolOr(r.Terragrunt.AllowRunCmd, false),
-		AllowSopsDecrypt: boolOr(r.Terragrunt.AllowSopsDecrypt, false),
-		Version:          v.terragruntVersion(r.Terragrunt.Version, "terragrunt.version"),
+		Env:               v.env(r.Terragrunt.Env),
+		AllowRunCmd:       boolOr(r.Terragrunt.AllowRunCmd, false),
+		AllowSopsDecrypt:  boolOr(r.Terragrunt.AllowSopsDecrypt, false),
+		EvaluationTimeout: v.duration(r.Terragrunt.EvaluationTimeout, "terragrunt.evaluation_timeout", 0),
+		Version:           v.terragruntVersion(r.Terragrunt.Version, "terragrunt.version"),
 	}
 	for i := range c.Repositories {
 		c.Repositories[i].TerragruntVersion = cmp.Or(c.Repositories[i].TerragruntVersion, c.Terragrunt.Version)

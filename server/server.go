@@ -356,6 +356,7 @@ func (s *Server) detector(repo string, g *gitrepo.Repo, root string) *detect.Det
 		rc, _ := s.cfg.Repository(repo)
 		d = detect.New(g, detect.Options{Root: root, Env: s.cfg.Terragrunt.Env,
 			AllowRunCmd: s.cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: s.cfg.Terragrunt.AllowSopsDecrypt,
+			EvaluationTimeout: s.cfg.Terragrunt.EvaluationTimeout,
 			TerragruntVersion: siteTerragrunt(rc.TerragruntVersion)})
 		s.detectors[repo] = d
 	}

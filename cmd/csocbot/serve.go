@@ -128,7 +128,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	engOpts := engine.Options{
 		Binary: bin, CacheDir: filepath.Join(cfg.DataDir, "cache"), Parallelism: cfg.Plan.Parallelism,
 		Env: cfg.Terragrunt.Env, AllowRunCmd: cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: cfg.Terragrunt.AllowSopsDecrypt,
-		CLIConfigFile: cfg.Terraform.CLIConfigFile, Logger: log,
+		EvaluationTimeout: cfg.Terragrunt.EvaluationTimeout,
+		CLIConfigFile:     cfg.Terraform.CLIConfigFile, Logger: log,
 		Sandbox: confiner, Writable: cfg.Sandbox.Writable,
 	}
 	if cfg.Terraform.Engine == config.EngineTerragrunt {

@@ -16,6 +16,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-version"
 	"golang.org/x/sync/errgroup"
@@ -48,6 +49,9 @@ type Options struct {
 	// AllowRunCmd and AllowSopsDecrypt enable those Terragrunt functions.
 	AllowRunCmd      bool
 	AllowSopsDecrypt bool
+	// EvaluationTimeout bounds the evaluation of one unit; 0 means
+	// terragrunt.DefaultTimeout.
+	EvaluationTimeout time.Duration
 	// Parallelism bounds concurrent unit evaluations; 0 means GOMAXPROCS.
 	Parallelism int
 	// TerragruntVersion is the Terragrunt release the site runs; units
@@ -233,6 +237,7 @@ func (d *Detector) evaluateAll(ctx context.Context, snap *gitrepo.Snapshot, dirs
 	ev, err := terragrunt.New(terragrunt.Options{
 		Root: d.opts.Root, FS: snap, Env: d.opts.Env, UnknownEnv: true,
 		AllowRunCmd: d.opts.AllowRunCmd, AllowSopsDecrypt: d.opts.AllowSopsDecrypt, Cache: d.parse,
+		Timeout: d.opts.EvaluationTimeout,
 	})
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ type Options struct {
 	// AllowRunCmd and AllowSopsDecrypt enable those Terragrunt functions.
 	AllowRunCmd      bool
 	AllowSopsDecrypt bool
+	// EvaluationTimeout bounds the evaluation of one unit; 0 means
+	// terragrunt.DefaultTimeout.
+	EvaluationTimeout time.Duration
 	// CLIConfigFile is the operator's terraform CLI configuration. Runs
 	// get a copy in CacheDir with an explicit provider_installation block
 	// added, unless it has one: providers never come from folders a pull

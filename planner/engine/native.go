@@ -259,6 +259,7 @@ func (st *runState) evaluate(ctx context.Context, dir, command string) (*terragr
 		AllowRunCmd:       st.e.opts.AllowRunCmd,
 		Sandbox:           st.e.opts.Sandbox,
 		AllowSopsDecrypt:  st.e.opts.AllowSopsDecrypt,
+		Timeout:           st.e.opts.EvaluationTimeout,
 		Command:           command,
 		DependencyOutputs: st.dependencyOutputs,
 		Cache:             st.e.parsed,
@@ -327,6 +328,7 @@ func (st *runState) outputsRunner(ctx context.Context, dir string) (*tfrun.Runne
 	ev, err := terragrunt.New(terragrunt.Options{
 		Root: st.req.Root, FS: st.req.Files, Env: st.e.opts.Env, UnknownEnv: true,
 		AllowRunCmd: st.e.opts.AllowRunCmd, AllowSopsDecrypt: st.e.opts.AllowSopsDecrypt, Cache: st.e.parsed,
+		Timeout: st.e.opts.EvaluationTimeout,
 	})
 	if err != nil {
 		return nil, err
