@@ -25,25 +25,12 @@ func (e *e2e) deliverComment(login, body string) {
 	})
 }
 
-// postComment posts a comment by login and delivers its webhook, and
-// returns the job queued for it.
+// postComment posts a comment by login, a stranger to GitHub's eyes
+// (author_association NONE), delivers its webhook, and returns the job
+// queued for it.
 func (e *e2e) postComment(login, body string) int64 {
 	e.t.Helper()
-	posted := e.gh.AddComment(e.repo, e.pr, login, body)
-	payload := fixture(e.t, "issue_comment/created.payload.json", func(m map[string]any) {
-		obj(m, "issue")["pull_request"] = map[string]any{"url": "x"}
-		obj(m, "issue")["number"] = float64(e.pr)
-		c := obj(m, "comment")
-		c["body"] = body
-		c["id"] = float64(posted.ID)
-		c["author_association"] = "NONE"
-		obj(c, "user")["login"] = login
-	})
-	code, resp := post(e.t, e.srv.Handler(), delivery{event: "issue_comment", id: fmt.Sprintf("comment-%d", posted.ID), body: payload})
-	if code != 202 || resp.Status != "queued" {
-		e.t.Fatalf("comment webhook answered %d %+v", code, resp)
-	}
-	return resp.Job
+	return e.postCommentAs(login, body, "NONE").Job
 }
 
 // repliesTo returns csocbot's replies to login.

@@ -204,19 +204,8 @@ func (e *e2e) planComments() []fakegithub.Comment {
 // its webhook, and returns csocbot's reply to it.
 func (e *e2e) sendComment(login, body string) string {
 	e.t.Helper()
-	posted := e.gh.AddComment(e.repo, e.pr, login, body)
-	payload := fixture(e.t, "issue_comment/created.payload.json", func(m map[string]any) {
-		obj(m, "issue")["pull_request"] = map[string]any{"url": "x"}
-		obj(m, "issue")["number"] = float64(e.pr)
-		c := obj(m, "comment")
-		c["body"] = body
-		c["id"] = float64(posted.ID)
-		obj(c, "user")["login"] = login
-	})
-	before := len(e.gh.Comments(e.repo, e.pr))
-	if code, resp := post(e.t, e.srv.Handler(), delivery{event: "issue_comment", id: fmt.Sprintf("comment-%d", posted.ID), body: payload}); code != 202 || resp.Status != "queued" {
-		e.t.Fatalf("comment webhook answered %d %+v", code, resp)
-	}
+	before := len(e.gh.Comments(e.repo, e.pr)) + 1 // after the comment itself
+	e.postCommentAs(login, body, "")
 	var reply string
 	e.waitFor("the reply to "+body, func() bool {
 		for _, c := range e.gh.Comments(e.repo, e.pr)[before:] {
@@ -393,4 +382,28 @@ func TestEndToEndNewPushCancelsTheRunningPlan(t *testing.T) {
 	if len(e.planComments()) != 0 {
 		t.Error("the superseded plan posted a comment")
 	}
+}
+
+// postCommentAs posts a comment by login on the pull request and
+// delivers its webhook, with the given author_association ("" keeps the
+// payload's), and returns the intake's answer.
+func (e *e2e) postCommentAs(login, body, association string) intakeResponse {
+	e.t.Helper()
+	posted := e.gh.AddComment(e.repo, e.pr, login, body)
+	payload := fixture(e.t, "issue_comment/created.payload.json", func(m map[string]any) {
+		obj(m, "issue")["pull_request"] = map[string]any{"url": "x"}
+		obj(m, "issue")["number"] = float64(e.pr)
+		c := obj(m, "comment")
+		c["body"] = body
+		c["id"] = float64(posted.ID)
+		if association != "" {
+			c["author_association"] = association
+		}
+		obj(c, "user")["login"] = login
+	})
+	code, resp := post(e.t, e.srv.Handler(), delivery{event: "issue_comment", id: fmt.Sprintf("comment-%d", posted.ID), body: payload})
+	if code != 202 || resp.Status != "queued" {
+		e.t.Fatalf("comment webhook answered %d %+v", code, resp)
+	}
+	return resp
 }
