@@ -182,25 +182,7 @@ func TestDetect(t *testing.T) {
 			tt.change(r)
 			head := r.CommitAll(tt.name)
 			res := detectOn(t, r, base, head, Options{SkipDependents: tt.skipDependents})
-			if got := paths(res.Units); !slices.Equal(got, tt.wantUnits) {
-				t.Errorf("units:\n got  %q\n want %q", got, tt.wantUnits)
-			}
-			for unit, reason := range tt.wantReasons {
-				i := slices.IndexFunc(res.Units, func(u Unit) bool { return u.Path == unit })
-				if i < 0 {
-					t.Errorf("unit %s not selected", unit)
-					continue
-				}
-				if !slices.Contains(res.Units[i].Reasons, reason) {
-					t.Errorf("reasons of %s = %q, want %q among them", unit, res.Units[i].Reasons, reason)
-				}
-			}
-			if tt.wantDeleted == nil {
-				tt.wantDeleted = []string{}
-			}
-			if !slices.Equal(res.Deleted, tt.wantDeleted) {
-				t.Errorf("deleted = %q, want %q", res.Deleted, tt.wantDeleted)
-			}
+			checkSelection(t, res, tt.wantUnits, tt.wantReasons, tt.wantDeleted)
 			if tt.wantUnmatched != nil && !slices.Equal(res.Unmatched, tt.wantUnmatched) {
 				t.Errorf("unmatched = %q, want %q", res.Unmatched, tt.wantUnmatched)
 			}
@@ -293,5 +275,30 @@ func TestDetectWarmCacheSeesChanges(t *testing.T) {
 				t.Errorf("head %s: %s inputs differ between warm and fresh detectors", head[:7], got.Units[i].Path)
 			}
 		}
+	}
+}
+
+// checkSelection checks the units selected in apply order, a reason of
+// each unit named in wantReasons, and the deleted units.
+func checkSelection(t *testing.T, res *Result, wantUnits []string, wantReasons map[string]string, wantDeleted []string) {
+	t.Helper()
+	if got := paths(res.Units); !slices.Equal(got, wantUnits) {
+		t.Errorf("units:\n got  %q\n want %q", got, wantUnits)
+	}
+	for unit, reason := range wantReasons {
+		i := slices.IndexFunc(res.Units, func(u Unit) bool { return u.Path == unit })
+		if i < 0 {
+			t.Errorf("unit %s not selected", unit)
+			continue
+		}
+		if !slices.Contains(res.Units[i].Reasons, reason) {
+			t.Errorf("reasons of %s = %q, want %q among them", unit, res.Units[i].Reasons, reason)
+		}
+	}
+	if wantDeleted == nil {
+		wantDeleted = []string{}
+	}
+	if !slices.Equal(res.Deleted, wantDeleted) {
+		t.Errorf("deleted = %q, want %q", res.Deleted, wantDeleted)
 	}
 }

@@ -100,25 +100,7 @@ func TestDetectJSONUnits(t *testing.T) {
 			if len(res.Errors) > 0 {
 				t.Fatalf("errors: %+v", res.Errors)
 			}
-			if got := paths(res.Units); !slices.Equal(got, tt.wantUnits) {
-				t.Errorf("units:\n got  %q\n want %q", got, tt.wantUnits)
-			}
-			for unit, reason := range tt.wantReasons {
-				i := slices.IndexFunc(res.Units, func(u Unit) bool { return u.Path == unit })
-				if i < 0 {
-					t.Errorf("unit %s not selected", unit)
-					continue
-				}
-				if !slices.Contains(res.Units[i].Reasons, reason) {
-					t.Errorf("reasons of %s = %q, want %q among them", unit, res.Units[i].Reasons, reason)
-				}
-			}
-			if tt.wantDeleted == nil {
-				tt.wantDeleted = []string{}
-			}
-			if !slices.Equal(res.Deleted, tt.wantDeleted) {
-				t.Errorf("deleted = %q, want %q", res.Deleted, tt.wantDeleted)
-			}
+			checkSelection(t, res, tt.wantUnits, tt.wantReasons, tt.wantDeleted)
 			for _, u := range res.Units {
 				if u.Path == prod+"cache" && (u.Config == nil || !strings.HasSuffix(u.Config.Path, ".json") || !slices.Equal(u.Dependencies, []string{prod + "vpc"})) {
 					t.Errorf("cache unit: %+v", u)
