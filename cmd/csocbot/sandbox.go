@@ -38,29 +38,37 @@ func isExecutable(path string) bool {
 	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
 }
 
-// serverSandbox returns the sandbox the server's runs use, nil when the
-// operator turned it off. It refuses to go on when runs cannot be
-// confined: a pull request could otherwise read the bot's secrets.
-func serverSandbox(ctx context.Context, cfg config.Sandbox, log *slog.Logger) (tfrun.Sandbox, error) {
+// serverSandbox returns the sandbox the server's runs use and what this
+// machine allows, nil and a zero report when the operator turned it off.
+// It refuses to go on when runs cannot be confined: a pull request could
+// otherwise read the bot's secrets.
+func serverSandbox(ctx context.Context, cfg config.Sandbox, log *slog.Logger) (tfrun.Sandbox, sandbox.Report, error) {
 	if cfg.Off {
 		log.Warn("SANDBOX OFF: terraform and terragrunt run pull request code unconfined; it can read the bot's token, webhook secret, store and other runs' files (sandbox.mode: off)")
-		return nil, nil
+		return nil, sandbox.Report{}, nil
 	}
 	report, self, err := probeSandbox(ctx)
 	if err != nil {
-		return nil, err
+		return nil, report, err
 	}
 	for _, dir := range cfg.Writable {
 		if err := requireFolder(dir); err != nil {
-			return nil, fmt.Errorf("sandbox.writable: %s: %w", dir, err)
+			return nil, report, fmt.Errorf("sandbox.writable: %s: %w", dir, err)
 		}
 	}
 	log.Info("sandbox", "protections", report.String(), "problems", strings.Join(report.Problems, "; "))
 	if !report.FileSystem {
-		return nil, errors.New("this kernel or container cannot confine terraform to its run (" + strings.Join(report.Problems, "; ") +
+		return nil, report, errors.New("this kernel or container cannot confine terraform to its run (" + strings.Join(report.Problems, "; ") +
 			"): csocbot will not run pull request code that could read its secrets. Run on Linux 5.13 or later with Landlock enabled (see the README), or set sandbox.mode: off where every pull request author is trusted")
 	}
-	return sandbox.Confiner{Self: self, PIDNamespace: report.PIDNamespace}, nil
+	confiner := sandbox.Confiner{Self: self, PIDNamespace: report.PIDNamespace}
+	switch {
+	case cfg.OpenNetwork:
+		log.Warn("sandbox.network is open: runs can connect anywhere, including the instance metadata service")
+	case report.Network:
+		confiner.RestrictNetwork, confiner.ConnectPorts = true, cfg.ConnectPorts
+	}
+	return confiner, report, nil
 }
 
 // previewSandbox confines preview's runs when asked (--sandbox). On a

@@ -16,9 +16,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// sourceCache holds clones of git module sources, by URL and ref. A clone
-// of a tag or commit is kept and reused, since those do not move; a
-// branch is cloned again for every run, so a plan never uses stale code.
+// sourceCache holds clones of git module sources, by URL and commit. A
+// tag or commit ref is resolved once and reused; a branch is resolved again
+// for every unit, so a plan never uses stale code.
 type sourceCache struct {
 	dir   string
 	mu    sync.Mutex
@@ -31,8 +31,9 @@ func newSourceCache(dir string) *sourceCache {
 
 var commitSHA = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
 
-// immutableMarker is written into a clone whose ref cannot move.
-const immutableMarker = ".csocbot-immutable"
+// completeMarker is written, holding the commit, into a clone once it is
+// checked and in place.
+const completeMarker = ".csocbot-commit"
 
 // Bounds of one cloned source: a pull request names the sources, so a
 // huge repository must not fill the server's disk or stall the gate.
@@ -70,50 +71,85 @@ func checkCloneURL(u string) error {
 // fetch returns a local directory holding the source at ref. It clones
 // with no credentials: only what git finds configured for the host (an SSH
 // agent), never the token csocbot fetches the infra repository with.
+//
+// Within a context from withPinnedSources the first fetch of url@ref
+// decides the commit: later fetches return the same directory, so the
+// code the gate judged is the code the plan runs even if the ref moves.
 func (c *sourceCache) fetch(ctx context.Context, url, ref string) (string, error) {
 	url = cloneURL(url)
 	if err := checkCloneURL(url); err != nil {
 		return "", err
 	}
-	key := safeName(url + "@" + ref)
-	c.mu.Lock()
-	lock, ok := c.locks[key]
-	if !ok {
-		lock = &sync.Mutex{}
-		c.locks[key] = lock
+	pins := pinnedSourcesOf(ctx)
+	if p, ok := pins.get(url, ref); ok {
+		return p.dir, nil
 	}
-	c.mu.Unlock()
-	lock.Lock()
-	defer lock.Unlock()
-
-	dst := filepath.Join(c.dir, key)
-	if _, err := os.Stat(filepath.Join(dst, immutableMarker)); err == nil {
-		return dst, nil
-	}
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	p, err := c.fetchCommit(ctx, url, ref)
+	if err != nil {
 		return "", err
+	}
+	pins.set(url, ref, p)
+	return p.dir, nil
+}
+
+// fetchCommit resolves url@ref and returns the clone of that commit.
+// Clones are kept by commit, so a directory's content never changes while
+// a run reads it; a tag or commit ref remembers its commit in an alias
+// file and is not cloned again, a branch is resolved again every time.
+func (c *sourceCache) fetchCommit(ctx context.Context, url, ref string) (pin, error) {
+	alias := filepath.Join(c.dir, "refs", safeName(url+"@"+ref))
+	unlock := c.lock(alias)
+	defer unlock()
+	if b, err := os.ReadFile(alias); err == nil {
+		commit := strings.TrimSpace(string(b))
+		dir := c.commitDir(url, commit)
+		if _, err := os.Stat(filepath.Join(dir, completeMarker)); err == nil {
+			return pin{dir: dir, commit: commit}, nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(alias), 0o755); err != nil {
+		return pin{}, err
 	}
 	tmp, err := os.MkdirTemp(c.dir, "clone-")
 	if err != nil {
-		return "", err
+		return pin{}, err
 	}
 	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(ctx, cloneTimeout)
+	cloneCtx, cancel := context.WithTimeout(ctx, cloneTimeout)
 	defer cancel()
-	immutable, err := clone(ctx, tmp, url, ref)
+	immutable, commit, err := clone(cloneCtx, tmp, url, ref)
 	if err != nil {
-		return "", err
+		return pin{}, err
 	}
 	if err := os.RemoveAll(filepath.Join(tmp, ".git")); err != nil {
-		return "", err
+		return pin{}, err
 	}
 	if err := checkClone(tmp); err != nil {
-		return "", fmt.Errorf("clone %s at %q: %w", url, ref, err)
+		return pin{}, fmt.Errorf("clone %s at %q: %w", url, ref, err)
+	}
+	dir, err := c.install(tmp, url, commit)
+	if err != nil {
+		return pin{}, err
 	}
 	if immutable {
-		if err := os.WriteFile(filepath.Join(tmp, immutableMarker), nil, 0o644); err != nil {
-			return "", err
+		if err := os.WriteFile(alias, []byte(commit+"\n"), 0o644); err != nil {
+			return pin{}, err
 		}
+	}
+	return pin{dir: dir, commit: commit}, nil
+}
+
+// install moves a finished clone of commit into place, unless another ref
+// of the same commit got there first.
+func (c *sourceCache) install(tmp, url, commit string) (string, error) {
+	dst := c.commitDir(url, commit)
+	unlock := c.lock(dst)
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(dst, completeMarker)); err == nil {
+		return dst, nil
+	}
+	if err := os.WriteFile(filepath.Join(tmp, completeMarker), []byte(commit+"\n"), 0o644); err != nil {
+		return "", err
 	}
 	if err := os.RemoveAll(dst); err != nil {
 		return "", err
@@ -124,50 +160,88 @@ func (c *sourceCache) fetch(ctx context.Context, url, ref string) (string, error
 	return dst, nil
 }
 
-// clone checks out url at ref into dir and reports whether ref names
-// something that cannot move (a tag or a commit).
-func clone(ctx context.Context, dir, url, ref string) (immutable bool, err error) {
+// forget drops what url@ref resolved to, so that the next fetch asks the
+// remote again: a tag that moved is a tag that can move.
+func (c *sourceCache) forget(url, ref string) {
+	alias := filepath.Join(c.dir, "refs", safeName(cloneURL(url)+"@"+ref))
+	unlock := c.lock(alias)
+	defer unlock()
+	os.Remove(alias)
+}
+
+func (c *sourceCache) commitDir(url, commit string) string {
+	return filepath.Join(c.dir, safeName(url+"@"+commit))
+}
+
+// lock serialises work on one path of the cache.
+func (c *sourceCache) lock(key string) (unlock func()) {
+	c.mu.Lock()
+	l, ok := c.locks[key]
+	if !ok {
+		l = &sync.Mutex{}
+		c.locks[key] = l
+	}
+	c.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+// clone checks out url at ref into dir and returns the commit and whether
+// ref names something that is not expected to move (a tag or a commit).
+func clone(ctx context.Context, dir, url, ref string) (immutable bool, commit string, err error) {
+	head := func(r *git.Repository) (string, error) {
+		h, err := r.Head()
+		if err != nil {
+			return "", fmt.Errorf("clone %s: read the checked-out commit: %w", url, err)
+		}
+		return h.Hash().String(), nil
+	}
 	if ref == "" {
-		_, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{URL: url, Depth: 1, SingleBranch: true})
-		return false, describeCloneError(url, ref, err)
+		r, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{URL: url, Depth: 1, SingleBranch: true})
+		if err != nil {
+			return false, "", describeCloneError(url, ref, err)
+		}
+		commit, err := head(r)
+		return false, commit, err
 	}
 	for _, try := range []struct {
 		name      plumbing.ReferenceName
 		immutable bool
 	}{{plumbing.NewTagReferenceName(ref), true}, {plumbing.NewBranchReferenceName(ref), false}} {
-		_, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{URL: url, ReferenceName: try.name, SingleBranch: true, Depth: 1})
+		r, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{URL: url, ReferenceName: try.name, SingleBranch: true, Depth: 1})
 		if err == nil {
-			return try.immutable, nil
+			commit, err := head(r)
+			return try.immutable, commit, err
 		}
 		if !errors.Is(err, plumbing.ErrReferenceNotFound) && !strings.Contains(err.Error(), "couldn't find remote ref") {
-			return false, describeCloneError(url, ref, err)
+			return false, "", describeCloneError(url, ref, err)
 		}
 		if err := os.RemoveAll(dir); err != nil {
-			return false, err
+			return false, "", err
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return false, err
+			return false, "", err
 		}
 	}
 	if !commitSHA.MatchString(ref) {
-		return false, fmt.Errorf("clone %s: no tag or branch named %q", url, ref)
+		return false, "", fmt.Errorf("clone %s: no tag or branch named %q", url, ref)
 	}
 	repo, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{URL: url})
 	if err != nil {
-		return false, describeCloneError(url, ref, err)
+		return false, "", describeCloneError(url, ref, err)
 	}
 	hash, err := repo.ResolveRevision(plumbing.Revision(ref))
 	if err != nil {
-		return false, fmt.Errorf("clone %s: no commit %s: %w", url, ref, err)
+		return false, "", fmt.Errorf("clone %s: no commit %s: %w", url, ref, err)
 	}
 	wt, err := repo.Worktree()
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	if err := wt.Checkout(&git.CheckoutOptions{Hash: *hash}); err != nil {
-		return false, fmt.Errorf("clone %s: check out %s: %w", url, ref, err)
+		return false, "", fmt.Errorf("clone %s: check out %s: %w", url, ref, err)
 	}
-	return true, nil
+	return true, hash.String(), nil
 }
 
 // checkClone bounds a clone's size and refuses symbolic links, which could

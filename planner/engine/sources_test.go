@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/csocbot/csocbot/internal/gittest"
+	"github.com/csocbot/csocbot/planner/detect"
 )
 
 // moduleRepo is a git repository of modules, tagged v1 and served over
@@ -58,8 +59,9 @@ func TestSourceCacheReusesTagsAndRefetchesBranches(t *testing.T) {
 	modules.Write("modules/new/main.tf", "# new\n")
 	modules.CommitAll("new module")
 
-	if _, err := os.Stat(filepath.Join(tagDir, immutableMarker)); err != nil {
-		t.Errorf("tag clone not marked immutable: %v", err)
+	fetches := modules.Fetches.Load()
+	if again, err := c.fetch(ctx, url, "v1"); err != nil || again != tagDir || modules.Fetches.Load() != fetches {
+		t.Errorf("tag fetched again: %s (was %s), %d fetches (was %d), %v", again, tagDir, modules.Fetches.Load(), fetches, err)
 	}
 	again, err := c.fetch(ctx, url, "main")
 	if err != nil {
@@ -99,5 +101,89 @@ func TestSourceCacheRefusesSymlinks(t *testing.T) {
 	_, err := newSourceCache(t.TempDir()).fetch(context.Background(), served.URL, "v1")
 	if !errors.Is(err, ErrUnsafeSource) || !strings.Contains(err.Error(), "passwd.tf is a symbolic link") {
 		t.Fatalf("error %v, want a refused symbolic link", err)
+	}
+}
+
+func TestPinnedSourcesKeepTheFirstCommit(t *testing.T) {
+	modules, _ := moduleRepo(t)
+	c := newSourceCache(t.TempDir())
+	ctx := withPinnedSources(context.Background())
+	first, err := c.fetch(ctx, modules.URL, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules.Write("modules/new/main.tf", "# new\n")
+	modules.CommitAll("move main")
+	again, err := c.fetch(ctx, modules.URL, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first {
+		t.Errorf("a pinned fetch returned %s, want the first clone %s", again, first)
+	}
+	if _, err := os.Stat(filepath.Join(first, "modules", "new")); err == nil {
+		t.Error("the pinned clone changed under the run")
+	}
+	unpinned, err := c.fetch(context.Background(), modules.URL, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(unpinned, "modules", "new")); err != nil {
+		t.Errorf("outside a run the branch was not resolved again: %v", err)
+	}
+}
+
+// TestPlanRunsTheCheckedCode moves a module's branch while the gate looks
+// at the unit, as an attacker who controls the module repository would:
+// the plan must run the code the gate saw, or fail.
+func TestPlanRunsTheCheckedCode(t *testing.T) {
+	const moved = `resource "terraform_data" "moved_after_the_check" {}`
+	for _, tc := range []struct {
+		name  string
+		setup func(f *fixture, url string) (unit string)
+		want  Status
+	}{{
+		name: "terraform.source",
+		setup: func(f *fixture, url string) string {
+			f.repo.Replace(prod+"s3-data/terragrunt.hcl", `"../../../../../modules/s3-bucket"`, `"git::`+url+`//modules/s3-bucket?ref=main"`)
+			return prod + "s3-data"
+		},
+		want: Planned,
+	}, {
+		name: "module call",
+		setup: func(f *fixture, url string) string {
+			f.repo.Write("terraform/remote/main.tf", `module "bucket" {
+  source      = "git::`+url+`//modules/s3-bucket?ref=main"
+  bucket_name = "remote"
+}
+`)
+			return "terraform/remote"
+		},
+		want: Failed,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			modules, _ := moduleRepo(t)
+			f := newFixture(t)
+			unit := tc.setup(f, modules.URL)
+			gate := func(ctx context.Context, u detect.Unit) error {
+				modules.Append("modules/s3-bucket/main.tf", "\n"+moved+"\n")
+				modules.CommitAll("move main after the check")
+				return nil
+			}
+			r := f.result(f.planGated(context.Background(), gate, unit), unit)
+			if r.Status != tc.want {
+				t.Fatalf("%s: %s %v\n%s", unit, r.Status, r.Err, r.ErrorTail)
+			}
+			if r.Status == Failed && !errors.Is(r.Err, ErrSourceMoved) {
+				t.Errorf("error %v, want ErrSourceMoved", r.Err)
+			}
+			if r.Plan != nil {
+				for _, rc := range r.Plan.ResourceChanges {
+					if strings.Contains(rc.Address, "moved_after_the_check") {
+						t.Errorf("the plan ran code the gate never saw: %s", rc.Address)
+					}
+				}
+			}
+		})
 	}
 }

@@ -127,6 +127,12 @@ func restrict(p Policy) error {
 		rules = append(rules, landlock.RWDirs(p.Write...).WithRefer())
 	}
 	cfg := landlock.Config{HandledAccessFS: landlock.V7.HandledAccessFS, Scoped: landlock.V7.Scoped}
+	if p.RestrictNetwork {
+		cfg.HandledAccessNet = llsyscall.AccessNetConnectTCP
+		for _, port := range p.ConnectPorts {
+			rules = append(rules, landlock.ConnectTCP(port))
+		}
+	}
 	if err := cfg.BestEffort().Restrict(rules...); err != nil {
 		return fmt.Errorf("applying Landlock: %w", err)
 	}

@@ -32,6 +32,7 @@ func Probe(ctx context.Context, self string) Report {
 	nsErr := runProbe(ctx, self, true)
 	if nsErr == nil {
 		r.FileSystem, r.PIDNamespace = true, true
+		r.network()
 		return r
 	}
 	if err := runProbe(ctx, self, false); err != nil {
@@ -40,7 +41,16 @@ func Probe(ctx context.Context, self string) Report {
 	}
 	r.FileSystem = true
 	r.Problems = append(r.Problems, fmt.Sprintf("PID namespaces are refused here (%v): processes a run leaves behind are found and killed by their run ID instead", nsErr))
+	r.network()
 	return r
+}
+
+// network records whether runs' TCP connections can be limited to ports.
+func (r *Report) network() {
+	r.Network = r.LandlockABI >= 4
+	if !r.Network {
+		r.Problems = append(r.Problems, fmt.Sprintf("Landlock ABI %d cannot limit network connections: runs can reach any address, including the instance metadata service; block it in the network (IMDSv2 with a hop limit of 1, or a network policy)", r.LandlockABI))
+	}
 }
 
 // runProbe launches self as the probe program, in a PID namespace of its

@@ -12,6 +12,9 @@ type Report struct {
 	// PIDNamespace is true when a launched program can run in a PID
 	// namespace of its own.
 	PIDNamespace bool
+	// Network is true when a launched program's TCP connections can be
+	// limited to configured ports (Landlock ABI 4 or later).
+	Network bool
 	// Problems say what is missing, why, and what that means.
 	Problems []string
 }
@@ -26,5 +29,9 @@ func (r Report) String() string {
 	if r.PIDNamespace {
 		pidns = "yes"
 	}
-	return fmt.Sprintf("file-system confinement: %s; PID namespace per run: %s", fsys, pidns)
+	network := "no (Landlock ABI 4 or later is needed)"
+	if r.Network {
+		network = "yes"
+	}
+	return fmt.Sprintf("file-system confinement: %s; PID namespace per run: %s; network limited to configured ports: %s", fsys, pidns, network)
 }

@@ -42,6 +42,12 @@ type Policy struct {
 	// namespace, so that everything it starts ends with it. The launcher
 	// fails when the kernel refuses one; Probe says whether it does.
 	PIDNamespace bool `json:"pid_namespace,omitempty"`
+	// RestrictNetwork lets the program open TCP connections only to
+	// ConnectPorts, so that it cannot reach the instance metadata service
+	// (port 80) or anything else the operator did not expect. It needs
+	// Landlock ABI 4; Probe says whether the kernel has it.
+	RestrictNetwork bool     `json:"restrict_network,omitempty"`
+	ConnectPorts    []uint16 `json:"connect_ports,omitempty"`
 }
 
 // SystemPaths are the read-only files and folders every program needs:
@@ -113,11 +119,18 @@ type Confiner struct {
 	Self string
 	// PIDNamespace runs each program in a PID namespace of its own.
 	PIDNamespace bool
+	// RestrictNetwork and ConnectPorts limit each program's TCP
+	// connections to those ports (see Policy).
+	RestrictNetwork bool
+	ConnectPorts    []uint16
 }
 
 // Command returns the launcher and the variables that make it run program
 // with read access to read and full access to write.
 func (c Confiner) Command(program string, read, write []string) (string, map[string]string, error) {
-	l, err := Policy{Program: program, Read: read, Write: write, PIDNamespace: c.PIDNamespace}.Command(c.Self)
+	l, err := Policy{
+		Program: program, Read: read, Write: write, PIDNamespace: c.PIDNamespace,
+		RestrictNetwork: c.RestrictNetwork, ConnectPorts: c.ConnectPorts,
+	}.Command(c.Self)
 	return l.Path, l.Env, err
 }

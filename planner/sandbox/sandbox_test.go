@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,5 +199,48 @@ func TestPolicyCommandRefusesRelativePaths(t *testing.T) {
 		if _, err := p.Command("/usr/local/bin/csocbot"); err == nil || !strings.Contains(err.Error(), "not") {
 			t.Errorf("Command(%+v) = %v, want a refusal", p, err)
 		}
+	}
+}
+
+func TestNetworkRestriction(t *testing.T) {
+	if r := requireSandbox(t); !r.Network {
+		t.Skipf("this kernel cannot limit network connections: %s", strings.Join(r.Problems, "; "))
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash on PATH")
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // accepts until the listener closes with the test
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := uint16(l.Addr().(*net.TCPAddr).Port)
+	script := fmt.Sprintf("bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d' 2>/dev/null && echo connected || echo refused", port)
+	tests := []struct {
+		name   string
+		policy Policy
+		want   string
+	}{
+		{"unrestricted", Policy{}, "connected"},
+		{"an allowed port", Policy{RestrictNetwork: true, ConnectPorts: []uint16{443, port}}, "connected"},
+		{"a port not allowed", Policy{RestrictNetwork: true, ConnectPorts: []uint16{443}}, "refused"},
+		{"no port at all", Policy{RestrictNetwork: true}, "refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := sandboxed(t, tt.policy, script)
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("output %q, want %q", out, tt.want)
+			}
+		})
 	}
 }
