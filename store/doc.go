@@ -4,12 +4,15 @@
 //
 // It is a package of its own because it is the boundary between the server
 // and its database. The server depends only on the [Store] interface and the
-// plain types beside it; every SQL statement lives in an implementation.
-// [SQLite] is the one implementation today, so a single csocbot needs nothing
-// but a file; a PostgreSQL implementation will satisfy the same interface
-// later, for deployments that run several servers against one database.
+// plain types beside it; every SQL statement lives in an implementation, in
+// a package of its own, and only the command that wires the server imports
+// one. store/sqlite is the one implementation today, so a single csocbot
+// needs nothing but a file; a PostgreSQL implementation will satisfy the
+// same interface later, for deployments that run several servers against
+// one database. store/storetest is the conformance suite every
+// implementation runs in its tests, so they all behave alike.
 //
-// The schema is versioned: ordered SQL files embedded from migrations/ are
-// applied by [Open], each in its own transaction, and recorded in the
-// schema_migrations table. Times are stored in UTC.
+// What every implementation must share beyond the interface lives here too:
+// the retry policy of failed jobs ([Kind.RetrySafe], [Backoff],
+// [MaxAttempts]) and the key of a pull request's jobs ([PullRequestKey]).
 package store

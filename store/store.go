@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 )
 
 // Store is everything the server keeps in its database.
 //
-// Every method is safe for concurrent use, by several goroutines and, for
-// [SQLite], by several processes sharing one database file.
+// Every method is safe for concurrent use, by several goroutines and by
+// several processes sharing one database. Times are kept in UTC, to the
+// microsecond. The conformance suite in store/storetest checks every
+// implementation against what this interface promises.
 type Store interface {
 	// RecordDelivery records the webhook delivery deliveryID (GitHub's
 	// X-GitHub-Delivery header) and enqueues job for it, atomically. The
@@ -19,7 +22,8 @@ type Store interface {
 	// and false.
 	RecordDelivery(ctx context.Context, deliveryID string, job NewJob) (Job, bool, error)
 
-	// Enqueue adds a job to the queue.
+	// Enqueue adds a job to the queue. It refuses a payload that is not
+	// JSON.
 	Enqueue(ctx context.Context, job NewJob) (Job, error)
 
 	// Claim atomically takes the oldest runnable job (queued, with RunAfter
@@ -35,10 +39,10 @@ type Store interface {
 
 	// Fail records that a running job failed with cause. A job whose kind is
 	// safe to run again (plan, refresh_repo) is queued again after a backoff
-	// that doubles with each attempt, until it has been attempted
-	// [MaxAttempts] times; every other job, an apply in particular, fails at
-	// once. It returns the job as it is now, queued or failed, or an error
-	// wrapping [ErrNotRunning].
+	// that doubles with each attempt (see [Backoff]), until it has been
+	// attempted [MaxAttempts] times; every other job, an apply in
+	// particular, fails at once. It returns the job as it is now, queued or
+	// failed, or an error wrapping [ErrNotRunning].
 	Fail(ctx context.Context, id int64, cause error) (Job, error)
 
 	// Release puts a running job back in the queue, without counting the
@@ -53,10 +57,11 @@ type Store interface {
 	// running. It is meant to be called once at startup, before any worker
 	// claims, and takes every running job for abandoned, so no other process
 	// may be running jobs from the same database. Every one is marked
-	// failed, plans too, and returned, so the server can say so on their
-	// pull requests: a job the process was running when it died may be what
-	// killed it, and running it again would kill the next one (jobs a clean
-	// shutdown stopped were released, see Release).
+	// failed with [InterruptedMessage], plans too, and returned, oldest
+	// first, so the server can say so on their pull requests: a job the
+	// process was running when it died may be what killed it, and running
+	// it again would kill the next one (jobs a clean shutdown stopped were
+	// released, see Release).
 	RecoverAfterRestart(ctx context.Context) ([]Job, error)
 
 	// CheckWritable commits a one-row write, so that readiness reports a
@@ -71,7 +76,9 @@ type Store interface {
 	ListJobs(ctx context.Context, filter JobFilter) ([]Job, error)
 
 	// UpsertRun records a run, replacing the one for the same repo, pull
-	// request, head and unit if there is one (its CreatedAt is kept).
+	// request, head and unit if there is one (its ID and CreatedAt are
+	// kept). It refuses a state it does not know, and a Summary or Policy
+	// that is not JSON.
 	UpsertRun(ctx context.Context, run Run) (Run, error)
 
 	// Runs returns the runs of one pull request head, ordered by unit.
@@ -82,7 +89,8 @@ type Store interface {
 	LatestRuns(ctx context.Context, repo string, pr int) ([]Run, error)
 
 	// RecordComment records a comment csocbot posted. Recording the same
-	// comment id again replaces its kind and head.
+	// comment id again replaces its kind and head. It refuses a kind it
+	// does not know.
 	RecordComment(ctx context.Context, c Comment) error
 
 	// Comments returns the comments csocbot posted on a pull request, oldest
@@ -90,16 +98,42 @@ type Store interface {
 	Comments(ctx context.Context, repo string, pr int) ([]Comment, error)
 
 	// ApprovePolicy records a policy approval. Approving the same set at
-	// the same head again records nothing and returns the first approval
-	// and false.
+	// the same head again, under a login that differs at most in case,
+	// records nothing and returns the first approval and false.
 	ApprovePolicy(ctx context.Context, a PolicyApproval) (PolicyApproval, bool, error)
 
 	// PolicyApprovals returns the approvals given at one pull request head,
 	// oldest first.
 	PolicyApprovals(ctx context.Context, repo string, pr int, headSHA string) ([]PolicyApproval, error)
 
+	// Prune deletes the records last touched before olderThan that
+	// nothing will need, so that the store does not grow forever:
+	//   - webhook deliveries received before then (a redelivery of one
+	//     of them is then taken for a new delivery);
+	//   - finished jobs (done, failed, interrupted, superseded or
+	//     cancelled) last updated before then, never queued or running
+	//     ones;
+	//   - the runs, comments and policy approvals of every pull request
+	//     that has no queued or running job (see [PullRequestKey]) and
+	//     none of whose runs, comments and approvals was recorded or
+	//     updated since then. A pull request's records go together: one
+	//     with work under way keeps them all, and one left alone for
+	//     longer starts afresh, like a new pull request, when it is next
+	//     pushed or commented on.
+	// It returns how many of each it deleted.
+	Prune(ctx context.Context, olderThan time.Time) (PruneCounts, error)
+
 	// Close releases the database.
 	Close() error
+}
+
+// PruneCounts is what [Store.Prune] deleted.
+type PruneCounts struct {
+	Deliveries      int64
+	Jobs            int64
+	Runs            int64
+	Comments        int64
+	PolicyApprovals int64
 }
 
 var (
@@ -126,11 +160,11 @@ const (
 	KindPullRequestClosed Kind = "pull_request_closed"
 )
 
-// retrySafe reports whether a job of kind k may run again after a failure
+// RetrySafe reports whether a job of kind k may run again after a failure
 // or an interruption: running it twice must change nothing but csocbot's
 // own output. An apply changes infrastructure, and a comment command may
 // enqueue one, so neither is.
-func (k Kind) retrySafe() bool {
+func (k Kind) RetrySafe() bool {
 	return k == KindPlan || k == KindRefreshRepo || k == KindPullRequestClosed
 }
 
@@ -159,8 +193,9 @@ const (
 	maxBackoff   = 5 * time.Minute
 )
 
-// backoff is how long a job waits after failing its attempt-th attempt.
-func backoff(attempt int) time.Duration {
+// Backoff is how long a retry-safe job waits after failing its attempt-th
+// attempt.
+func Backoff(attempt int) time.Duration {
 	d := firstBackoff
 	for i := 1; i < attempt && d < maxBackoff; i++ {
 		d *= 2
@@ -168,11 +203,22 @@ func backoff(attempt int) time.Duration {
 	return min(d, maxBackoff)
 }
 
+// InterruptedMessage is the LastError of the jobs
+// [Store.RecoverAfterRestart] fails.
+const InterruptedMessage = "csocbot stopped while the job was running (the job may have crashed it), so it is not run again automatically"
+
+// PullRequestKey is the [NewJob.Key] of a pull request's jobs, such as
+// "owner/repo#12". [Store.Prune] keeps the records of a pull request while
+// a job with this key is queued or running.
+func PullRequestKey(repo string, pr int) string {
+	return repo + "#" + strconv.Itoa(pr)
+}
+
 // NewJob is a job to enqueue.
 type NewJob struct {
 	Kind Kind
 	// Key groups the jobs that supersede one another, such as
-	// "owner/repo#12" for a pull request.
+	// [PullRequestKey] for a pull request's.
 	Key     string
 	Payload json.RawMessage // JSON, or empty
 	// RunAfter delays the job; the zero time means now.

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -70,8 +70,9 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 // migrate applies to db the migrations it has not had yet, each in its own
 // transaction with its row in schema_migrations, so that a process stopped
 // partway, or two processes opening the same new database, leave the schema
-// at one version or the next and never in between.
-func migrate(ctx context.Context, db *sql.DB, ms []migration) error {
+// at one version or the next and never in between. It logs each migration
+// it applies to log.
+func migrate(ctx context.Context, db *sql.DB, ms []migration, log *slog.Logger) error {
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
@@ -93,7 +94,7 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 		if applied {
-			slog.InfoContext(ctx, "store: migrated database schema", "version", m.version, "migration", m.name)
+			log.InfoContext(ctx, "store: migrated database schema", "version", m.version, "migration", m.name)
 		}
 	}
 	return nil

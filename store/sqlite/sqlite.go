@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,20 +15,32 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/csocbot/csocbot/store"
 )
 
-// SQLite is the [Store] kept in one SQLite database file. Several processes
-// may open the same file.
-type SQLite struct {
+// Store is the [store.Store] kept in one SQLite database file. Several
+// processes may open the same file.
+type Store struct {
 	db        *sql.DB
 	writeLock chan struct{} // held by this process's one writer; see write
 	now       func() time.Time
+	log       *slog.Logger
 
 	pendingMu sync.Mutex
 	pending   []*pendingDelivery // deliveries waiting for a writer; see RecordDelivery
 }
 
-var _ Store = (*SQLite)(nil)
+var _ store.Store = (*Store)(nil)
+
+// Options are the optional settings of [Open].
+type Options struct {
+	// Logger receives the store's informational records: schema
+	// migrations, jobs failed after a restart. Nil discards them.
+	Logger *slog.Logger
+	// Now is the store's clock; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
 
 // busyTimeout is how long a statement waits for another connection's write
 // lock before failing with SQLITE_BUSY.
@@ -35,7 +48,7 @@ const busyTimeout = 10 * time.Second
 
 // Open opens the SQLite database at path, creating it and its directory if
 // needed, and migrates its schema to the newest version.
-func Open(ctx context.Context, path string) (*SQLite, error) {
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
@@ -50,11 +63,12 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	if err := migrateWhenFree(ctx, db); err != nil {
+	s := newStore(db, opts)
+	if err := migrateWhenFree(ctx, db, s.log); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	return newSQLite(db), nil
+	return s, nil
 }
 
 // sqliteHeader starts every SQLite database file.
@@ -119,7 +133,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // CheckWritable rewrites the one row of write_probe.
-func (s *SQLite) CheckWritable(ctx context.Context) error {
+func (s *Store) CheckWritable(ctx context.Context) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, now := s.clock()
 		_, err := tx.ExecContext(ctx, `
@@ -137,10 +151,10 @@ func (s *SQLite) CheckWritable(ctx context.Context) error {
 // lock the busy timeout does not cover: SQLite answers SQLITE_BUSY without
 // waiting while another connection is turning a new database's journal into
 // WAL, which processes starting together on one new database run into.
-func migrateWhenFree(ctx context.Context, db *sql.DB) error {
+func migrateWhenFree(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	deadline := time.Now().Add(busyTimeout)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		err := migrate(ctx, db, embeddedMigrations)
+		err := migrate(ctx, db, embeddedMigrations, log)
 		var busy interface{ Code() int }
 		if err == nil || !errors.As(err, &busy) || busy.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
 			return err
@@ -157,8 +171,15 @@ func migrateWhenFree(ctx context.Context, db *sql.DB) error {
 // SQLITE_BUSY_* codes.
 const sqliteBusy = 5
 
-func newSQLite(db *sql.DB) *SQLite {
-	return &SQLite{db: db, writeLock: make(chan struct{}, 1), now: time.Now}
+func newStore(db *sql.DB, opts Options) *Store {
+	s := &Store{db: db, writeLock: make(chan struct{}, 1), now: opts.Now, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
 }
 
 // write runs fn in a transaction, the only way the store writes.
@@ -171,7 +192,7 @@ func newSQLite(db *sql.DB) *SQLite {
 // also queue on writeLock: SQLite's busy handler polls a locked database
 // with sleeps of up to 100ms and would leave it idle for most of a sleep
 // after the writer ahead finished, where the channel hands it over at once.
-func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	select {
 	case s.writeLock <- struct{}{}:
 	case <-ctx.Done():
@@ -182,7 +203,7 @@ func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // inTx runs fn in a transaction; the caller holds writeLock.
-func (s *SQLite) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -212,7 +233,7 @@ func dsn(abs string) string {
 }
 
 // Close closes the database.
-func (s *SQLite) Close() error {
+func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("closing store: %w", err)
 	}
@@ -236,7 +257,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // clock returns the current time as stored.
-func (s *SQLite) clock() (time.Time, string) {
+func (s *Store) clock() (time.Time, string) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	return now, formatTime(now)
 }

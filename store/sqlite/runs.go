@@ -1,36 +1,38 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/csocbot/csocbot/store"
 )
 
 const runColumns = `id, repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, created_at, updated_at`
 
-func scanRun(row scanner) (Run, error) {
+func scanRun(row scanner) (store.Run, error) {
 	var (
-		r                    Run
+		r                    store.Run
 		summary, policy      sql.NullString
 		createdAt, updatedAt string
 	)
 	err := row.Scan(&r.ID, &r.Repo, &r.PR, &r.HeadSHA, &r.Unit, &r.State, &r.PlanPath, &r.PlanSHA256,
 		&summary, &policy, &createdAt, &updatedAt)
 	if err != nil {
-		return Run{}, err
+		return store.Run{}, err
 	}
 	r.Summary, r.Policy = rawJSON(summary), rawJSON(policy)
 	if r.CreatedAt, err = parseTime(createdAt); err != nil {
-		return Run{}, err
+		return store.Run{}, err
 	}
 	if r.UpdatedAt, err = parseTime(updatedAt); err != nil {
-		return Run{}, err
+		return store.Run{}, err
 	}
 	return r, nil
 }
 
-func (s *SQLite) UpsertRun(ctx context.Context, run Run) (Run, error) {
-	var r Run
+func (s *Store) UpsertRun(ctx context.Context, run store.Run) (store.Run, error) {
+	var r store.Run
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		_, now := s.clock()
 		r, err = scanRun(tx.QueryRowContext(ctx, `
@@ -48,12 +50,12 @@ func (s *SQLite) UpsertRun(ctx context.Context, run Run) (Run, error) {
 		return err
 	})
 	if err != nil {
-		return Run{}, fmt.Errorf("recording the run of %s at %s#%d@%s: %w", run.Unit, run.Repo, run.PR, run.HeadSHA, err)
+		return store.Run{}, fmt.Errorf("recording the run of %s at %s#%d@%s: %w", run.Unit, run.Repo, run.PR, run.HeadSHA, err)
 	}
 	return r, nil
 }
 
-func (s *SQLite) Runs(ctx context.Context, repo string, pr int, headSHA string) ([]Run, error) {
+func (s *Store) Runs(ctx context.Context, repo string, pr int, headSHA string) ([]store.Run, error) {
 	runs, err := queryAll(ctx, s.db, scanRun, `
 		SELECT `+runColumns+` FROM runs
 		WHERE repo = ? AND pr = ? AND head_sha = ?
@@ -64,7 +66,7 @@ func (s *SQLite) Runs(ctx context.Context, repo string, pr int, headSHA string) 
 	return runs, nil
 }
 
-func (s *SQLite) LatestRuns(ctx context.Context, repo string, pr int) ([]Run, error) {
+func (s *Store) LatestRuns(ctx context.Context, repo string, pr int) ([]store.Run, error) {
 	// Runs are inserted as heads are planned, so the highest id of a unit is
 	// its run at the newest head.
 	runs, err := queryAll(ctx, s.db, scanRun, `
@@ -77,7 +79,7 @@ func (s *SQLite) LatestRuns(ctx context.Context, repo string, pr int) ([]Run, er
 	return runs, nil
 }
 
-func (s *SQLite) RecordComment(ctx context.Context, c Comment) error {
+func (s *Store) RecordComment(ctx context.Context, c store.Comment) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, now := s.clock()
 		_, err := tx.ExecContext(ctx, `
@@ -93,7 +95,7 @@ func (s *SQLite) RecordComment(ctx context.Context, c Comment) error {
 	return nil
 }
 
-func (s *SQLite) Comments(ctx context.Context, repo string, pr int) ([]Comment, error) {
+func (s *Store) Comments(ctx context.Context, repo string, pr int) ([]store.Comment, error) {
 	comments, err := queryAll(ctx, s.db, scanComment, `
 		SELECT repo, pr, comment_id, kind, head_sha, created_at FROM comments
 		WHERE repo = ? AND pr = ?
@@ -104,13 +106,13 @@ func (s *SQLite) Comments(ctx context.Context, repo string, pr int) ([]Comment, 
 	return comments, nil
 }
 
-func scanComment(row scanner) (Comment, error) {
+func scanComment(row scanner) (store.Comment, error) {
 	var (
-		c         Comment
+		c         store.Comment
 		createdAt string
 	)
 	if err := row.Scan(&c.Repo, &c.PR, &c.CommentID, &c.Kind, &c.HeadSHA, &createdAt); err != nil {
-		return Comment{}, err
+		return store.Comment{}, err
 	}
 	var err error
 	c.CreatedAt, err = parseTime(createdAt)

@@ -1,10 +1,13 @@
-package store
+package sqlite
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/csocbot/csocbot/store"
 )
 
 // TestOpen checks where Open puts the database and how it sets up every
@@ -22,7 +25,7 @@ func TestOpen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, tt.rel)
-			s := openAt(t, path)
+			s := openAt(t, path, Options{})
 			if _, err := os.Stat(path); err != nil {
 				t.Fatalf("no database at %s: %v", path, err)
 			}
@@ -60,6 +63,32 @@ func TestOpen(t *testing.T) {
 						t.Errorf("connection %d: %s = %s, want %s", i, pragma, got, want)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestStoredTimes checks how times are kept: UTC text to the microsecond,
+// fixed width, so that comparing the text compares the times.
+func TestStoredTimes(t *testing.T) {
+	tests := []struct {
+		name string
+		now  time.Time
+		want string
+	}{
+		{"another zone, below the microsecond", time.Date(2025, 6, 1, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600)), "2025-06-01T12:00:00.123456Z"},
+		{"whole second", time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), "2025-06-01T12:00:00.000000Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := openTemp(t, Options{Now: func() time.Time { return tt.now }})
+			j := enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: "k"})
+			var created, runAfter string
+			if err := s.db.QueryRowContext(t.Context(), `SELECT created_at, run_after FROM jobs WHERE id = ?`, j.ID).Scan(&created, &runAfter); err != nil {
+				t.Fatal(err)
+			}
+			if created != tt.want || runAfter != tt.want {
+				t.Errorf("stored created_at %q, run_after %q; want %q", created, runAfter, tt.want)
 			}
 		})
 	}

@@ -1,10 +1,12 @@
-package store
+package sqlite
 
 import (
 	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
+
+	"github.com/csocbot/csocbot/store"
 )
 
 // benchPayload is about the size of the job payload for a pull request
@@ -14,12 +16,12 @@ var benchPayload = json.RawMessage(`{"repo":"gen3/infra","pr":12,"head_sha":"012
 // BenchmarkEnqueueDelivery measures how many webhook deliveries per second
 // the store records and enqueues, from concurrent handlers.
 func BenchmarkEnqueueDelivery(b *testing.B) {
-	s, _ := openTemp(b)
+	s, _ := openTemp(b, Options{})
 	var n atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := fmt.Sprintf("delivery-%d", n.Add(1))
-			job := NewJob{Kind: KindPlan, Key: "gen3/infra#12", Payload: benchPayload}
+			job := store.NewJob{Kind: store.KindPlan, Key: "gen3/infra#12", Payload: benchPayload}
 			if _, isNew, err := s.RecordDelivery(b.Context(), id, job); err != nil || !isNew {
 				b.Errorf("recording %s: new %v, %v", id, isNew, err)
 				return
@@ -32,9 +34,9 @@ func BenchmarkEnqueueDelivery(b *testing.B) {
 // BenchmarkClaimComplete measures how many jobs per second concurrent
 // workers claim and complete.
 func BenchmarkClaimComplete(b *testing.B) {
-	s, _ := openTemp(b)
+	s, _ := openTemp(b, Options{})
 	for i := range b.N {
-		enqueue(b, s, NewJob{Kind: KindPlan, Key: fmt.Sprintf("gen3/infra#%d", i), Payload: benchPayload})
+		enqueue(b, s, store.NewJob{Kind: store.KindPlan, Key: fmt.Sprintf("gen3/infra#%d", i), Payload: benchPayload})
 	}
 	var workers atomic.Int64
 	b.ResetTimer()

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"cmp"
@@ -6,38 +6,39 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
+
+	"github.com/csocbot/csocbot/store"
 )
 
 const jobColumns = `id, kind, key, payload, state, attempts, run_after, created_at, updated_at, worker, last_error`
 
-func scanJob(row scanner) (Job, error) {
+func scanJob(row scanner) (store.Job, error) {
 	var (
-		j                              Job
+		j                              store.Job
 		payload                        sql.NullString
 		runAfter, createdAt, updatedAt string
 	)
 	err := row.Scan(&j.ID, &j.Kind, &j.Key, &payload, &j.State, &j.Attempts,
 		&runAfter, &createdAt, &updatedAt, &j.Worker, &j.LastError)
 	if err != nil {
-		return Job{}, err
+		return store.Job{}, err
 	}
 	j.Payload = rawJSON(payload)
 	if j.RunAfter, err = parseTime(runAfter); err != nil {
-		return Job{}, err
+		return store.Job{}, err
 	}
 	if j.CreatedAt, err = parseTime(createdAt); err != nil {
-		return Job{}, err
+		return store.Job{}, err
 	}
 	if j.UpdatedAt, err = parseTime(updatedAt); err != nil {
-		return Job{}, err
+		return store.Job{}, err
 	}
 	return j, nil
 }
 
-func (s *SQLite) insertJob(ctx context.Context, tx *sql.Tx, job NewJob) (Job, error) {
+func (s *Store) insertJob(ctx context.Context, tx *sql.Tx, job store.NewJob) (store.Job, error) {
 	_, now := s.clock()
 	runAfter := now
 	if !job.RunAfter.IsZero() {
@@ -58,14 +59,14 @@ func (s *SQLite) insertJob(ctx context.Context, tx *sql.Tx, job NewJob) (Job, er
 	return j, err
 }
 
-func (s *SQLite) Enqueue(ctx context.Context, job NewJob) (Job, error) {
-	var j Job
+func (s *Store) Enqueue(ctx context.Context, job store.NewJob) (store.Job, error) {
+	var j store.Job
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		j, err = s.insertJob(ctx, tx, job)
 		return err
 	})
 	if err != nil {
-		return Job{}, fmt.Errorf("enqueueing a %s job for %s: %w", job.Kind, job.Key, err)
+		return store.Job{}, fmt.Errorf("enqueueing a %s job for %s: %w", job.Kind, job.Key, err)
 	}
 	return j, nil
 }
@@ -75,11 +76,11 @@ func (s *SQLite) Enqueue(ctx context.Context, job NewJob) (Job, error) {
 // in one transaction (each in a savepoint, so one failure fails only its
 // own). Under a burst of webhooks one commit serves many; alone, a delivery
 // commits at once.
-func (s *SQLite) RecordDelivery(ctx context.Context, deliveryID string, job NewJob) (Job, bool, error) {
+func (s *Store) RecordDelivery(ctx context.Context, deliveryID string, job store.NewJob) (store.Job, bool, error) {
 	if deliveryID == "" {
 		// Recording it would make every later delivery without an id a
 		// duplicate of this one.
-		return Job{}, false, errors.New("recording a delivery: no delivery id")
+		return store.Job{}, false, errors.New("recording a delivery: no delivery id")
 	}
 	d := &pendingDelivery{id: deliveryID, job: job, done: make(chan struct{})}
 	s.pendingMu.Lock()
@@ -96,7 +97,7 @@ func (s *SQLite) RecordDelivery(ctx context.Context, deliveryID string, job NewJ
 			// The delivery may still be recorded by the next writer; the
 			// caller answers an error and GitHub's redelivery is then
 			// recognised as a duplicate.
-			return Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, ctx.Err())
+			return store.Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, ctx.Err())
 		}
 	}
 }
@@ -104,23 +105,23 @@ func (s *SQLite) RecordDelivery(ctx context.Context, deliveryID string, job NewJ
 // pendingDelivery is a delivery waiting for a writer to record it.
 type pendingDelivery struct {
 	id    string
-	job   NewJob
+	job   store.NewJob
 	done  chan struct{}
-	j     Job
+	j     store.Job
 	isNew bool
 	err   error
 }
 
-func (d *pendingDelivery) result() (Job, bool, error) {
+func (d *pendingDelivery) result() (store.Job, bool, error) {
 	if d.err != nil {
-		return Job{}, false, fmt.Errorf("recording delivery %s: %w", d.id, d.err)
+		return store.Job{}, false, fmt.Errorf("recording delivery %s: %w", d.id, d.err)
 	}
 	return d.j, d.isNew, nil
 }
 
 // recordPending records the queued deliveries, in batches, until none is
 // left; the caller holds the write lock.
-func (s *SQLite) recordPending(ctx context.Context) {
+func (s *Store) recordPending(ctx context.Context) {
 	for {
 		s.pendingMu.Lock()
 		batch := s.pending
@@ -145,7 +146,7 @@ func (s *SQLite) recordPending(ctx context.Context) {
 }
 
 // recordOne records one delivery inside a savepoint of tx.
-func recordOne(ctx context.Context, s *SQLite, tx *sql.Tx, d *pendingDelivery) error {
+func recordOne(ctx context.Context, s *Store, tx *sql.Tx, d *pendingDelivery) error {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT delivery`); err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func recordOne(ctx context.Context, s *SQLite, tx *sql.Tx, d *pendingDelivery) e
 // Claim picks and marks the job in one UPDATE … RETURNING statement, in a
 // transaction that holds the database's write lock (see write); the state
 // guard in the outer WHERE would stop a double claim even without it.
-func (s *SQLite) Claim(ctx context.Context, worker string, kinds ...Kind) (Job, bool, error) {
+func (s *Store) Claim(ctx context.Context, worker string, kinds ...store.Kind) (store.Job, bool, error) {
 	_, now := s.clock()
 	args := []any{worker, now, now}
 	var kindFilter string
@@ -190,7 +191,7 @@ func (s *SQLite) Claim(ctx context.Context, worker string, kinds ...Kind) (Job, 
 			args = append(args, k)
 		}
 	}
-	var j Job
+	var j store.Job
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		j, err = scanJob(tx.QueryRowContext(ctx, `
 			UPDATE jobs SET state = 'running', worker = ?, attempts = attempts + 1, updated_at = ?
@@ -203,30 +204,30 @@ func (s *SQLite) Claim(ctx context.Context, worker string, kinds ...Kind) (Job, 
 	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return Job{}, false, nil
+		return store.Job{}, false, nil
 	case err != nil:
-		return Job{}, false, fmt.Errorf("claiming a job for %s: %w", worker, err)
+		return store.Job{}, false, fmt.Errorf("claiming a job for %s: %w", worker, err)
 	}
 	return j, true, nil
 }
 
 // running reads the kind and attempts of a job, or explains why it is not
 // running.
-func running(ctx context.Context, tx *sql.Tx, id int64) (kind Kind, attempts int, err error) {
-	var state JobState
+func running(ctx context.Context, tx *sql.Tx, id int64) (kind store.Kind, attempts int, err error) {
+	var state store.JobState
 	err = tx.QueryRowContext(ctx, `SELECT kind, state, attempts FROM jobs WHERE id = ?`, id).Scan(&kind, &state, &attempts)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return "", 0, ErrNotFound
+		return "", 0, store.ErrNotFound
 	case err != nil:
 		return "", 0, err
-	case state != JobRunning:
-		return "", 0, fmt.Errorf("%w: it is %s", ErrNotRunning, state)
+	case state != store.JobRunning:
+		return "", 0, fmt.Errorf("%w: it is %s", store.ErrNotRunning, state)
 	}
 	return kind, attempts, nil
 }
 
-func (s *SQLite) Complete(ctx context.Context, id int64) error {
+func (s *Store) Complete(ctx context.Context, id int64) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, _, err := running(ctx, tx, id); err != nil {
 			return err
@@ -241,21 +242,21 @@ func (s *SQLite) Complete(ctx context.Context, id int64) error {
 	return nil
 }
 
-func (s *SQLite) Fail(ctx context.Context, id int64, cause error) (Job, error) {
+func (s *Store) Fail(ctx context.Context, id int64, cause error) (store.Job, error) {
 	var lastError string
 	if cause != nil {
 		lastError = cause.Error()
 	}
-	var j Job
+	var j store.Job
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		kind, attempts, err := running(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		t, now := s.clock()
-		next, runAfter := JobFailed, sql.NullString{}
-		if kind.retrySafe() && attempts < MaxAttempts {
-			next, runAfter = JobQueued, sql.NullString{String: formatTime(t.Add(backoff(attempts))), Valid: true}
+		next, runAfter := store.JobFailed, sql.NullString{}
+		if kind.RetrySafe() && attempts < store.MaxAttempts {
+			next, runAfter = store.JobQueued, sql.NullString{String: formatTime(t.Add(store.Backoff(attempts))), Valid: true}
 		}
 		j, err = scanJob(tx.QueryRowContext(ctx, `
 			UPDATE jobs SET state = ?, run_after = coalesce(?, run_after), last_error = ?, updated_at = ?
@@ -264,20 +265,16 @@ func (s *SQLite) Fail(ctx context.Context, id int64, cause error) (Job, error) {
 		return err
 	})
 	if err != nil {
-		return Job{}, fmt.Errorf("failing job %d: %w", id, err)
+		return store.Job{}, fmt.Errorf("failing job %d: %w", id, err)
 	}
 	return j, nil
 }
 
-// interruptedError is the last error of a job whose process stopped while it
-// ran.
-const interruptedError = "csocbot stopped while the job was running (the job may have crashed it), so it is not run again automatically"
-
-func (s *SQLite) Release(ctx context.Context, id int64) (bool, error) {
+func (s *Store) Release(ctx context.Context, id int64) (bool, error) {
 	var released bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		kind, _, err := running(ctx, tx, id)
-		if err != nil || !kind.retrySafe() {
+		if err != nil || !kind.RetrySafe() {
 			return err
 		}
 		_, now := s.clock()
@@ -293,38 +290,38 @@ func (s *SQLite) Release(ctx context.Context, id int64) (bool, error) {
 	return released, nil
 }
 
-func (s *SQLite) RecoverAfterRestart(ctx context.Context) ([]Job, error) {
-	var failed []Job
+func (s *Store) RecoverAfterRestart(ctx context.Context) ([]store.Job, error) {
+	var failed []store.Job
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		_, now := s.clock()
 		failed, err = queryAll(ctx, tx, scanJob, `
 			UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE state = 'running'
-			RETURNING `+jobColumns, interruptedError, now)
+			RETURNING `+jobColumns, store.InterruptedMessage, now)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recovering the jobs running when csocbot last stopped: %w", err)
 	}
 	// SQLite does not promise RETURNING's order; the oldest job first.
-	slices.SortFunc(failed, func(a, b Job) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(failed, func(a, b store.Job) int { return cmp.Compare(a.ID, b.ID) })
 	if len(failed) > 0 {
-		slog.InfoContext(ctx, "store: failed the jobs running when csocbot last stopped", "jobs", len(failed))
+		s.log.InfoContext(ctx, "store: failed the jobs running when csocbot last stopped", "jobs", len(failed))
 	}
 	return failed, nil
 }
 
-func (s *SQLite) GetJob(ctx context.Context, id int64) (Job, error) {
+func (s *Store) GetJob(ctx context.Context, id int64) (store.Job, error) {
 	j, err := scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return Job{}, fmt.Errorf("reading job %d: %w", id, err)
+		return store.Job{}, fmt.Errorf("reading job %d: %w", id, err)
 	}
 	return j, nil
 }
 
-func (s *SQLite) ListJobs(ctx context.Context, filter JobFilter) ([]Job, error) {
+func (s *Store) ListJobs(ctx context.Context, filter store.JobFilter) ([]store.Job, error) {
 	var (
 		where []string
 		args  []any

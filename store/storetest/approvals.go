@@ -1,19 +1,23 @@
-package store
+package storetest
 
 import (
 	"encoding/json"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/csocbot/csocbot/store"
 )
 
-func TestPolicyApprovals(t *testing.T) {
-	s, _ := openTemp(t)
-	c := fakeClock(s)
+// testPolicyApprovals checks that an approver approves a set at a head
+// once, whatever the case of their login.
+func testPolicyApprovals(t *testing.T, newDB NewDatabase) {
+	c := newClock()
+	s := openNew(t, newDB, c)
 	ctx := t.Context()
-	approve := func(sha, set, who string, comment int64) (PolicyApproval, bool) {
+	approve := func(sha, set, who string, comment int64) (store.PolicyApproval, bool) {
 		t.Helper()
-		a, created, err := s.ApprovePolicy(ctx, PolicyApproval{Repo: "o/r", PR: 7, HeadSHA: sha, Set: set, Approver: who, CommentID: comment})
+		a, created, err := s.ApprovePolicy(ctx, store.PolicyApproval{Repo: "o/r", PR: 7, HeadSHA: sha, Set: set, Approver: who, CommentID: comment})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,18 +67,20 @@ func TestPolicyApprovals(t *testing.T) {
 	}
 }
 
-func TestRunPolicyAndBlockedState(t *testing.T) {
-	s, _ := openTemp(t)
+// testRunPolicyAndBlockedState checks that a run keeps its policy results
+// and may be blocked.
+func testRunPolicyAndBlockedState(t *testing.T, newDB NewDatabase) {
+	s := openNew(t, newDB, nil)
 	ctx := t.Context()
 	results := json.RawMessage(`[{"set":"gen3","rule":"untrusted_code","kind":"deny","message":"no"}]`)
-	r, err := s.UpsertRun(ctx, Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "live/x", State: RunBlocked, Policy: results})
+	r, err := s.UpsertRun(ctx, store.Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "live/x", State: store.RunBlocked, Policy: results})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.State != RunBlocked || string(r.Policy) != string(results) {
+	if r.State != store.RunBlocked || string(r.Policy) != string(results) {
 		t.Errorf("run %+v", r)
 	}
-	if _, err := s.UpsertRun(ctx, Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "live/y", State: RunPlanned, Policy: json.RawMessage(`{`)}); err == nil {
+	if _, err := s.UpsertRun(ctx, store.Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "live/y", State: store.RunPlanned, Policy: json.RawMessage(`{`)}); err == nil {
 		t.Error("policy results that are not JSON were recorded")
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"os"
@@ -29,7 +29,7 @@ func TestOpenRefusesAStoreFileItCannotUse(t *testing.T) {
 			if err := tt.prepare(path); err != nil {
 				t.Fatal(err)
 			}
-			s, err := Open(t.Context(), path)
+			s, err := Open(t.Context(), path, Options{})
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded")
@@ -44,7 +44,7 @@ func TestOpenRefusesAStoreFileItCannotUse(t *testing.T) {
 // TestCheckWritable checks that the write probe passes on a healthy store
 // and fails once its files cannot be written.
 func TestCheckWritable(t *testing.T) {
-	s, path := openTemp(t)
+	s, path := openTemp(t, Options{})
 	if err := s.CheckWritable(t.Context()); err != nil {
 		t.Fatalf("healthy store: %v", err)
 	}

@@ -1,30 +1,32 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/csocbot/csocbot/store"
 )
 
 const approvalColumns = `id, repo, pr, head_sha, policy_set, approver, comment_id, created_at`
 
-func scanApproval(row scanner) (PolicyApproval, error) {
+func scanApproval(row scanner) (store.PolicyApproval, error) {
 	var (
-		a         PolicyApproval
+		a         store.PolicyApproval
 		createdAt string
 	)
 	if err := row.Scan(&a.ID, &a.Repo, &a.PR, &a.HeadSHA, &a.Set, &a.Approver, &a.CommentID, &createdAt); err != nil {
-		return PolicyApproval{}, err
+		return store.PolicyApproval{}, err
 	}
 	var err error
 	a.CreatedAt, err = parseTime(createdAt)
 	return a, err
 }
 
-func (s *SQLite) ApprovePolicy(ctx context.Context, a PolicyApproval) (PolicyApproval, bool, error) {
+func (s *Store) ApprovePolicy(ctx context.Context, a store.PolicyApproval) (store.PolicyApproval, bool, error) {
 	var (
-		out     PolicyApproval
+		out     store.PolicyApproval
 		created bool
 	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -50,12 +52,12 @@ func (s *SQLite) ApprovePolicy(ctx context.Context, a PolicyApproval) (PolicyApp
 		return err
 	})
 	if err != nil {
-		return PolicyApproval{}, false, fmt.Errorf("recording %s's approval of policy set %s on %s#%d@%s: %w", a.Approver, a.Set, a.Repo, a.PR, a.HeadSHA, err)
+		return store.PolicyApproval{}, false, fmt.Errorf("recording %s's approval of policy set %s on %s#%d@%s: %w", a.Approver, a.Set, a.Repo, a.PR, a.HeadSHA, err)
 	}
 	return out, created, nil
 }
 
-func (s *SQLite) PolicyApprovals(ctx context.Context, repo string, pr int, headSHA string) ([]PolicyApproval, error) {
+func (s *Store) PolicyApprovals(ctx context.Context, repo string, pr int, headSHA string) ([]store.PolicyApproval, error) {
 	out, err := queryAll(ctx, s.db, scanApproval, `
 		SELECT `+approvalColumns+` FROM policy_approvals
 		WHERE repo = ? AND pr = ? AND head_sha = ?

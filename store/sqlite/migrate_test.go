@@ -1,14 +1,22 @@
-package store
+package sqlite
 
 import (
+	"bytes"
 	"database/sql"
+	"log/slog"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/csocbot/csocbot/store"
 )
+
+// discard is a logger for the tests that call migrate.
+var discard = slog.New(slog.DiscardHandler)
 
 // TestMigrateFromOlderVersion opens databases that an older csocbot left at
 // each earlier schema version, with a job in them.
@@ -22,11 +30,11 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := migrate(ctx, db, embeddedMigrations[:from]); err != nil {
+			if err := migrate(ctx, db, embeddedMigrations[:from], discard); err != nil {
 				t.Fatal(err)
 			}
-			old := newSQLite(db)
-			job := enqueue(t, old, NewJob{Kind: KindPlan, Key: "o/r#1", Payload: []byte(`{"pr":1}`)})
+			old := newStore(db, Options{})
+			job := enqueue(t, old, store.NewJob{Kind: store.KindPlan, Key: "o/r#1", Payload: []byte(`{"pr":1}`)})
 			if got := versions(t, db); !slices.Equal(got, seq(from)) {
 				t.Fatalf("older database at versions %v", got)
 			}
@@ -34,37 +42,58 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			s := openAt(t, path)
+			s := openAt(t, path, Options{})
 			if got := versions(t, s.db); !slices.Equal(got, seq(latest)) {
 				t.Errorf("migrated to versions %v, want %v", got, seq(latest))
 			}
-			if got := getJob(t, s, job.ID); !jobsEqual(got, job) {
-				t.Errorf("job became %+v, was %+v", got, job)
+			if got, err := s.GetJob(ctx, job.ID); err != nil || !reflect.DeepEqual(got, job) {
+				t.Errorf("job became %+v (%v), was %+v", got, err, job)
 			}
-			if _, err := s.UpsertRun(ctx, Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "u", State: RunPlanned}); err != nil {
+			if _, err := s.UpsertRun(ctx, store.Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "u", State: store.RunPlanned}); err != nil {
 				t.Error(err)
 			}
-			if err := s.RecordComment(ctx, Comment{Repo: "o/r", PR: 1, CommentID: 1, Kind: CommentPlan}); err != nil {
+			if err := s.RecordComment(ctx, store.Comment{Repo: "o/r", PR: 1, CommentID: 1, Kind: store.CommentPlan}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 }
 
+// TestOpenLogsMigrations checks that Open logs each migration it applies to
+// the logger it is given, and nothing when there is none to apply.
+func TestOpenLogsMigrations(t *testing.T) {
+	var buf bytes.Buffer
+	path := filepath.Join(t.TempDir(), "csocbot.db")
+	s := openAt(t, path, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	for _, m := range embeddedMigrations {
+		if !strings.Contains(buf.String(), "migration="+m.name) {
+			t.Errorf("no log of migration %s in:\n%s", m.name, buf.String())
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	openAt(t, path, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if buf.Len() > 0 {
+		t.Errorf("reopening a migrated store logged:\n%s", buf.String())
+	}
+}
+
 func TestReopen(t *testing.T) {
-	s, path := openTemp(t)
+	s, path := openTemp(t, Options{})
 	before := appliedAt(t, s.db)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openAt(t, path)
+	s = openAt(t, path, Options{})
 	if after := appliedAt(t, s.db); !slices.Equal(after, before) {
 		t.Errorf("reopening changed schema_migrations from %v to %v", before, after)
 	}
 }
 
 func TestOpenNewerSchema(t *testing.T) {
-	s, path := openTemp(t)
+	s, path := openTemp(t, Options{})
 	_, err := s.db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '0099_future.sql', '')`)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +101,7 @@ func TestOpenNewerSchema(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(t.Context(), path)
+	s, err = Open(t.Context(), path, Options{})
 	if err == nil {
 		s.Close()
 		t.Fatal("opened a database whose schema is newer than this csocbot's")
@@ -88,10 +117,10 @@ func TestOpenConcurrently(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "csocbot.db")
 	var wg sync.WaitGroup
 	for range 4 {
-		wg.Go(func() { openAt(t, path) })
+		wg.Go(func() { openAt(t, path, Options{}) })
 	}
 	wg.Wait()
-	s := openAt(t, path)
+	s := openAt(t, path, Options{})
 	if got := versions(t, s.db); !slices.Equal(got, seq(len(embeddedMigrations))) {
 		t.Errorf("versions %v", got)
 	}
@@ -114,7 +143,7 @@ func TestMigrationIsAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = migrate(ctx, db, ms)
+	err = migrate(ctx, db, ms, discard)
 	if err == nil || !strings.Contains(err.Error(), "migration 0002_two.sql") {
 		t.Fatalf("error %v, want one naming 0002_two.sql", err)
 	}
