@@ -1,12 +1,14 @@
 // Package github is csocbot's narrow GitHub client: the pull request,
 // comment, reaction, commit status, review and team calls the server makes.
 //
-// It talks to GitHub's REST API, and to GraphQL for the one thing REST cannot
-// do (hiding outdated comments), authenticated by a token or as a GitHub App
-// installation, on github.com or GitHub Enterprise Server. Every request
-// waits out rate limits and retries server errors and network failures
-// within bounds (see RetryPolicy). Credentials never appear in its errors or
-// logs.
+// It talks to GitHub's REST API through go-github, and to GraphQL for the
+// one thing REST cannot do (hiding outdated comments), authenticated by a
+// token or as a GitHub App installation, on github.com or GitHub Enterprise
+// Server. Every request waits out rate limits and retries server errors and
+// network failures within bounds (see RetryPolicy); a request go-github
+// holds back because an earlier answer used up the primary rate limit waits
+// for it to lift, within the request's context. Credentials never appear in
+// its errors or logs.
 package github
 
 import (
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
+	gh "github.com/google/go-github/v62/github"
 )
 
 // Client is what csocbot needs from GitHub. Pull requests are addressed by
@@ -75,11 +78,6 @@ func ParseRepo(fullName string) (Repo, error) {
 // String returns "owner/name".
 func (r Repo) String() string { return r.Owner + "/" + r.Name }
 
-// path is the repository's REST path, "repos/owner/name".
-func (r Repo) path() string {
-	return "repos/" + url.PathEscape(r.Owner) + "/" + url.PathEscape(r.Name)
-}
-
 // Options configures a client. The zero value talks to github.com.
 type Options struct {
 	// EnterpriseURL is a GitHub Enterprise Server's address, such as
@@ -116,7 +114,7 @@ const (
 
 // APIClient is the Client that talks to GitHub.
 type APIClient struct {
-	http    *http.Client
+	gh      *gh.Client
 	rest    *url.URL // REST API root, ending in /
 	graphQL *url.URL
 	// gitToken returns the token git uses over HTTPS: the personal token,
@@ -141,7 +139,7 @@ func NewTokenClient(token string, opts Options) (*APIClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.http.Transport = &tokenTransport{token: token, next: retry}
+	c.use(&tokenTransport{token: token, next: retry})
 	c.gitToken = func(context.Context) (string, error) { return token, nil }
 	return c, nil
 }
@@ -168,7 +166,7 @@ func NewAppClient(app AppCredentials, opts Options) (*APIClient, error) {
 		return nil, fmt.Errorf("github: the private key of app %d: %w", app.AppID, err)
 	}
 	tr.BaseURL = strings.TrimSuffix(c.rest.String(), "/")
-	c.http.Transport = tr
+	c.use(tr)
 	c.gitToken = func(ctx context.Context) (string, error) {
 		tok, err := tr.Token(ctx)
 		if err != nil {
@@ -200,12 +198,14 @@ func newClient(opts Options) (*APIClient, *retryTransport, error) {
 		timeout: timeout,
 		log:     log,
 	}
-	c := &APIClient{
-		http:    &http.Client{CheckRedirect: sameHostRedirect},
-		rest:    rest,
-		graphQL: graphQL,
-	}
-	return c, retry, nil
+	return &APIClient{rest: rest, graphQL: graphQL}, retry, nil
+}
+
+// use makes the go-github client that sends requests through transport.
+func (c *APIClient) use(transport http.RoundTripper) {
+	c.gh = gh.NewClient(&http.Client{Transport: transport, CheckRedirect: sameHostRedirect})
+	c.gh.BaseURL = c.rest
+	c.gh.UserAgent = userAgent
 }
 
 // endpoints returns the REST root and GraphQL endpoint opts select.

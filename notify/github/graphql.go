@@ -65,7 +65,11 @@ func (c *APIClient) MinimizeComment(ctx context.Context, nodeID string, reason M
 			Message string `json:"message"`
 		} `json:"errors"`
 	}
-	if _, err := c.do(ctx, "POST", c.graphQL.String(), in, &out); err != nil {
+	req, err := c.gh.NewRequest("POST", c.graphQL.String(), in)
+	if err != nil {
+		return fail(err)
+	}
+	if err := c.do(ctx, req, &out); err != nil {
 		return fail(err)
 	}
 	// GraphQL reports failures with 200 and a list of errors.

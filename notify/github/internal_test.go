@@ -3,56 +3,10 @@ package github
 import (
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 )
-
-func TestLinkRel(t *testing.T) {
-	const gh = `<https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=2>; rel="next", ` +
-		`<https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=3>; rel="last"`
-	tests := []struct {
-		name, header, rel, want string
-	}{
-		{"GitHub's next", gh, "next", "https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=2"},
-		{"GitHub's last", gh, "last", "https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=3"},
-		{"absent", gh, "prev", ""},
-		{"empty header", "", "next", ""},
-		{"comma in the target", `<https://x/a?labels=a,b&page=2>; rel="next"`, "next", "https://x/a?labels=a,b&page=2"},
-		{"several relations, unquoted, other params", `<https://x/1>; title="t"; rel=prev, <https://x/3>; rel="next last"`, "next", "https://x/3"},
-		{"case", `<https://x/3>; REL="Next"`, "next", "https://x/3"},
-		{"malformed", `https://x/3; rel="next"`, "next", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := linkRel(tt.header, tt.rel); got != tt.want {
-				t.Errorf("linkRel(%q, %q) = %q, want %q", tt.header, tt.rel, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestNextPage(t *testing.T) {
-	rest, _ := url.Parse("https://ghe.example.com/api/v3/")
-	c := &APIClient{rest: rest}
-	tests := []struct {
-		name, link, want, wantErr string
-	}{
-		{"same host", `<https://ghe.example.com/api/v3/repositories/1/issues?page=2>; rel="next"`, "https://ghe.example.com/api/v3/repositories/1/issues?page=2", ""},
-		{"last page", `<https://ghe.example.com/api/v3/x?page=1>; rel="first"`, "", ""},
-		{"another host", `<https://evil.example.com/steal?page=2>; rel="next"`, "", "next page link is on another host (evil.example.com)"},
-		{"downgraded scheme", `<http://ghe.example.com/api/v3/x?page=2>; rel="next"`, "", "next page link is on another host"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := c.nextPage(tt.link)
-			if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Errorf("nextPage() = %q, %v; want %q, %q", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
 
 func TestSameHostRedirect(t *testing.T) {
 	from, _ := http.NewRequest("GET", "https://api.github.com/repos/old/name/pulls/2", nil)
@@ -183,5 +137,25 @@ func TestAPIError(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// zeros reads zero bytes forever.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func TestResponseBound(t *testing.T) {
+	cancelled := false
+	b := &cancelOnClose{ReadCloser: io.NopCloser(io.LimitReader(zeros{}, maxResponse+1)), cancel: func() { cancelled = true }}
+	n, err := io.Copy(io.Discard, b)
+	if n != maxResponse || err == nil || !strings.Contains(err.Error(), "the response is larger than 32 MiB") {
+		t.Errorf("read %d bytes, %v; want %d and an error saying the response is too large", n, err, maxResponse)
+	}
+	if b.Close(); !cancelled {
+		t.Error("closing the body did not end the attempt")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	gh "github.com/google/go-github/v62/github"
 )
 
 // MaxCommentLength is GitHub's limit on a comment body, in characters.
@@ -30,22 +32,17 @@ type Comment struct {
 	UpdatedAt time.Time
 }
 
-type wireComment struct {
-	ID        int64     `json:"id"`
-	NodeID    string    `json:"node_id"`
-	User      *wireUser `json:"user"` // null for a deleted account
-	Body      string    `json:"body"`
-	HTMLURL   string    `json:"html_url"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func (w wireComment) comment() Comment {
-	c := Comment{ID: w.ID, NodeID: w.NodeID, Body: w.Body, HTMLURL: w.HTMLURL, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
-	if w.User != nil {
-		c.Author = w.User.Login
+// newComment converts go-github's comment.
+func newComment(w *gh.IssueComment) Comment {
+	return Comment{
+		ID:        w.GetID(),
+		NodeID:    w.GetNodeID(),
+		Author:    w.GetUser().GetLogin(), // no user: a deleted account
+		Body:      w.GetBody(),
+		HTMLURL:   w.GetHTMLURL(),
+		CreatedAt: w.GetCreatedAt().Time,
+		UpdatedAt: w.GetUpdatedAt().Time,
 	}
-	return c
 }
 
 // Marked returns the comments that carry marker, a hidden HTML comment
@@ -66,13 +63,15 @@ func Marked(comments []Comment, marker string) []Comment {
 
 // ListComments lists a pull request's conversation comments, oldest first.
 func (c *APIClient) ListComments(ctx context.Context, repo Repo, number int) ([]Comment, error) {
-	ws, err := list[wireComment](ctx, c, fmt.Sprintf("%s/issues/%d/comments", repo.path(), number))
+	ws, err := listAll(ctx, func(ctx context.Context, page *gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
+		return c.gh.Issues.ListComments(ctx, repo.Owner, repo.Name, number, &gh.IssueListCommentsOptions{ListOptions: *page})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("github: list the comments of %s#%d: %w", repo, number, err)
 	}
 	out := make([]Comment, len(ws))
 	for i, w := range ws {
-		out[i] = w.comment()
+		out[i] = newComment(w)
 	}
 	return out, nil
 }
@@ -111,9 +110,9 @@ func (c *APIClient) CreateComment(ctx context.Context, repo Repo, number int, bo
 		found = mine[0]
 		return true, nil
 	}
-	var w wireComment
-	path := fmt.Sprintf("%s/issues/%d/comments", repo.path(), number)
-	_, err := c.do(withLandedCheck(ctx, posted), "POST", path, map[string]string{"body": body + "\n" + marker}, &w)
+	w, _, err := call(withLandedCheck(ctx, posted), func(ctx context.Context) (*gh.IssueComment, *gh.Response, error) {
+		return c.gh.Issues.CreateComment(ctx, repo.Owner, repo.Name, number, &gh.IssueComment{Body: gh.String(body + "\n" + marker)})
+	})
 	if errors.Is(err, errLanded) {
 		return found, nil
 	}
@@ -127,7 +126,7 @@ func (c *APIClient) CreateComment(ctx context.Context, repo Repo, number int, bo
 		}
 		return Comment{}, fmt.Errorf("github: comment on %s#%d: %w", repo, number, err)
 	}
-	return w.comment(), nil
+	return newComment(w), nil
 }
 
 // ambiguous reports whether a failed write may have been made all the
@@ -147,7 +146,10 @@ func (c *APIClient) UpdateComment(ctx context.Context, repo Repo, commentID int6
 	if err := checkBody(body, MaxCommentLength); err != nil {
 		return fmt.Errorf("github: update comment %d in %s: %w", commentID, repo, err)
 	}
-	if _, err := c.do(ctx, "PATCH", fmt.Sprintf("%s/issues/comments/%d", repo.path(), commentID), map[string]string{"body": body}, nil); err != nil {
+	_, _, err := call(ctx, func(ctx context.Context) (*gh.IssueComment, *gh.Response, error) {
+		return c.gh.Issues.EditComment(ctx, repo.Owner, repo.Name, commentID, &gh.IssueComment{Body: gh.String(body)})
+	})
+	if err != nil {
 		return fmt.Errorf("github: update comment %d in %s: %w", commentID, repo, err)
 	}
 	return nil
@@ -191,8 +193,10 @@ func (c *APIClient) AddReaction(ctx context.Context, repo Repo, commentID int64,
 	if !slices.Contains(reactions, reaction) {
 		return fmt.Errorf("github: react to comment %d in %s: %q is not a GitHub reaction", commentID, repo, reaction)
 	}
-	path := fmt.Sprintf("%s/issues/comments/%d/reactions", repo.path(), commentID)
-	if _, err := c.do(ctx, "POST", path, map[string]Reaction{"content": reaction}, nil); err != nil {
+	_, _, err := call(ctx, func(ctx context.Context) (*gh.Reaction, *gh.Response, error) {
+		return c.gh.Reactions.CreateIssueCommentReaction(ctx, repo.Owner, repo.Name, commentID, string(reaction))
+	})
+	if err != nil {
 		return fmt.Errorf("github: react %s to comment %d in %s: %w", reaction, commentID, repo, err)
 	}
 	return nil

@@ -3,7 +3,8 @@ package github
 import (
 	"context"
 	"fmt"
-	"net/url"
+
+	gh "github.com/google/go-github/v62/github"
 )
 
 // Permission is a person's access to a repository, ordered from least to
@@ -45,18 +46,23 @@ func ParsePermission(name string) (Permission, bool) {
 // access through teams and the organisation. Someone GitHub does not know
 // as a user has none. It needs the metadata:read permission.
 func (c *APIClient) CollaboratorPermission(ctx context.Context, repo Repo, user string) (Permission, error) {
-	var body struct {
-		Permission string `json:"permission"`
-		RoleName   string `json:"role_name"`
+	// go-github's RepositoryPermissionLevel lacks role_name.
+	req, err := c.gh.NewRequest("GET", fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", repo.Owner, repo.Name, user), nil)
+	if err != nil {
+		return PermissionNone, fmt.Errorf("github: read %s's permission on %s: %w", user, repo, err)
 	}
-	_, err := c.do(ctx, "GET", repo.path()+"/collaborators/"+url.PathEscape(user)+"/permission", nil, &body)
+	var body struct {
+		gh.RepositoryPermissionLevel
+		RoleName string `json:"role_name"`
+	}
+	err = c.do(ctx, req, &body)
 	switch {
 	case isNotFound(err):
 		return PermissionNone, nil
 	case err != nil:
 		return PermissionNone, fmt.Errorf("github: read %s's permission on %s: %w", user, repo, err)
 	}
-	return effectivePermission(body.Permission, body.RoleName), nil
+	return effectivePermission(body.GetPermission(), body.RoleName), nil
 }
 
 // effectivePermission is the higher of the two fields GitHub answers

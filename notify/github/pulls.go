@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	gh "github.com/google/go-github/v62/github"
 )
 
 // PullRequest is what csocbot needs to know about a pull request.
@@ -72,60 +74,34 @@ type Review struct {
 	SubmittedAt time.Time
 }
 
-type wireUser struct {
-	Login string `json:"login"`
-}
-
-type wireBranch struct {
-	Ref  string `json:"ref"`
-	SHA  string `json:"sha"`
-	Repo *struct {
-		FullName string `json:"full_name"`
-	} `json:"repo"`
-}
-
-func (b wireBranch) branch() Branch {
-	out := Branch{Ref: b.Ref, SHA: b.SHA}
-	if b.Repo != nil {
-		out.Repo = b.Repo.FullName
-	}
-	return out
+// newBranch converts one side of go-github's pull request.
+func newBranch(b *gh.PullRequestBranch) Branch {
+	// No repository: it was deleted.
+	return Branch{Ref: b.GetRef(), SHA: b.GetSHA(), Repo: b.GetRepo().GetFullName()}
 }
 
 // PullRequest returns a pull request.
 func (c *APIClient) PullRequest(ctx context.Context, repo Repo, number int) (*PullRequest, error) {
-	var w struct {
-		Number  int      `json:"number"`
-		Title   string   `json:"title"`
-		State   string   `json:"state"`
-		HTMLURL string   `json:"html_url"`
-		User    wireUser `json:"user"`
-		Labels  []struct {
-			Name string `json:"name"`
-		} `json:"labels"`
-		Base           wireBranch `json:"base"`
-		Head           wireBranch `json:"head"`
-		Draft          bool       `json:"draft"`
-		Merged         bool       `json:"merged"`
-		MergeableState string     `json:"mergeable_state"`
-	}
-	if _, err := c.do(ctx, "GET", fmt.Sprintf("%s/pulls/%d", repo.path(), number), nil, &w); err != nil {
+	w, _, err := call(ctx, func(ctx context.Context) (*gh.PullRequest, *gh.Response, error) {
+		return c.gh.PullRequests.Get(ctx, repo.Owner, repo.Name, number)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("github: get pull request %s#%d: %w", repo, number, err)
 	}
 	pr := &PullRequest{
-		Number:         w.Number,
-		Title:          w.Title,
-		State:          w.State,
-		HTMLURL:        w.HTMLURL,
-		Author:         w.User.Login,
-		Base:           w.Base.branch(),
-		Head:           w.Head.branch(),
-		Draft:          w.Draft,
-		Merged:         w.Merged,
-		MergeableState: w.MergeableState,
+		Number:         w.GetNumber(),
+		Title:          w.GetTitle(),
+		State:          w.GetState(),
+		HTMLURL:        w.GetHTMLURL(),
+		Author:         w.GetUser().GetLogin(),
+		Base:           newBranch(w.GetBase()),
+		Head:           newBranch(w.GetHead()),
+		Draft:          w.GetDraft(),
+		Merged:         w.GetMerged(),
+		MergeableState: w.GetMergeableState(),
 	}
 	for _, l := range w.Labels {
-		pr.Labels = append(pr.Labels, l.Name)
+		pr.Labels = append(pr.Labels, l.GetName())
 	}
 	pr.Fork = pr.Head.Repo == "" || !strings.EqualFold(pr.Head.Repo, pr.Base.Repo)
 	return pr, nil
@@ -134,29 +110,17 @@ func (c *APIClient) PullRequest(ctx context.Context, repo Repo, number int) (*Pu
 // ChangedFiles lists the files a pull request changes. GitHub lists at
 // most 3,000.
 func (c *APIClient) ChangedFiles(ctx context.Context, repo Repo, number int) ([]ChangedFile, error) {
-	files, err := list[struct {
-		Filename         string `json:"filename"`
-		PreviousFilename string `json:"previous_filename"`
-		Status           string `json:"status"`
-		Additions        int    `json:"additions"`
-		Deletions        int    `json:"deletions"`
-	}](ctx, c, fmt.Sprintf("%s/pulls/%d/files", repo.path(), number))
+	files, err := listAll(ctx, func(ctx context.Context, page *gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, repo.Owner, repo.Name, number, page)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("github: list the files of pull request %s#%d: %w", repo, number, err)
 	}
 	out := make([]ChangedFile, len(files))
 	for i, f := range files {
-		out[i] = ChangedFile{Path: f.Filename, PreviousPath: f.PreviousFilename, Status: f.Status, Additions: f.Additions, Deletions: f.Deletions}
+		out[i] = ChangedFile{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus(), Additions: f.GetAdditions(), Deletions: f.GetDeletions()}
 	}
 	return out, nil
-}
-
-// wireReview is a review as the REST API returns it.
-type wireReview struct {
-	User        *wireUser `json:"user"` // null for a deleted account
-	State       string    `json:"state"`
-	CommitID    string    `json:"commit_id"`
-	SubmittedAt time.Time `json:"submitted_at"`
 }
 
 // Reviews returns each reviewer's current review of a pull request, by
@@ -165,7 +129,9 @@ type wireReview struct {
 // withdraw an approval), or else the latest comment-only review. Pending
 // reviews, which only their authors see, are left out.
 func (c *APIClient) Reviews(ctx context.Context, repo Repo, number int) ([]Review, error) {
-	reviews, err := list[wireReview](ctx, c, fmt.Sprintf("%s/pulls/%d/reviews", repo.path(), number))
+	reviews, err := listAll(ctx, func(ctx context.Context, page *gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+		return c.gh.PullRequests.ListReviews(ctx, repo.Owner, repo.Name, number, page)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("github: list the reviews of pull request %s#%d: %w", repo, number, err)
 	}
@@ -174,18 +140,19 @@ func (c *APIClient) Reviews(ctx context.Context, repo Repo, number int) ([]Revie
 
 // latestReviews reduces reviews, in the chronological order GitHub lists
 // them, to each reviewer's current one.
-func latestReviews(reviews []wireReview) []Review {
+func latestReviews(reviews []*gh.PullRequestReview) []Review {
 	current := map[string]Review{} // by lower-case login
 	for _, w := range reviews {
-		state := ReviewState(strings.ToUpper(w.State))
-		if w.User == nil || state == ReviewPending {
+		state := ReviewState(strings.ToUpper(w.GetState()))
+		if w.User == nil || state == ReviewPending { // no user: a deleted account
 			continue
 		}
-		k := strings.ToLower(w.User.Login)
+		login := w.User.GetLogin()
+		k := strings.ToLower(login)
 		if prev, ok := current[k]; ok && state == ReviewCommented && prev.State != ReviewCommented {
 			continue
 		}
-		current[k] = Review{Reviewer: w.User.Login, State: state, CommitID: w.CommitID, SubmittedAt: w.SubmittedAt}
+		current[k] = Review{Reviewer: login, State: state, CommitID: w.GetCommitID(), SubmittedAt: w.GetSubmittedAt().Time}
 	}
 	out := make([]Review, 0, len(current))
 	for _, r := range current {

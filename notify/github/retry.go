@@ -105,7 +105,17 @@ type verdict struct {
 	why       string
 }
 
+// RoundTrip sends req as the policy allows and notes a failure for the
+// call it belongs to (see call).
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if err != nil {
+		noteFailure(req.Context(), req, err)
+	}
+	return resp, err
+}
+
+func (t *retryTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	start := time.Now()
 	deadline, bound := start.Add(t.policy.MaxElapsed), fmt.Sprintf("the %s a request may take", t.policy.MaxElapsed)
@@ -328,13 +338,33 @@ func discard(resp *http.Response) {
 	resp.Body.Close()
 }
 
-// cancelOnClose ends an attempt's context when its body is closed.
+// maxResponse bounds a response body csocbot reads.
+const maxResponse = 32 << 20
+
+// cancelOnClose is an attempt's response body. It reads at most
+// maxResponse bytes, and when closed it reads what is left (go-github stops
+// at the end of the JSON), so that the connection can be reused, and ends
+// the attempt's context.
 type cancelOnClose struct {
 	io.ReadCloser
 	cancel context.CancelFunc
+	read   int64
+}
+
+func (b *cancelOnClose) Read(p []byte) (int, error) {
+	if b.read >= maxResponse {
+		return 0, fmt.Errorf("the response is larger than %d MiB", maxResponse>>20)
+	}
+	if left := maxResponse - b.read; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.read += int64(n)
+	return n, err
 }
 
 func (b *cancelOnClose) Close() error {
+	io.Copy(io.Discard, io.LimitReader(b.ReadCloser, maxErrorBody))
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,57 @@ func TestRetryReplaysBody(t *testing.T) {
 	if got := e.fake.Comments(e.repo.String(), e.pr); len(got) != 1 || !strings.HasPrefix(got[0].Body, body+"\n") {
 		t.Errorf("comments = %d, want the one comment with the body", len(got))
 	}
+}
+
+// TestPrimaryLimitUsedUp checks a request after an answer that used up
+// the primary rate limit: go-github holds it back until the limit lifts,
+// and csocbot has it wait rather than fail, within the request's context.
+func TestPrimaryLimitUsedUp(t *testing.T) {
+	usedUp := func(reset time.Time) fakegithub.Fault {
+		return fakegithub.Fault{Times: 1, Status: 200, Body: `{"number":2}`, Header: map[string][]string{
+			"X-RateLimit-Limit":     {"5000"},
+			"X-RateLimit-Remaining": {"0"},
+			"X-RateLimit-Reset":     {strconv.FormatInt(reset.Unix(), 10)},
+		}}
+	}
+	t.Run("waits for the reset", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		reset := time.Now().Add(1500 * time.Millisecond)
+		e.fake.Inject(usedUp(reset))
+		for range 2 {
+			if _, err := e.client.PullRequest(context.Background(), e.repo, e.pr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		calls := e.fake.Calls()
+		if len(calls) != 2 {
+			t.Fatalf("%d calls, want 2", len(calls))
+		}
+		if now := time.Now(); now.Unix() < reset.Unix() {
+			t.Errorf("the second call was sent at %s, before the reset at %s", now, time.Unix(reset.Unix(), 0))
+		}
+	})
+	t.Run("within the context", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		e.fake.Inject(usedUp(time.Now().Add(time.Hour)))
+		if _, err := e.client.PullRequest(context.Background(), e.repo, e.pr); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := e.client.PullRequest(ctx, e.repo, e.pr)
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("the call took %s, want it to end with its context", took)
+		}
+		rl, ok := errors.AsType[*github.RateLimitError](err)
+		if !ok || rl.Secondary || rl.Wait < 59*time.Minute || !strings.Contains(err.Error(), "GET "+prPath+": GitHub's primary rate limit lifts in") {
+			t.Errorf("error = %v, want a primary *RateLimitError lifting in about 1h", err)
+		}
+		if n := len(e.fake.Calls()); n != 1 {
+			t.Errorf("%d calls, want 1: the second must not be sent", n)
+		}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	gh "github.com/google/go-github/v62/github"
 )
 
 // MaxStatusDescription is GitHub's limit on a commit status description, in
@@ -63,15 +65,18 @@ func (c *APIClient) SetStatus(ctx context.Context, repo Repo, sha string, s Stat
 	case !slices.Contains(statusStates, s.State):
 		return fail(fmt.Errorf("%q is not a commit status state", s.State))
 	}
-	in := map[string]string{
-		"state":       string(s.State),
-		"context":     s.Context,
-		"description": truncate(s.Description, MaxStatusDescription),
+	in := &gh.RepoStatus{
+		State:       gh.String(string(s.State)),
+		Context:     gh.String(s.Context),
+		Description: gh.String(truncate(s.Description, MaxStatusDescription)),
 	}
 	if s.TargetURL != "" {
-		in["target_url"] = s.TargetURL
+		in.TargetURL = gh.String(s.TargetURL)
 	}
-	if _, err := c.do(ctx, "POST", repo.path()+"/statuses/"+sha, in, nil); err != nil {
+	_, _, err := call(ctx, func(ctx context.Context) (*gh.RepoStatus, *gh.Response, error) {
+		return c.gh.Repositories.CreateStatus(ctx, repo.Owner, repo.Name, sha, in)
+	})
+	if err != nil {
 		return fail(err)
 	}
 	return nil
