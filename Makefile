@@ -13,7 +13,7 @@ build:
 demo: build
 	./scripts/demo.sh
 
-# What CI runs (.ci/run): formatting, vet and every test. The report lists
+# What CI runs (.ci/run): formatting, vet, a tidy go.mod and every test. The report lists
 # each package's result, failing tests in full, every skipped test with its
 # reason (tests of ../shared's corpus and tools skip where it is absent),
 # and a closing count.
@@ -25,6 +25,7 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

@@ -15,6 +15,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"os"
@@ -55,6 +56,9 @@ type Config struct {
 	// MaxCommandsPerComment bounds the command lines one comment runs.
 	MaxCommandsPerComment int
 	Store                 Store
+	// PlanEncryption holds the keys that encrypt plan files kept in the
+	// store; nil when plan_encryption is not set.
+	PlanEncryption *PlanEncryption
 	// Webhook bounds the reading of webhook deliveries.
 	Webhook Webhook
 	// Workers bounds how many pull requests are processed at once.
@@ -71,6 +75,10 @@ type Config struct {
 	Sandbox Sandbox
 	// Policies are the policy sets every plan is checked against.
 	Policies []PolicySet
+	// Credentials are the cloud credentials runs get; see CredentialsOf.
+	Credentials Credentials
+	// Cleanup bounds what the server keeps on disk.
+	Cleanup Cleanup
 	// Warnings are settings that are valid but dangerous, one message
 	// each (with file and line), for the server to log loudly at start.
 	Warnings []string
@@ -179,6 +187,18 @@ type Plan struct {
 	Timeout time.Duration
 }
 
+// Cleanup says when the server removes what it keeps on disk. A pull
+// request's working directories go when it is closed or merged; the rest
+// is checked every Interval.
+type Cleanup struct {
+	// Interval is how often old working directories are removed and the
+	// repository mirrors' garbage is collected.
+	Interval time.Duration
+	// MaxAge is how long a working directory (a plan's, or a checkout for
+	// the terragrunt engine) is kept after it was last used.
+	MaxAge time.Duration
+}
+
 // CheckoutStrategy is which revision of a pull request is planned.
 type CheckoutStrategy string
 
@@ -248,6 +268,9 @@ type Environment struct {
 	Account string
 	Region  string
 	Tags    map[string]string
+	// Credentials names the credential profile of the units' runs; ""
+	// means Config.Credentials.Default.
+	Credentials string
 }
 
 // PolicySet is a server-side folder (or OPA bundle) of Rego rules and who
@@ -271,6 +294,51 @@ type PolicySet struct {
 	Repositories []string
 	Environments []string
 }
+
+// Credentials are the credential profiles runs get their cloud credentials
+// from, and which one a run gets.
+type Credentials struct {
+	Profiles []CredentialProfile
+	// Default names the profile of units whose environment entry names
+	// none; "" means such runs get no credentials.
+	Default string
+}
+
+// CredentialProfile is one way of giving runs cloud credentials, minted
+// per run by server/credentials.
+type CredentialProfile struct {
+	Name string
+	Kind CredentialKind
+	// PlanRoleARN and ApplyRoleARN are the IAM roles plans and applies
+	// assume (CredentialsAssumeRole only).
+	PlanRoleARN  string
+	ApplyRoleARN string
+	// ExternalID is sent with AssumeRole when not "".
+	ExternalID string
+	// Duration is how long the minted credentials last (CredentialsAssumeRole
+	// only; 15m to 12h).
+	Duration time.Duration
+	// Region is given to runs as AWS_REGION and AWS_DEFAULT_REGION and
+	// is where STS is called; "" for neither.
+	Region string
+	// EnvFile is the file of NAME=value lines runs get as environment
+	// variables (CredentialsEnvFile only); an absolute path.
+	EnvFile string
+}
+
+// CredentialKind is how a profile gets credentials.
+type CredentialKind string
+
+// The credential kinds.
+const (
+	// CredentialsAssumeRole assumes an AWS IAM role with STS, from the
+	// bot's own credentials (the standard AWS chain).
+	CredentialsAssumeRole CredentialKind = "aws_assume_role"
+	// CredentialsEnvFile reads variables from a file, for other clouds.
+	CredentialsEnvFile CredentialKind = "static_env_file"
+	// CredentialsNone gives runs no credentials.
+	CredentialsNone CredentialKind = "none"
+)
 
 // Load reads and validates the configuration file at path, with secrets
 // from the process environment and the file system.
@@ -354,6 +422,14 @@ func (c *Config) PlacementOf(repo, unitPath string) Environment {
 	return Environment{}
 }
 
+// CredentialsOf returns the name of the credential profile runs of the unit
+// at unitPath (relative to the root of repository repo) get: the one its
+// environment entry names (see PlacementOf), else credentials.default; ""
+// means no credentials.
+func (c *Config) CredentialsOf(repo, unitPath string) string {
+	return cmp.Or(c.PlacementOf(repo, unitPath).Credentials, c.Credentials.Default)
+}
+
 // matchGlob matches path segments against glob segments, where a "**"
 // segment matches any number of segments. Backtracking only to the last
 // "**" suffices, as in wildcard matching over characters.
@@ -395,4 +471,13 @@ type Sandbox struct {
 	// Writable are further folders runs may write, such as a local
 	// backend's state folder; absolute paths.
 	Writable []string
+	// OpenNetwork lets runs connect anywhere (sandbox.network: open);
+	// otherwise their TCP connections go only to ConnectPorts, which
+	// keeps them from the instance metadata service on port 80.
+	OpenNetwork  bool
+	ConnectPorts []uint16
 }
+
+// defaultConnectPorts are SSH and HTTPS (git sources, registries, cloud
+// APIs) and DNS over TCP.
+var defaultConnectPorts = []uint16{22, 53, 443}

@@ -182,6 +182,8 @@ func TestDefaults(t *testing.T) {
 		CheckoutStrategy: CheckoutMerge,
 		Terraform:        Terraform{Engine: EngineNative, PluginCache: "/var/lib/csocbot/plugin-cache"},
 		Terragrunt:       Terragrunt{Env: map[string]string{}},
+		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
+		Cleanup:          Cleanup{Interval: time.Hour, MaxAge: 7 * 24 * time.Hour},
 
 		CommandPermissions:    map[string]string{"plan": "write", "apply": "write", "unlock": "write", "help": "none"},
 		MaxCommandsPerComment: 10,
@@ -235,6 +237,7 @@ terragrunt:
   allow_run_cmd: true
   allow_sops_decrypt: true
   version: v0.63.6
+cleanup: {interval: 15m, max_age: 48h}
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +264,8 @@ terragrunt:
 		CheckoutStrategy: CheckoutBranch,
 		Terraform:        Terraform{Binary: "/opt/terraform", Engine: EngineNative, CLIConfigFile: "/etc/tf.rc", PluginCache: "/cache/plugins"},
 		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true, Version: "0.63.6"},
+		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
+		Cleanup:          Cleanup{Interval: 15 * time.Minute, MaxAge: 48 * time.Hour},
 
 		CommandPermissions:    map[string]string{"plan": "maintain", "apply": "write", "unlock": "write", "help": "read"},
 		MaxCommandsPerComment: 3,
@@ -305,6 +310,19 @@ func TestErrors(t *testing.T) {
 		// Top level.
 		{"evaluation timeout", base + "terragrunt: {evaluation_timeout: soon}\n", []string{`config.yaml:6: terragrunt.evaluation_timeout: expected a positive duration like 30m or 1h30m; got "soon"`}},
 		{"sandbox mode", base + "sandbox: {mode: maybe}\n", []string{`config.yaml:6: sandbox.mode: expected on or off; got "maybe"`}},
+		{"cleanup durations", base + "cleanup: {interval: 0s, max_age: a week}\n", []string{
+			`config.yaml:6: cleanup.interval: expected a positive duration like 30m or 1h30m; got "0s"`,
+			`config.yaml:6: cleanup.max_age: expected a positive duration like 30m or 1h30m; got "a week"`,
+		}},
+		{"cleanup before plans end", base + "plan: {timeout: 2h}\ncleanup:\n  max_age: 1h\n", []string{
+			`config.yaml:8: cleanup.max_age: must be longer than plan.timeout (2h0m0s), or running plans lose their working directories`,
+		}},
+		{"sandbox network", base + "sandbox: {network: closed, connect_ports: [443, 0, 70000, https]}\n", []string{
+			`config.yaml:6: sandbox.connect_ports[3]: expected a whole number, got "https"`,
+			`config.yaml:6: sandbox.network: expected restricted or open; got "closed"`,
+			`config.yaml:6: sandbox.connect_ports[1]: expected a TCP port from 1 to 65535, got 0`,
+			`config.yaml:6: sandbox.connect_ports[2]: expected a TCP port from 1 to 65535, got 70000`,
+		}},
 		{"sandbox writable", base + "sandbox:\n  writable: [state, '']\n", []string{
 			`config.yaml:7: sandbox.writable[0]: expected an absolute folder path, got "state"`,
 			`config.yaml:7: sandbox.writable[1]: expected an absolute folder path, got ""`,
@@ -558,6 +576,8 @@ terragrunt:
 sandbox:
   mode: off
   writable: [/var/lib/state]
+  network: open
+  connect_ports: [443, 3128]
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -565,7 +585,8 @@ sandbox:
 	if c.Terragrunt.EvaluationTimeout != 0 {
 		t.Errorf("evaluation timeout %v, want 0 (the evaluator's default)", c.Terragrunt.EvaluationTimeout)
 	}
-	if !c.Sandbox.Off || !slices.Equal(c.Sandbox.Writable, []string{"/var/lib/state"}) {
+	if !c.Sandbox.Off || !slices.Equal(c.Sandbox.Writable, []string{"/var/lib/state"}) ||
+		!c.Sandbox.OpenNetwork || !slices.Equal(c.Sandbox.ConnectPorts, []uint16{443, 3128}) {
 		t.Errorf("sandbox = %+v", c.Sandbox)
 	}
 	want := []string{

@@ -30,6 +30,7 @@ type rawConfig struct {
 	Repositories            list[rawRepository]  `yaml:"repositories"`
 	Commands                rawCommands          `yaml:"commands"`
 	Store                   rawStore             `yaml:"store"`
+	PlanEncryption          rawPlanEncryption    `yaml:"plan_encryption"`
 	Webhook                 rawWebhook           `yaml:"webhook"`
 	Workers                 scalar[int]          `yaml:"workers"`
 	Plan                    rawPlan              `yaml:"plan"`
@@ -39,11 +40,20 @@ type rawConfig struct {
 	Environments            list[rawEnvironment] `yaml:"environments"`
 	Policies                list[rawPolicySet]   `yaml:"policies"`
 	Sandbox                 rawSandbox           `yaml:"sandbox"`
+	Credentials             rawCredentials       `yaml:"credentials"`
+	Cleanup                 rawCleanup           `yaml:"cleanup"`
+}
+
+type rawCleanup struct {
+	Interval scalar[string] `yaml:"interval"`
+	MaxAge   scalar[string] `yaml:"max_age"`
 }
 
 type rawSandbox struct {
-	Mode     scalar[string]       `yaml:"mode"`
-	Writable list[scalar[string]] `yaml:"writable"`
+	Mode         scalar[string]       `yaml:"mode"`
+	Writable     list[scalar[string]] `yaml:"writable"`
+	Network      scalar[string]       `yaml:"network"`
+	ConnectPorts list[scalar[int]]    `yaml:"connect_ports"`
 }
 
 type rawLog struct {
@@ -124,6 +134,24 @@ type rawEnvironment struct {
 	Account      scalar[string]       `yaml:"account"`
 	Region       scalar[string]       `yaml:"region"`
 	Tags         rawStringMap         `yaml:"tags"`
+	Credentials  scalar[string]       `yaml:"credentials"`
+}
+
+type rawCredentials struct {
+	Default  scalar[string]             `yaml:"default"`
+	Profiles list[rawCredentialProfile] `yaml:"profiles"`
+}
+
+type rawCredentialProfile struct {
+	position
+	Name         scalar[string] `yaml:"name"`
+	Kind         scalar[string] `yaml:"kind"`
+	PlanRoleARN  scalar[string] `yaml:"plan_role_arn"`
+	ApplyRoleARN scalar[string] `yaml:"apply_role_arn"`
+	ExternalID   scalar[string] `yaml:"external_id"`
+	Duration     scalar[string] `yaml:"duration"`
+	Region       scalar[string] `yaml:"region"`
+	EnvFile      scalar[string] `yaml:"env_file"`
 }
 
 type rawPolicySet struct {

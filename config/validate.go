@@ -22,11 +22,15 @@ import (
 	"github.com/hashicorp/go-version"
 )
 
+// DefaultCommandPrefix starts comment commands unless commands.prefix
+// says otherwise.
+const DefaultCommandPrefix = "csocbot"
+
 // Defaults that are not derived from other settings.
 const (
 	defaultListen   = ":8080"
 	defaultDataDir  = "/var/lib/csocbot"
-	defaultPrefix   = "csocbot"
+	defaultPrefix   = DefaultCommandPrefix
 	defaultTimeout  = 30 * time.Minute
 	maxWorkers      = 64
 	maxParallelism  = 64
@@ -139,6 +143,7 @@ func (v *validator) config(r *rawConfig) *Config {
 	c.GitHub = v.github(&r.GitHub, r.InsecureNoWebhookSecret)
 	c.Repositories = v.repositories(r.Repositories)
 	c.Store = v.store(r.Store, c.DataDir)
+	c.PlanEncryption = v.planEncryption(r.PlanEncryption)
 	c.Webhook = Webhook{MaxConcurrentReads: v.number(r.Webhook.MaxConcurrentReads, "webhook.max_concurrent_reads", defaultWebhookReads, 1, maxWebhookReads)}
 	c.Plan = Plan{
 		Parallelism: v.number(r.Plan.Parallelism, "plan.parallelism", 0, 0, maxParallelism),
@@ -155,9 +160,30 @@ func (v *validator) config(r *rawConfig) *Config {
 	for i := range c.Repositories {
 		c.Repositories[i].TerragruntVersion = cmp.Or(c.Repositories[i].TerragruntVersion, c.Terragrunt.Version)
 	}
-	c.Environments = v.environments(r.Environments, c.Repositories)
+	c.Credentials = v.credentials(r.Credentials)
+	c.Environments = v.environments(r.Environments, c.Repositories, c.Credentials.Profiles)
 	c.Policies = v.policies(r.Policies, c.Repositories, c.Environments)
 	c.Sandbox = v.sandbox(r.Sandbox)
+	c.Cleanup = v.cleanup(r.Cleanup, c.Plan.Timeout)
+	return c
+}
+
+// Old working directories are looked for hourly and kept a week: long
+// enough to inspect a plan, short enough that the disk does not fill.
+const (
+	defaultCleanupInterval = time.Hour
+	defaultMaxAge          = 7 * 24 * time.Hour
+)
+
+func (v *validator) cleanup(r rawCleanup, planTimeout time.Duration) Cleanup {
+	c := Cleanup{
+		Interval: v.duration(r.Interval, "cleanup.interval", defaultCleanupInterval),
+		MaxAge:   v.duration(r.MaxAge, "cleanup.max_age", defaultMaxAge),
+	}
+	// A plan's working directory is in use while it runs.
+	if c.MaxAge <= planTimeout {
+		v.errs.add(r.MaxAge.Line, "cleanup.max_age", "must be longer than plan.timeout (%s), or running plans lose their working directories", planTimeout)
+	}
 	return c
 }
 
@@ -173,6 +199,21 @@ func (v *validator) sandbox(r rawSandbox) Sandbox {
 			continue
 		}
 		s.Writable = append(s.Writable, filepath.Clean(w.Value))
+	}
+	s.OpenNetwork = oneOf(v, r.Network, "sandbox.network", "restricted", "open") == "open"
+	s.ConnectPorts = slices.Clone(defaultConnectPorts)
+	if r.ConnectPorts.Line > 0 {
+		s.ConnectPorts = []uint16{}
+	}
+	for i, p := range r.ConnectPorts.Items {
+		if p.bad {
+			continue
+		}
+		if p.Value < 1 || p.Value > 65535 {
+			v.errs.add(p.Line, fmt.Sprintf("sandbox.connect_ports[%d]", i), "expected a TCP port from 1 to 65535, got %d", p.Value)
+			continue
+		}
+		s.ConnectPorts = append(s.ConnectPorts, uint16(p.Value))
 	}
 	return s
 }
@@ -494,7 +535,7 @@ func (v *validator) env(r rawStringMap) map[string]string {
 	return env
 }
 
-func (v *validator) environments(l list[rawEnvironment], repos []Repository) []Environment {
+func (v *validator) environments(l list[rawEnvironment], repos []Repository, profiles []CredentialProfile) []Environment {
 	first := make(map[string]int)
 	var envs []Environment
 	for i, r := range l.Items {
@@ -545,6 +586,7 @@ func (v *validator) environments(l list[rawEnvironment], repos []Repository) []E
 			e.Paths = append(e.Paths, g.Value)
 		}
 		e.Repositories = v.repositoryRefs(r.Repositories, key, repos)
+		e.Credentials = v.profileRef(r.Credentials, key+".credentials", profiles)
 		envs = append(envs, e)
 	}
 	return envs

@@ -8,7 +8,8 @@ import (
 
 	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/policy"
-	"github.com/csocbot/csocbot/policy/check"
+	"github.com/csocbot/csocbot/server/workflow"
+	"github.com/csocbot/csocbot/server/workflow/policycheck"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -45,7 +46,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	case len(units) == 0:
 		return fmt.Sprintf("No policy set applies to the units planned at `%s`: there is nothing to approve.", short(head)), nil
 	}
-	v := check.NewVerdict(units)
+	v := policycheck.NewVerdict(units)
 	failing := v.Sets()
 	var targets []policy.Set
 	var lines []string
@@ -60,7 +61,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 			targets = append(targets, set)
 		}
 	}
-	teams := newTeamCache(s.gh)
+	teams := workflow.NewTeams(s.prs)
 	if len(named) == 0 {
 		for _, name := range failing {
 			set, _ := s.policySet(name)
@@ -78,7 +79,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 		}
 	}
 
-	approvals, err := s.policyApprovals(ctx, c.Repo, c.PR, head)
+	approvals, err := workflow.ApprovalsAt(ctx, s.store, c.Repo, c.PR, head)
 	if err != nil {
 		return "", err
 	}
@@ -92,7 +93,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 			lines = append(lines, fmt.Sprintf("`%s` may not approve policy set `%s`: %s. %s", c.Author, set.Name, why, whoMayApproveSet(set)))
 			continue
 		}
-		was := setOverridden(s.policies.Sets(), set.Name, approvals)
+		was := workflow.SetOverridden(s.policies.Sets(), set.Name, approvals)
 		_, created, err := s.store.ApprovePolicy(ctx, store.PolicyApproval{
 			Repo: c.Repo, PR: c.PR, HeadSHA: head, Set: set.Name, Approver: c.Author, CommentID: c.CommentID,
 		})
@@ -107,7 +108,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 		if !created {
 			line = fmt.Sprintf("`%s` had already approved policy set `%s` at `%s` (%d of %d needed).", c.Author, set.Name, short(head), got, set.Approvals)
 		}
-		if setOverridden(s.policies.Sets(), set.Name, approvals) {
+		if workflow.SetOverridden(s.policies.Sets(), set.Name, approvals) {
 			line += " Its failures are overridden at this commit; a new commit needs new approvals."
 			approvedNow = approvedNow || !was
 		}
@@ -115,8 +116,8 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 		s.log.Info("policy approval", "repo", c.Repo, "pr", c.PR, "head", head, "set", set.Name, "approver", c.Author, "new", created)
 	}
 
-	state, desc := policyStatus(v, s.policies.Sets(), approvals)
-	s.status(ctx, 0, repo, head, github.PolicyContext, state, desc)
+	state, desc := workflow.PolicyState(v, s.policies.Sets(), approvals)
+	s.status(ctx, 0, repo, head, github.PolicyContext, github.StatusState(state), desc)
 	if approvedNow && blockedUnitsCleared(runs, units, s.policies.Sets(), approvals) {
 		err := s.queuePlan(ctx, planJob{
 			Repo: c.Repo, PR: c.PR, HeadSHA: head, BaseRef: pr.Base.Ref,
@@ -132,7 +133,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 
 // mayApprove reports whether login may approve set's failures on a pull
 // request by author, and if not, why.
-func (s *Server) mayApprove(ctx context.Context, teams *teamCache, set policy.Set, login, author string) (bool, string, error) {
+func (s *Server) mayApprove(ctx context.Context, teams *workflow.Teams, set policy.Set, login, author string) (bool, string, error) {
 	if set.Approvals == 0 {
 		return false, "its failures cannot be overridden", nil
 	}
@@ -143,7 +144,7 @@ func (s *Server) mayApprove(ctx context.Context, teams *teamCache, set policy.Se
 		return true, "", nil
 	}
 	for _, t := range set.Teams {
-		member, err := teams.member(ctx, t, login)
+		member, err := teams.Member(ctx, t, login)
 		if err != nil {
 			return false, "", err
 		}
@@ -168,11 +169,28 @@ func whoMayApproveSet(set policy.Set) string {
 	if set.Approvals == 0 {
 		return fmt.Sprintf("Policy set `%s` cannot be overridden.", set.Name)
 	}
-	s := fmt.Sprintf("Policy set `%s` needs %d %s from %s", set.Name, set.Approvals, pluralize(set.Approvals, "approval"), approversText(set))
+	s := fmt.Sprintf("Policy set `%s` needs %d %s from %s", set.Name, set.Approvals, pluralize(set.Approvals, "approval"), workflow.Approvers(set))
 	if set.AuthorMayApprove {
 		return s + "."
 	}
 	return s + ", other than the pull request's author."
+}
+
+// policySet returns the set named name.
+func (s *Server) policySet(name string) (policy.Set, bool) {
+	for _, set := range s.policies.Sets() {
+		if set.Name == name {
+			return set, true
+		}
+	}
+	return policy.Set{}, false
+}
+
+func pluralize(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func setNames(sets []policy.Set) string {
@@ -185,14 +203,14 @@ func setNames(sets []policy.Set) string {
 
 // blockedUnitsCleared reports whether some unit blocked before its plan
 // has no failing set left that is not overridden.
-func blockedUnitsCleared(runs []store.Run, units map[string]*check.UnitResults, sets []policy.Set, approvals map[string][]string) bool {
+func blockedUnitsCleared(runs []store.Run, units map[string]*policycheck.UnitResults, sets []policy.Set, approvals map[string][]string) bool {
 	for _, r := range runs {
 		if r.State != store.RunBlocked || units[r.Unit] == nil {
 			continue
 		}
 		cleared := true
 		for _, res := range units[r.Unit].Results {
-			if res.Blocking() && !setOverridden(sets, res.Set, approvals) {
+			if res.Blocking() && !workflow.SetOverridden(sets, res.Set, approvals) {
 				cleared = false
 			}
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/store"
+	"github.com/csocbot/csocbot/store/sqlite"
 )
 
 const gitToken = "ghp_e2eToken"
@@ -57,7 +58,7 @@ type e2e struct {
 	src     *gittest.Repo
 	git     *httptest.Server
 	gh      *fakegithub.Server
-	st      *store.SQLite
+	st      *sqlite.Store
 	dbPath  string // the store's file
 	srv     *Server
 	cancel  context.CancelFunc
@@ -125,7 +126,7 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 	cfg := testConfig(t, "workers: 1\n"+opts.config)
 	cfg.GitHub.WebURL = e.git.URL + "/" // what api_url would name
 	e.dbPath = filepath.Join(t.TempDir(), "csocbot.db")
-	e.st, err = store.Open(context.Background(), e.dbPath)
+	e.st, err = sqlite.Open(context.Background(), e.dbPath, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Options{Binary: bin, CacheDir: t.TempDir(), CLIConfigFile: cli, Sandbox: opts.sandbox, Writable: opts.writable})
+	eng, err := engine.New(engine.Options{Binary: bin, CacheDir: t.TempDir(), CLIConfigFile: cli, Env: cfg.Terragrunt.Env, Sandbox: opts.sandbox, Writable: opts.writable})
 	if err != nil {
 		t.Fatal(err)
 	}

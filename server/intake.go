@@ -39,7 +39,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("delivery", delivery, "event", eventType)
 	body, code, err := s.readVerified(w, r)
 	if err != nil {
-		log.Warn("refused a webhook delivery", "status", code, "error", err, "remote", r.RemoteAddr)
+		if ok, suppressed := s.refusals.allow(); ok {
+			log.Warn("refused a webhook delivery", "status", code, "error", err, "remote", r.RemoteAddr, "refusals_not_logged", suppressed)
+		}
 		if code != http.StatusBadRequest {
 			// Nothing more of this client's body is wanted: closing the
 			// connection stops it sending the rest.

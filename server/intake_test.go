@@ -21,6 +21,7 @@ import (
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/tfrun"
 	"github.com/csocbot/csocbot/store"
+	"github.com/csocbot/csocbot/store/sqlite"
 )
 
 const testSecret = "webhook-test-secret"
@@ -97,6 +98,7 @@ func (unusedRepos) Checkout(context.Context, string, string, string) error {
 	return errUnused
 }
 func (unusedRepos) ForgetPullRequest(context.Context, string, int) error { return errUnused }
+func (unusedRepos) Maintain(context.Context) error                       { return nil }
 
 var errUnused = &unusedError{}
 
@@ -104,16 +106,16 @@ type unusedError struct{}
 
 func (*unusedError) Error() string { return "not used in this test" }
 
-func newIntakeServer(t testing.TB) (*Server, *store.SQLite) {
+func newIntakeServer(t testing.TB) (*Server, *sqlite.Store) {
 	t.Helper()
 	return newIntakeServerAt(t, filepath.Join(t.TempDir(), "csocbot.db"))
 }
 
 // newIntakeServerAt is newIntakeServer with its store at dbPath.
-func newIntakeServerAt(t testing.TB, dbPath string) (*Server, *store.SQLite) {
+func newIntakeServerAt(t testing.TB, dbPath string) (*Server, *sqlite.Store) {
 	t.Helper()
 	cfg := testConfig(t, "")
-	st, err := store.Open(context.Background(), dbPath)
+	st, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

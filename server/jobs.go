@@ -52,8 +52,9 @@ type refreshJob struct {
 }
 
 // prKey groups the jobs of one pull request, so a newer plan supersedes
-// an older one.
-func prKey(repo string, pr int) string { return fmt.Sprintf("%s#%d", repo, pr) }
+// an older one, and the store keeps the pull request's runs while one is
+// active.
+func prKey(repo string, pr int) string { return store.PullRequestKey(repo, pr) }
 
 // newJob encodes a job. A plan job supersedes the pull request's older
 // plans: they would plan a stale head.

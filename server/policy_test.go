@@ -8,7 +8,7 @@ import (
 	"github.com/csocbot/csocbot/internal/fakegithub"
 	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/policy"
-	"github.com/csocbot/csocbot/policy/check"
+	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -45,46 +45,12 @@ func TestMayApprove(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, why, err := s.mayApprove(context.Background(), newTeamCache(gh), tt.set, tt.login, tt.author)
+			ok, why, err := s.mayApprove(context.Background(), workflow.NewTeams(pullRequests{gh}), tt.set, tt.login, tt.author)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if ok != tt.want || why != tt.why {
 				t.Errorf("mayApprove = %v, %q; want %v, %q", ok, why, tt.want, tt.why)
-			}
-		})
-	}
-}
-
-func TestPolicyVerdictStatus(t *testing.T) {
-	sets := []policy.Set{{Name: "gen3", Approvals: 2}, {Name: "strict", Approvals: 0}}
-	deny := func(set string) policy.Result {
-		return policy.Result{Set: set, Rule: "r", Kind: policy.Deny, Message: "no"}
-	}
-	warn := policy.Result{Set: "gen3", Rule: "r", Kind: policy.Warn, Message: "hm"}
-	evalErr := policy.Result{Set: "strict", Kind: policy.Error, Message: "timed out"}
-	tests := []struct {
-		name      string
-		units     map[string]*check.UnitResults
-		approvals map[string][]string
-		state     github.StatusState
-		desc      string
-	}{
-		{"nothing checked", map[string]*check.UnitResults{}, nil, github.StatusSuccess, "No policy set applies to the planned units"},
-		{"all pass", map[string]*check.UnitResults{"a": {Results: []policy.Result{}}, "b": {Results: []policy.Result{warn}}}, nil,
-			github.StatusSuccess, "2 units passed (1 warning)"},
-		{"a denial", map[string]*check.UnitResults{"a": {Results: []policy.Result{deny("gen3"), deny("gen3")}}, "b": {Results: []policy.Result{deny("gen3")}}},
-			map[string][]string{"gen3": {"alice"}}, github.StatusFailure, "gen3 fails in 2 units (1 of 2 owner approvals)"},
-		{"overridden", map[string]*check.UnitResults{"a": {Results: []policy.Result{deny("gen3"), warn}}},
-			map[string][]string{"gen3": {"alice", "bob"}}, github.StatusSuccess, "gen3 overridden by alice, bob"},
-		{"an evaluation error cannot be overridden when the set allows none", map[string]*check.UnitResults{"a": {Results: []policy.Result{evalErr}}},
-			map[string][]string{"strict": {"alice"}}, github.StatusFailure, "strict fails in 1 unit"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			state, desc := policyStatus(check.NewVerdict(tt.units), sets, tt.approvals)
-			if state != tt.state || desc != tt.desc {
-				t.Errorf("status = %s %q; want %s %q", state, desc, tt.state, tt.desc)
 			}
 		})
 	}

@@ -31,3 +31,5 @@ func (r repoCache) Checkout(ctx context.Context, repo, sha, dir string) error {
 func (r repoCache) ForgetPullRequest(ctx context.Context, repo string, pr int) error {
 	return r.c.ForgetPullRequest(ctx, repo, pr)
 }
+
+func (r repoCache) Maintain(ctx context.Context) error { return r.c.Maintain(ctx) }

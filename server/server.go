@@ -24,6 +24,7 @@ import (
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -44,6 +45,9 @@ type Repos interface {
 	// ForgetPullRequest drops what the local copy keeps of a closed pull
 	// request.
 	ForgetPullRequest(ctx context.Context, repo string, pr int) error
+	// Maintain collects the local copies' garbage (git gc --auto),
+	// leaving those being read for another time.
+	Maintain(ctx context.Context) error
 }
 
 // Deps are the parts a Server works with.
@@ -76,6 +80,8 @@ type Server struct {
 	engine   *engine.Engine
 	policies *policy.Engine // nil when no policy set is configured
 	log      *slog.Logger
+	plan     *workflow.Plan // what a plan job does
+	prs      pullRequests   // the workflows' pull request reads
 	botLogin atomic.Pointer[string]
 	lookup   func(context.Context) (string, error)
 	maxBody  int64
@@ -93,6 +99,7 @@ type Server struct {
 	bodySlots chan struct{}
 	bodyWait  time.Duration // how long a request waits for a slot
 	intake    intakeStats
+	refusals  *sampler // one log line per second for refused deliveries
 
 	mu        sync.Mutex
 	running   map[int64]runningJob        // job id -> how to cancel it, for supersession
@@ -129,12 +136,18 @@ func New(d Deps) (*Server, error) {
 		probe:     writeProbe{every: 10 * time.Second},
 		bodySlots: make(chan struct{}, max(d.Config.Webhook.MaxConcurrentReads, 1)),
 		bodyWait:  2 * time.Second,
+		refusals:  newSampler(time.Second),
 		running:   map[int64]runningJob{},
 		detectors: map[string]*detect.Detector{},
 
 		permissions:    d.Permissions,
 		permissionMemo: newMemo[github.Permission](permissionTTL, permissionMemo),
 		refusalMemo:    newMemo[struct{}](refusalTTL, refusalMemo),
+	}
+	s.prs = pullRequests{gh: d.GitHub}
+	s.plan = &workflow.Plan{
+		Engine: d.Engine, Config: d.Config, Policies: d.Policies, PullRequests: s.prs, Store: d.Store,
+		Reporters: []workflow.Reporter{githubReporter{s}}, Logger: d.Logger,
 	}
 	s.botLogin.Store(&d.BotLogin)
 	return s, nil
@@ -184,6 +197,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.reportRecovered(ctx, failed) })
 	wg.Go(func() { s.learnBotLogin(ctx) })
+	wg.Go(func() { s.cleanDisk(ctx) })
 	for i := range max(s.cfg.Workers, 1) {
 		name := fmt.Sprintf("worker-%d", i)
 		wg.Go(func() { s.work(ctx, name) })
@@ -300,7 +314,7 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 		if err := json.Unmarshal(job.Payload, &c); err != nil {
 			return fmt.Errorf("decode %s job: %w", job.Kind, err)
 		}
-		return s.repos.ForgetPullRequest(ctx, c.Repo, c.PR)
+		return s.pullRequestClosed(ctx, c)
 	case store.KindNotice:
 		var n noticeJob
 		if err := json.Unmarshal(job.Payload, &n); err != nil {

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/hashicorp/go-version"
 
 	"github.com/csocbot/csocbot/planner/detect"
@@ -40,7 +43,7 @@ type changeFlags struct {
 	terragrunt     *version.Version
 }
 
-func (c *changeFlags) register(fs *flag.FlagSet) {
+func (c *changeFlags) register(fs *flagSet) {
 	fs.StringVar(&c.repo, "repo", ".", "the git repository (work tree or bare)")
 	fs.StringVar(&c.base, "base", "", "the revision the change starts from, e.g. main (required)")
 	fs.StringVar(&c.head, "head", "", "the revision with the change, e.g. HEAD or a PR's head SHA (required)")
@@ -50,10 +53,10 @@ func (c *changeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.terragruntFlag, "terragrunt-version", "", "the Terragrunt release your operators run, e.g. 0.63.6: warn about units using syntax it rejects")
 }
 
-// parse parses args and checks the revisions are given; it returns the
-// repository's absolute path.
-func (c *changeFlags) parse(fs *flag.FlagSet, args []string) (string, error) {
-	if err := parseFlags(fs, args); err != nil {
+// parse parses args and checks the revisions are given and --repo is a
+// repository; it returns the repository's absolute path.
+func (c *changeFlags) parse(fs *flagSet, args []string) (string, error) {
+	if err := fs.parse(args, 0); err != nil {
 		return "", err
 	}
 	if c.base == "" || c.head == "" {
@@ -69,11 +72,38 @@ func (c *changeFlags) parse(fs *flag.FlagSet, args []string) (string, error) {
 		}
 		c.terragrunt = v
 	}
-	return filepath.Abs(c.repo)
+	root, err := filepath.Abs(c.repo)
+	if err != nil {
+		return "", err
+	}
+	return root, checkRepo(c.repo, root)
+}
+
+// checkRepo says what to do when root, given as --repo dir, is not a git
+// repository.
+func checkRepo(dir, root string) error {
+	const hint = "give the folder of a git repository (a work tree or a bare repository) with --repo"
+	info, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--repo %s: no such folder; %s", dir, hint)
+	case err != nil:
+		return fmt.Errorf("--repo %s: %w; %s", dir, err, hint)
+	case !info.IsDir():
+		return fmt.Errorf("--repo %s is a file, not a git repository; %s", dir, hint)
+	}
+	repo, err := gitrepo.Open(root)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return fmt.Errorf("--repo %s is not a git repository, nor inside one; %s, or run `git init` and commit there first", dir, hint)
+	}
+	if err != nil {
+		return err
+	}
+	return repo.Close()
 }
 
 func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("detect", "detect --repo DIR --base REV --head REV [--json]", stderr)
+	fs := newFlagSet("detect", "detect --repo DIR --base REV --head REV [--json]", stdout, stderr)
 	var change changeFlags
 	change.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON instead of text")

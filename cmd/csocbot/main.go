@@ -32,8 +32,9 @@ func commands() []command {
 	return []command{
 		{"detect", "list the units a change between two revisions affects, in apply order", runDetect},
 		{"preview", "plan the affected units for real and print the pull request comment", runPreview},
-		{"serve", "run the webhook server (--check validates the configuration)", runServe},
+		{"serve", "run the webhook server (--check checks everything it needs and exits)", runServe},
 		{"policy", "test a policy folder's Rego tests, or evaluate policies against a saved plan", runPolicy},
+		{"version", "print csocbot's version", runVersion},
 	}
 }
 
@@ -53,9 +54,18 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	switch {
+	case len(args) == 0 || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && len(args) == 1):
 		usage(stdout)
 		return 0
+	case args[0] == "help" && len(args) == 2:
+		// csocbot help COMMAND is csocbot COMMAND -h.
+		args = []string{args[1], "-h"}
+	case args[0] == "help":
+		fmt.Fprintf(stderr, "csocbot help: unexpected argument %q; run `csocbot help COMMAND`\n", args[2])
+		return 2
+	case args[0] == "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -88,27 +98,47 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun `csocbot COMMAND -h` for a command's flags.")
 }
 
+// flagSet is a command's flags. Mistakes are reported on standard error,
+// with the usage; -h and --help print the usage on standard output.
+type flagSet struct {
+	*flag.FlagSet
+	stdout io.Writer
+}
+
 // newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+func newFlagSet(name, synopsis string, stdout, stderr io.Writer) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: csocbot %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: csocbot %s\n", synopsis)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(fs.Output(), "\nFlags:")
+			fs.PrintDefaults()
+		}
 	}
-	return fs
+	return &flagSet{FlagSet: fs, stdout: stdout}
 }
 
-// parseFlags parses args and rejects stray positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+// parse parses args, which may end with at most maxArgs positional
+// arguments. After -h or --help, which print the usage on standard
+// output, it returns flag.ErrHelp.
+func (fs *flagSet) parse(args []string, maxArgs int) error {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package's call; printed below, where it belongs
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(fs.stdout)
+		fs.Usage()
+		return err
+	case err != nil: // the flag package said what is wrong
+		fs.Usage()
 		return exitError{code: 2}
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+	case fs.NArg() > maxArgs:
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(maxArgs))
 		fs.Usage()
 		return exitError{code: 2}
 	}

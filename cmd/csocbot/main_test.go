@@ -80,7 +80,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing revisions", []string{"detect", "--repo", "."}, 2, "both --base and --head are required"},
 		{"unknown flag", []string{"detect", "--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{"stray argument", []string{"detect", "--base", "a", "--head", "b", "extra"}, 2, `unexpected argument "extra"`},
-		{"not a repository", []string{"detect", "--repo", os.TempDir(), "--base", "a", "--head", "b"}, 1, "open git repository"},
+		{"not a repository", []string{"detect", "--repo", os.TempDir(), "--base", "a", "--head", "b"}, 1, "is not a git repository"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,16 +16,17 @@ import (
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/terragrunt"
 	"github.com/csocbot/csocbot/policy"
-	"github.com/csocbot/csocbot/policy/check"
+	"github.com/csocbot/csocbot/server/workflow/policycheck"
 )
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	usage := func() {
-		fmt.Fprintln(stderr, "Usage: csocbot policy test [DIR]")
-		fmt.Fprintln(stderr, "       csocbot policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]")
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "Usage: csocbot policy test [DIR]")
+		fmt.Fprintln(w, "       csocbot policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]")
+		fmt.Fprintln(w, "\nRun `csocbot policy test -h` or `csocbot policy eval -h` for their flags.")
 	}
 	if len(args) == 0 {
-		usage()
+		usage(stderr)
 		return exitError{code: 2}
 	}
 	switch args[0] {
@@ -32,21 +34,37 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return runPolicyTest(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return runPolicyEval(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "unexpected argument %q\n", args[1])
+			usage(stderr)
+			return exitError{code: 2}
+		}
+		usage(stdout)
+		return nil
 	}
 	fmt.Fprintf(stderr, "unknown policy command %q\n", args[0])
-	usage()
+	usage(stderr)
 	return exitError{code: 2}
 }
 
 // runPolicyTest runs the Rego unit tests of a policy folder.
 func runPolicyTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("policy test", "policy test [DIR]", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
+	fs := newFlagSet("policy test", "policy test [DIR]", stdout, stderr)
+	if err := fs.parse(args, 1); err != nil {
+		return err
 	}
 	dir := "."
 	if fs.NArg() > 0 {
 		dir = fs.Arg(0)
+	}
+	switch info, err := os.Stat(dir); {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the policy folder %s does not exist; give the folder holding the .rego files and their tests, e.g. csocbot policy test policy/library", dir)
+	case err != nil:
+		return err
+	case !info.IsDir():
+		return fmt.Errorf("%s is a file, not a policy folder; give the folder holding the .rego files and their tests, e.g. csocbot policy test policy/library", dir)
 	}
 	results, err := policy.RunTests(ctx, dir)
 	if err != nil {
@@ -73,7 +91,7 @@ func runPolicyTest(ctx context.Context, args []string, stdout, stderr io.Writer)
 // before it. With --repo the unit's configuration is read from the
 // repository's files, as the server reads it.
 func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("policy eval", "policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]", stderr)
+	fs := newFlagSet("policy eval", "policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]", stdout, stderr)
 	dir := fs.String("policies", "", "the policy folder (one set), e.g. policy/library (required)")
 	planFile := fs.String("plan", "", "a plan as `terraform show -json` prints it; without one only the pre-plan rules run")
 	unit := fs.String("unit", "", "the unit's path in the repository")
@@ -81,11 +99,18 @@ func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer)
 	env := fs.String("env", "", "the unit's environment, e.g. prod")
 	extra := fs.String("input", "", "a JSON file with more of the input document (pr, unit, config), applied first")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	if *dir == "" || (*planFile == "" && *unit == "") || (*repoDir != "" && *unit == "") {
 		fmt.Fprintln(stderr, "--policies is required, with --plan, --unit or both; --repo needs --unit")
+		fs.Usage()
+		return exitError{code: 2}
+	}
+	if *planFile == "" && *repoDir == "" {
+		// The rules that run before the plan look at the unit's
+		// configuration: without it they would all pass.
+		fmt.Fprintln(stderr, "--unit without --plan needs --repo: the rules that run before the plan read the unit's configuration from the repository; add --repo DIR, or --plan PLAN.json")
 		fs.Usage()
 		return exitError{code: 2}
 	}
@@ -130,6 +155,9 @@ func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	if results == nil {
+		results = []policy.Result{} // [] in JSON, not null
+	}
 	blocking := 0
 	for _, r := range results {
 		if r.Blocking() {
@@ -154,9 +182,6 @@ func runPolicyEval(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-// unitConfig fills the unit's kind and configuration from the files of
-// the repository in dir. get_env sees nothing and run_cmd is refused, as
-// on a server with the defaults.
 // isTerragruntUnit reports whether the folder dir of files holds a
 // Terragrunt configuration file, in HCL or HCL-JSON.
 func isTerragruntUnit(files fs.FS, dir string) bool {
@@ -168,6 +193,9 @@ func isTerragruntUnit(files fs.FS, dir string) bool {
 	return false
 }
 
+// unitConfig fills the unit's kind and configuration from the files of
+// the repository in dir. get_env sees nothing and run_cmd is refused, as
+// on a server with the defaults.
 func unitConfig(ctx context.Context, dir string, in *policy.Input) error {
 	root, err := filepath.Abs(dir)
 	if err != nil {
@@ -186,6 +214,6 @@ func unitConfig(ctx context.Context, dir string, in *policy.Input) error {
 		}
 		in.Unit.Kind = string(detect.Terragrunt)
 	}
-	in.Config, err = check.Config(files, in.Unit.Path, cfg)
+	in.Config, err = policycheck.Config(files, in.Unit.Path, cfg)
 	return err
 }

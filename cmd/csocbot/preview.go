@@ -19,11 +19,12 @@ import (
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/tfrun"
 	"github.com/csocbot/csocbot/policy"
-	"github.com/csocbot/csocbot/policy/check"
+	"github.com/csocbot/csocbot/server/workflow"
+	"github.com/csocbot/csocbot/server/workflow/policycheck"
 )
 
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("preview", "preview --repo DIR --base REV --head REV [--json]", stderr)
+	fs := newFlagSet("preview", "preview --repo DIR --base REV --head REV [--json]", stdout, stderr)
 	var change changeFlags
 	change.register(fs)
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of the comment Markdown")
@@ -43,6 +44,10 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if *parallelism < 0 {
+		fmt.Fprintf(stderr, "--parallelism must be 0 (the number of CPUs) or more, not %d\n", *parallelism)
+		return exitError{code: 2}
+	}
 	policies, err := loadPolicyDirs(ctx, policyDirs)
 	if err != nil {
 		return err
@@ -52,7 +57,8 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	// Checking the terraform binary runs it once; do that while detecting.
+	// Checking the terraform binary runs it once (its version is then
+	// cached); start it while the repository opens.
 	type found struct {
 		bin tfrun.Binary
 		err error
@@ -67,12 +73,10 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer repo.Close()
-	start := time.Now()
-	detected, err := detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: change.noDependents, TerragruntVersion: change.terragrunt}).Detect(ctx, change.base, change.head)
+	head, err := repo.ResolveCommit(change.head)
 	if err != nil {
 		return err
 	}
-	logger.Info("detected affected units", "units", len(detected.Units), "duration", time.Since(start))
 	bf := <-binCh
 	if bf.err != nil {
 		return bf.err
@@ -110,53 +114,30 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := eng.CleanWorkDirs(7 * 24 * time.Hour); err != nil {
 		logger.Warn("could not clean old working directories", "error", err)
 	}
-	snap, err := repo.Snapshot(ctx, change.head)
-	if err != nil {
+	// The server's plan workflow, with no pull request to read and no
+	// store: the comment is the one the server would post.
+	plan := &workflow.Plan{
+		Engine:    eng,
+		Config:    &config.Config{Environments: environments.list, CommandPrefix: config.DefaultCommandPrefix},
+		Policies:  policies,
+		Reporters: []workflow.Reporter{stdoutReporter{w: stdout, json: *asJSON}},
+		Logger:    logger,
+	}
+	out, err := plan.Run(ctx, workflow.PlanRequest{
+		Change:   workflow.Change{HeadSHA: head.String(), HeadRef: change.head, BaseRef: change.base},
+		Repo:     repo,
+		Detector: detect.New(repo, detect.Options{Root: root, Env: env, SkipDependents: change.noDependents, TerragruntVersion: change.terragrunt}),
+		Base:     change.base,
+		Head:     change.head,
+		Root:     root,
+		Key:      "preview/" + safeKey(root) + "/" + head.String(),
+	})
+	switch {
+	case err != nil:
 		return err
-	}
-	req := engine.Request{
-		Key:   "preview/" + safeKey(root) + "/" + snap.Commit(),
-		Files: snap,
-		Root:  root,
-		Units: detected.Units,
-		// Units that do not evaluate fail alone, as on the server.
-		Unevaluated: detected.Errors,
-	}
-	var checker *check.Checker
-	if policies != nil {
-		cfg := &config.Config{Environments: environments.list}
-		checker = check.New(policies, check.Options{
-			PR:      policy.PR{Head: policy.GitRef{Ref: change.head, SHA: snap.Commit()}, Base: policy.GitRef{Ref: change.base}, ChangedFiles: check.ChangedFiles(detected.Changes)},
-			Files:   snap,
-			Logger:  logger,
-			Modules: eng.ModuleReader(),
-			Place:   func(unit string) policy.Unit { return policy.Unit{Environment: cfg.EnvironmentOf("", unit)} },
-		})
-		req.Gate = checker.Gate
-	}
-	run, err := eng.Plan(ctx, req)
-	if err != nil {
-		return err
-	}
-	if checker != nil {
-		checker.AfterPlan(ctx, detected.Units, run)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(previewJSON(run, detected, checker)); err != nil {
-			return err
-		}
-	} else {
-		parts := comment.Split(previewMarkdown(run, detected, snap.Commit(), checker), comment.MaxCommentLength)
-		for i, p := range parts {
-			if i > 0 {
-				fmt.Fprintln(stdout, "\n---")
-			}
-			fmt.Fprintln(stdout, p)
-		}
-	}
-	if run.Failed() || (checker != nil && len(check.NewVerdict(checker.All()).Failing) > 0) {
+	case out.Refused != nil:
+		return out.Refused
+	case out.Run.Failed() || len(policycheck.NewVerdict(out.Policy).Failing) > 0:
 		return exitError{code: 1}
 	}
 	return nil
@@ -188,15 +169,34 @@ func defaultCacheDir() string {
 
 func safeKey(s string) string { return strings.Trim(strings.ReplaceAll(s, "/", "_"), "_") }
 
-// previewMarkdown renders the pull request comment for a run, with the
-// policy results when checker is set.
-func previewMarkdown(run *engine.Run, found *detect.Result, commit string, checker *check.Checker) string {
-	r := run.Report(fmt.Sprintf("csocbot plan for `%s` (%s %s)", commit[:min(7, len(commit))], run.Binary.Flavor, run.Binary.Version), nil)
-	r.Deleted = found.Deleted
-	if checker != nil {
-		checker.AddToReport(&r)
+// stdoutReporter prints a plan's comment, split as GitHub would need it,
+// or its results as JSON. Replies (a change that cannot be planned) reach
+// the user as the workflow's outcome instead.
+type stdoutReporter struct {
+	w    io.Writer
+	json bool
+}
+
+func (r stdoutReporter) Report(_ context.Context, rep workflow.Report) error {
+	if rep.Plan == nil {
+		return nil
 	}
-	return comment.Render(r)
+	if r.json {
+		enc := json.NewEncoder(r.w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(previewJSON(rep.Plan))
+	}
+	for i, p := range comment.Split(rep.Comment.Markdown, comment.MaxCommentLength) {
+		if i > 0 {
+			if _, err := fmt.Fprintln(r.w, "\n---"); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintln(r.w, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type previewUnit struct {
@@ -217,19 +217,18 @@ type previewUnit struct {
 	Warnings      []string `json:"warnings,omitempty"`
 	DurationMS    int64    `json:"duration_ms"`
 	// Policy is set when policies were checked and a set applies.
-	Policy *check.UnitResults `json:"policy,omitempty"`
+	Policy *policycheck.UnitResults `json:"policy,omitempty"`
 }
 
-func previewJSON(run *engine.Run, found *detect.Result, checker *check.Checker) any {
+func previewJSON(out *workflow.PlanOutcome) any {
+	run := out.Run
 	units := make([]previewUnit, 0, len(run.Results))
 	for _, r := range run.Results {
 		u := previewUnit{
 			Path: r.Path, Kind: string(r.Kind), Status: string(r.Status), Reasons: r.Reasons,
 			PlanFile: r.PlanFile, PlanSHA256: r.PlanSHA256, FailedCommand: r.FailedCommand,
 			Error: r.ErrorTail, SkipReason: r.SkipReason, BlockReason: r.BlockReason, Warnings: r.Warnings, DurationMS: r.Duration.Milliseconds(),
-		}
-		if checker != nil {
-			u.Policy = checker.Of(r.Path)
+			Policy: out.Policy[r.Path],
 		}
 		if s := r.Summary; s != nil {
 			u.Create, u.Update, u.Delete, u.Replace = s.Create, s.Update, s.Delete, s.Replace
@@ -239,7 +238,7 @@ func previewJSON(run *engine.Run, found *detect.Result, checker *check.Checker) 
 	return map[string]any{
 		"binary":  map[string]string{"path": run.Binary.Path, "flavor": run.Binary.Flavor.String(), "version": run.Binary.Version.String()},
 		"units":   units,
-		"deleted": found.Deleted,
+		"deleted": out.Detected.Deleted,
 	}
 }
 

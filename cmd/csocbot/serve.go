@@ -12,21 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/csocbot/csocbot/config"
-	"github.com/csocbot/csocbot/notify/github"
 	"github.com/csocbot/csocbot/planner/engine"
-	"github.com/csocbot/csocbot/planner/tfrun"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server"
 	"github.com/csocbot/csocbot/server/repocache"
-	"github.com/csocbot/csocbot/store"
+	"github.com/csocbot/csocbot/store/sqlite"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve --config FILE [--check]", stderr)
+	fs := newFlagSet("serve", "serve --config FILE [--check]", stdout, stderr)
 	cfgPath := fs.String("config", "", "the server configuration file (see config/example.yaml) (required)")
-	check := fs.Bool("check", false, "validate the configuration, print what is wrong or OK, and exit")
-	if err := parseFlags(fs, args); err != nil {
+	check := fs.Bool("check", false, "check everything serve needs at start (the configuration, terraform, git, folders, sandbox, policies), print what is wrong or OK, and exit")
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	if *cfgPath == "" {
@@ -40,32 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return exitError{code: 1}
 	}
 	if *check {
-		// The policy sets are compiled too: a rule that does not compile
-		// would otherwise fail every pull request.
-		if _, err := loadPolicies(ctx, cfg); err != nil {
-			fmt.Fprintf(stderr, "%s is not valid:\n%v\n", *cfgPath, err)
-			return exitError{code: 1}
-		}
-		for _, w := range cfg.Warnings {
-			fmt.Fprintln(stdout, "warning:", w)
-		}
-		if !cfg.Sandbox.Off {
-			report, _, err := probeSandbox(ctx)
-			if err == nil && !report.FileSystem {
-				err = errors.New(strings.Join(report.Problems, "; "))
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "%s is valid, but serve would not start: runs cannot be confined here: %v; see sandbox in config/example.yaml\n", *cfgPath, err)
-				return exitError{code: 1}
-			}
-			fmt.Fprintln(stdout, "sandbox:", report)
-			for _, p := range report.Problems {
-				fmt.Fprintln(stdout, "sandbox: note:", p)
-			}
-		}
-		fmt.Fprintf(stdout, "%s is valid: %s, %s, store %s at %s\n", *cfgPath,
-			count(len(cfg.Repositories), "repository", "repositories"), count(len(cfg.Policies), "policy set", "policy sets"), cfg.Store.Driver, cfg.Store.Path)
-		return nil
+		return checkServe(ctx, *cfgPath, cfg, stdout, stderr)
 	}
 	log := newLogger(cfg, stderr)
 	for _, w := range cfg.Warnings {
@@ -78,8 +53,53 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer closeAll()
-	return serve(ctx, cfg, srv, log)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		closeAll()
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	log.Info("csocbot is listening", "address", ln.Addr().String(), "repositories", len(cfg.Repositories))
+	return serve(ctx, ln, srv.Handler(), srv.Run, closeAll, log)
+}
+
+// checkServe reports what serve would find at start with cfg, read from
+// path, and whether it would start.
+func checkServe(ctx context.Context, path string, cfg *config.Config, stdout, stderr io.Writer) error {
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
+	}
+	found, problems := checkStartup(ctx, cfg, slog.New(slog.DiscardHandler))
+	if b := found.binary; b.Path != "" {
+		fmt.Fprintf(stdout, "terraform: %s %s at %s\n", b.Flavor, b.Version, b.Path)
+	}
+	if tg := found.terragrunt; tg != nil {
+		fmt.Fprintf(stdout, "terragrunt: %s at %s\n", tg.Version, tg.Path)
+	}
+	if found.git != nil {
+		fmt.Fprintln(stdout, "git:", found.git)
+	}
+	if found.confiner != nil {
+		fmt.Fprintln(stdout, "sandbox:", found.sandboxReport)
+		for _, p := range found.sandboxReport.Problems {
+			fmt.Fprintln(stdout, "sandbox: note:", p)
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "%s is valid, but serve would not start:%s\n", path, listProblems(problems))
+		return exitError{code: 1}
+	}
+	fmt.Fprintf(stdout, "%s is valid: %s, %s, store %s at %s\n", path,
+		count(len(cfg.Repositories), "repository", "repositories"), count(len(cfg.Policies), "policy set", "policy sets"), cfg.Store.Driver, cfg.Store.Path)
+	return nil
+}
+
+// listProblems puts each problem on a line of its own.
+func listProblems(problems []error) string {
+	var b strings.Builder
+	for _, p := range problems {
+		b.WriteString("\n  - " + strings.ReplaceAll(p.Error(), "\n", "\n    "))
+	}
+	return b.String()
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -92,7 +112,12 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // buildServer wires the server's parts from the configuration.
 func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server.Server, func(), error) {
-	st, err := store.Open(ctx, cfg.Store.Path)
+	// Checked before the store is opened, which creates its folder.
+	found, problems := checkStartup(ctx, cfg, log)
+	if len(problems) > 0 {
+		return nil, nil, fmt.Errorf("cannot start (`csocbot serve --check` lists the same):%s", listProblems(problems))
+	}
+	st, err := sqlite.Open(ctx, cfg.Store.Path, sqlite.Options{Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -101,54 +126,21 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		closeAll()
 		return nil, nil, err
 	}
-	ghOpts := github.Options{EnterpriseURL: cfg.GitHub.APIURL, Logger: log}
-	var gh *github.APIClient
-	// A token's comments come from a user, which the server looks up so
-	// that it never takes its own comments for commands; an App's come
-	// from "<app>[bot]", which webhooks mark as a bot.
-	var lookupBotLogin func(context.Context) (string, error)
-	if app := cfg.GitHub.App; app != nil {
-		gh, err = github.NewAppClient(github.AppCredentials{AppID: app.AppID, InstallationID: app.InstallationID, PrivateKey: []byte(app.PrivateKey.Reveal())}, ghOpts)
-	} else {
-		gh, err = github.NewTokenClient(cfg.GitHub.Token.Reveal(), ghOpts)
-		lookupBotLogin = gh.Login
-	}
-	if err != nil {
-		return fail(err)
-	}
-	bin, err := tfrun.Find(ctx, tfrun.FindOptions{Path: cfg.Terraform.Binary})
-	if err != nil {
-		return fail(err)
-	}
-	log.Info("using "+bin.Flavor.String(), "path", bin.Path, "version", bin.Version)
-	confiner, err := serverSandbox(ctx, cfg.Sandbox, log)
-	if err != nil {
-		return fail(err)
-	}
-	engOpts := engine.Options{
-		Binary: bin, CacheDir: filepath.Join(cfg.DataDir, "cache"), Parallelism: cfg.Plan.Parallelism,
+	log.Info("using "+found.binary.Flavor.String(), "path", found.binary.Path, "version", found.binary.Version)
+	eng, err := engine.New(engine.Options{
+		Binary: found.binary, CacheDir: filepath.Join(cfg.DataDir, "cache"), Parallelism: cfg.Plan.Parallelism,
 		Env: cfg.Terragrunt.Env, AllowRunCmd: cfg.Terragrunt.AllowRunCmd, AllowSopsDecrypt: cfg.Terragrunt.AllowSopsDecrypt,
 		EvaluationTimeout: cfg.Terragrunt.EvaluationTimeout,
 		CLIConfigFile:     cfg.Terraform.CLIConfigFile, Logger: log,
-		Sandbox: confiner, Writable: cfg.Sandbox.Writable,
-	}
-	if cfg.Terraform.Engine == config.EngineTerragrunt {
-		if engOpts.Terragrunt, err = engine.FindTerragrunt(ctx, cfg.Terraform.TerragruntBinary); err != nil {
-			return fail(err)
-		}
-	}
-	eng, err := engine.New(engOpts)
+		Sandbox: found.confiner, Writable: cfg.Sandbox.Writable, Terragrunt: found.terragrunt,
+	})
 	if err != nil {
 		return fail(err)
 	}
-	policies, err := loadPolicies(ctx, cfg)
-	if err != nil {
-		return fail(err)
-	}
-	repos := repocache.New(filepath.Join(cfg.DataDir, "repos"), gh.GitToken, log)
+	repos := repocache.New(filepath.Join(cfg.DataDir, "repos"), found.github.GitToken, log)
 	srv, err := server.New(server.Deps{
-		Config: cfg, Store: st, GitHub: gh, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
-		Policies: policies, LookupBotLogin: lookupBotLogin,
+		Config: cfg, Store: st, GitHub: found.github, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
+		Policies: found.policies, LookupBotLogin: found.lookupBotLogin,
 	})
 	if err != nil {
 		return fail(err)
@@ -184,43 +176,43 @@ func loadPolicies(ctx context.Context, cfg *config.Config) (*policy.Engine, erro
 	return e, nil
 }
 
-// serve runs the HTTP server and the workers until ctx ends, then shuts
-// both down: running jobs stay recorded and are dealt with at the next
-// start.
-func serve(ctx context.Context, cfg *config.Config, srv *server.Server, log *slog.Logger) error {
+// serve runs the HTTP server on ln and work (the workers) as one group:
+// when ctx ends or either of them stops, the other is stopped too. Once
+// both have stopped it calls closeStore, and returns the first error.
+// Running jobs stay recorded and are dealt with at the next start.
+func serve(ctx context.Context, ln net.Listener, handler http.Handler, work func(context.Context) error, closeStore func(), log *slog.Logger) error {
+	defer closeStore()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	httpSrv := &http.Server{
-		Addr:              cfg.Listen,
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	log.Info("csocbot is listening", "address", ln.Addr().String(), "repositories", len(cfg.Repositories))
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- httpSrv.Serve(ln) }()
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx) }()
-
-	select {
-	case err := <-httpErr:
-		return fmt.Errorf("http server: %w", err)
-	case err := <-runErr:
-		if err != nil {
-			return err
+	var g errgroup.Group
+	g.Go(func() error {
+		defer stop()
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
 		}
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return <-runErr
+		return nil
+	})
+	g.Go(func() error {
+		defer stop()
+		return work(ctx)
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("http server: shut down: %w", err)
+		}
+		return nil
+	})
+	return g.Wait()
 }

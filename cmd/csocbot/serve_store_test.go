@@ -28,6 +28,8 @@ github:
 repositories:
   - name: csoc/infra
     kind: infra
+sandbox:
+  mode: off # what this machine allows is not the point here
 `
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -8,13 +8,23 @@ import (
 )
 
 func TestServeCheck(t *testing.T) {
-	example := filepath.Join("..", "..", "config", "example.yaml")
-	// The example with a policy set whose rule does not compile.
-	raw, err := os.ReadFile(example)
+	// The example, with a data_dir this test can write and its policy
+	// library where the example means it.
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	library, err := filepath.Abs(filepath.Join("..", "..", "policy", "library"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	raw = []byte(strings.NewReplacer("data_dir: /var/lib/csocbot", "data_dir: "+dir, "path: ../policy/library", "path: "+library).Replace(string(raw)))
+	example := filepath.Join(dir, "example.yaml")
+	if err := os.WriteFile(example, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The example with a policy set whose rule does not compile.
 	badRules := filepath.Join(dir, "rules")
 	if err := os.Mkdir(badRules, 0o755); err != nil {
 		t.Fatal(err)
@@ -23,7 +33,7 @@ func TestServeCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	badPolicy := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(badPolicy, []byte(strings.Replace(string(raw), "path: ../policy/library", "path: "+badRules, 1)), 0o644); err != nil {
+	if err := os.WriteFile(badPolicy, []byte(strings.Replace(string(raw), "path: "+library, "path: "+badRules, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	secrets := map[string]string{"CSOCBOT_GITHUB_TOKEN": "ghp_x", "CSOCBOT_WEBHOOK_SECRET": "s"}

@@ -2,9 +2,11 @@
 // several units and splits it into parts that fit GitHub's comment size
 // limit.
 //
-// The comment starts with a table so a reviewer sees at a glance which
-// units change, fail or were skipped; the plans themselves follow in
-// collapsed sections so that a large run does not bury the conversation.
+// The comment starts with the run's plan line and a table so a reviewer
+// sees at a glance what changes and which units fail or were skipped; the
+// plans themselves follow in collapsed sections so that a large run does
+// not bury the conversation, and the comment ends with the commands a
+// reader can comment next.
 package comment
 
 import (
@@ -34,6 +36,9 @@ type Report struct {
 	// off), which every reader of the comment should know. Nothing is
 	// said when no unit ran.
 	Unconfined bool
+	// CommandPrefix starts the comment commands the footer suggests;
+	// "" means "csocbot", the server's default.
+	CommandPrefix string
 }
 
 // Status is the outcome of planning one unit.
@@ -76,6 +81,16 @@ type UnitReport struct {
 	// syntax the site's Terragrunt release rejects. They may quote the
 	// pull request (file names) and are escaped.
 	Warnings []string
+	// Mocked are the dependencies whose mock outputs the plan used in
+	// place of real state, so that some of its values are placeholders.
+	Mocked []MockedOutputs
+}
+
+// MockedOutputs are outputs of a dependency that has no state for them
+// yet: the plan used the dependency's mock outputs instead.
+type MockedOutputs struct {
+	Dependency string   // the dependency's unit path
+	Outputs    []string // the mocked output names
 }
 
 // PolicyResult is one message of a policy rule about a unit.
@@ -106,6 +121,7 @@ func Render(r Report) string {
 		writeDeleted(&b, r.Deleted)
 		return b.String()
 	}
+	writeTotals(&b, r.Units)
 	// The environment column is shown only when the server maps units to
 	// environments; an empty column would only take room.
 	cols := columns{
@@ -124,9 +140,11 @@ func Render(r Report) string {
 	for i := range r.Units {
 		writeRow(&b, &r.Units[i], cols)
 	}
+	writeLegend(&b, r.Units)
 	for i := range r.Units {
 		b.WriteString("\n")
 		writeUnit(&b, &r.Units[i])
+		writeMocked(&b, r.Units[i].Mocked)
 		writePolicy(&b, r.Units[i].Policy)
 		writeWarnings(&b, r.Units[i].Warnings)
 	}
@@ -135,7 +153,94 @@ func Render(r Report) string {
 		b.WriteString("\n" + strings.TrimRight(n, "\n") + "\n")
 	}
 	writeUnconfined(&b, r.Unconfined)
+	writeNextSteps(&b, r.CommandPrefix)
 	return b.String()
+}
+
+// writeTotals writes the plan line of the whole run, which reviewers look
+// for first, and which units it leaves out for want of a plan.
+func writeTotals(b *strings.Builder, units []UnitReport) {
+	var total plansummary.Summary
+	planned := 0
+	var left []string
+	leftOut := map[string]int{}
+	for i := range units {
+		u := &units[i]
+		if s := u.Summary; s != nil && (u.Status == Planned || u.Status == NoChanges) {
+			total.Create += s.Create
+			total.Update += s.Update
+			total.Delete += s.Delete
+			total.Replace += s.Replace
+			total.Import += s.Import
+			total.Move += s.Move
+			total.Forget += s.Forget
+			total.Read += s.Read
+		}
+		if u.Status == NoChanges || u.Status == Planned && u.Summary != nil {
+			planned++
+			continue
+		}
+		word := "without a plan summary"
+		if u.Status != Planned {
+			_, word = status(u)
+		}
+		if leftOut[word] == 0 {
+			left = append(left, word)
+		}
+		leftOut[word]++
+	}
+	fmt.Fprintf(b, "**Plan: %s** across %d %s.", planLine(&total), planned, plural(planned, "unit"))
+	for i, word := range left {
+		left[i] = fmt.Sprintf("%d %s", leftOut[word], word)
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(b, " Not counted: %s.", strings.Join(left, ", "))
+	}
+	b.WriteString("\n\n")
+}
+
+// writeLegend explains the table's symbols, which are Terraform's but
+// not obvious: ± in particular is not one of Terraform's plan markers.
+func writeLegend(b *strings.Builder, units []UnitReport) {
+	b.WriteString("\n<sub>`+` to add · `~` to change in place · `-` to destroy · `±` to replace (destroy and re-create; not counted under `+` or `-`)")
+	if slices.ContainsFunc(units, func(u UnitReport) bool { return len(u.Mocked) > 0 }) {
+		b.WriteString(" · 🎭 the plan uses mock outputs of a dependency")
+	}
+	b.WriteString("</sub>\n")
+}
+
+// writeMocked says which of a unit's values are a dependency's mock
+// outputs: a plan built on placeholders can look right and be wrong.
+func writeMocked(b *strings.Builder, mocked []MockedOutputs) {
+	for _, m := range mocked {
+		names := make([]string, len(m.Outputs))
+		for i, o := range m.Outputs {
+			names[i] = code(o)
+		}
+		dep := code(m.Dependency)
+		fmt.Fprintf(b, "\n🎭 **Mock values** from %s (%s): its state has no value for them yet, so the plan used its mock outputs; the real values are known only after %s is applied.\n",
+			dep, strings.Join(names, ", "), dep)
+	}
+}
+
+// nextSteps are the comment commands the footer suggests, after the
+// prefix. Commands join the list as they are enabled.
+var nextSteps = []struct{ command, does string }{
+	{"plan -u UNIT", "to plan one unit again"},
+	{"plan -d DIR", "to plan the units under a folder"},
+	{"plan", "to plan every affected unit again"},
+	{"help", "for every command"},
+}
+
+// writeNextSteps ends the comment with what the reader can do about it.
+func writeNextSteps(b *strings.Builder, prefix string) {
+	if prefix == "" {
+		prefix = "csocbot"
+	}
+	b.WriteString("\n---\n\n**Next steps** (comment on this pull request):\n")
+	for _, s := range nextSteps {
+		fmt.Fprintf(b, "- %s %s\n", code(prefix+" "+s.command), s.does)
+	}
 }
 
 // writeUnconfined warns that the plans ran outside the sandbox.
@@ -168,6 +273,9 @@ func writeRow(b *strings.Builder, u *UnitReport, cols columns) {
 		nums = "0 | 0 | 0 | 0"
 	}
 	icon, word := status(u)
+	if len(u.Mocked) > 0 {
+		word += " 🎭"
+	}
 	env, pol := "", ""
 	if cols.env {
 		env = " " + text(u.Environment) + " |"
@@ -315,26 +423,35 @@ func writeReasons(b *strings.Builder, reasons []string) {
 // counts phrases the summary's counts like Terraform's plan line, leaving
 // out zeros.
 func counts(s *plansummary.Summary) string {
+	if c := phrase(s, false); c != "" {
+		return c
+	}
+	return "output changes only"
+}
+
+// planLine phrases the counts like Terraform's "Plan:" line, which always
+// shows what is added, changed and destroyed, zeros included.
+func planLine(s *plansummary.Summary) string { return phrase(s, true) }
+
+func phrase(s *plansummary.Summary, withZeros bool) string {
 	var parts []string
 	for _, c := range []struct {
-		n    int
-		verb string
+		n      int
+		verb   string
+		always bool
 	}{
-		{s.Import, "import"},
-		{s.Create, "add"},
-		{s.Update, "change"},
-		{s.Replace, "replace"},
-		{s.Delete, "destroy"},
-		{s.Move, "move"},
-		{s.Forget, "forget"},
-		{s.Read, "read during apply"},
+		{s.Import, "import", false},
+		{s.Create, "add", true},
+		{s.Update, "change", true},
+		{s.Replace, "replace", false},
+		{s.Delete, "destroy", true},
+		{s.Move, "move", false},
+		{s.Forget, "forget", false},
+		{s.Read, "read during apply", false},
 	} {
-		if c.n > 0 {
+		if c.n > 0 || withZeros && c.always {
 			parts = append(parts, fmt.Sprintf("%d to %s", c.n, c.verb))
 		}
-	}
-	if len(parts) == 0 {
-		return "output changes only"
 	}
 	return strings.Join(parts, ", ")
 }

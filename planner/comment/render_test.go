@@ -65,6 +65,7 @@ func TestRender(t *testing.T) {
 			Environment: "dev",
 			Status:      Planned,
 			Summary:     summarize(t, "no_changes.json"),
+			Mocked:      []MockedOutputs{{Dependency: "live/dev/vpc", Outputs: []string{"subnet_ids", "vpc_id"}}},
 		}, {
 			Path:          "live/prod/vpc",
 			Environment:   "prod",
@@ -100,12 +101,24 @@ func TestRenderOneLineUnits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Render(Report{Title: "t", Units: []UnitReport{tt.unit}})
+			got := unitSections(t, Render(Report{Title: "t", Units: []UnitReport{tt.unit}}))
 			if last := got[strings.LastIndex(got[:len(got)-1], "\n")+1:]; last != tt.want+"\n" {
 				t.Errorf("got %q, want %q", last, tt.want)
 			}
 		})
 	}
+}
+
+// unitSections returns what a comment says of its units one by one: what
+// follows the summary table and its legend, up to the footer.
+func unitSections(t *testing.T, md string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(md, "</sub>\n\n")
+	sections, _, ok2 := strings.Cut(rest, "\n---\n")
+	if !ok || !ok2 {
+		t.Fatalf("no legend or no footer in:\n%s", md)
+	}
+	return sections
 }
 
 func TestRenderWithoutUnits(t *testing.T) {
@@ -149,6 +162,7 @@ func TestRenderContainsUntrustedText(t *testing.T) {
 			Path:       hostile,
 			Status:     Skipped,
 			SkipReason: hostile,
+			Mocked:     []MockedOutputs{{Dependency: hostile, Outputs: []string{hostile}}},
 		}},
 	}
 	got := Render(r)
@@ -330,5 +344,116 @@ func TestRenderPolicy(t *testing.T) {
 	}
 	if strings.Contains(md, "<b>") {
 		t.Error("a policy message was not escaped")
+	}
+}
+
+func TestRenderTotals(t *testing.T) {
+	planned := func(s plansummary.Summary) UnitReport { return UnitReport{Path: "a", Status: Planned, Summary: &s} }
+	tests := []struct {
+		name  string
+		units []UnitReport
+		want  string
+	}{
+		{"sums every unit", []UnitReport{
+			planned(plansummary.Summary{Create: 20, Update: 1}),
+			planned(plansummary.Summary{Create: 2}),
+			{Path: "b", Status: NoChanges},
+		}, "**Plan: 22 to add, 1 to change, 0 to destroy** across 3 units."},
+		{"replacements, imports and the rest when there are some", []UnitReport{
+			planned(plansummary.Summary{Replace: 2, Import: 1, Delete: 1}),
+			planned(plansummary.Summary{Move: 1, Forget: 1, Read: 3}),
+		}, "**Plan: 1 to import, 0 to add, 0 to change, 2 to replace, 1 to destroy, 1 to move, 1 to forget, 3 to read during apply** across 2 units."},
+		{"units without a plan are named, not counted", []UnitReport{
+			planned(plansummary.Summary{Create: 1}),
+			{Path: "b", Status: Failed},
+			{Path: "c", Status: Skipped},
+			{Path: "d", Status: Failed},
+			{Path: "e", Status: Blocked},
+			{Path: "f", Status: Planned},
+		}, "**Plan: 1 to add, 0 to change, 0 to destroy** across 1 unit. Not counted: 2 failed, 1 skipped, 1 blocked by policy, 1 without a plan summary."},
+		{"nothing planned", []UnitReport{{Path: "b", Status: Failed}},
+			"**Plan: 0 to add, 0 to change, 0 to destroy** across 0 units. Not counted: 1 failed."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			md := Render(Report{Title: "t", Units: tt.units})
+			// The totals come first, before the table.
+			if want := "### t\n\n" + tt.want + "\n\n| Unit |"; !strings.HasPrefix(md, want) {
+				t.Errorf("comment does not start with %q:\n%s", want, md)
+			}
+		})
+	}
+}
+
+func TestRenderLegend(t *testing.T) {
+	const legend = " |\n\n<sub>`+` to add · `~` to change in place · `-` to destroy · `±` to replace (destroy and re-create; not counted under `+` or `-`)"
+	const mockLegend = " · 🎭 the plan uses mock outputs of a dependency</sub>"
+	for _, mocked := range []bool{false, true} {
+		u := UnitReport{Path: "a", Status: NoChanges}
+		if mocked {
+			u.Mocked = []MockedOutputs{{Dependency: "b", Outputs: []string{"id"}}}
+		}
+		md := Render(Report{Title: "t", Units: []UnitReport{u}})
+		if !strings.Contains(md, legend) {
+			t.Errorf("no legend under the table:\n%s", md)
+		}
+		if strings.Contains(md, mockLegend) != mocked {
+			t.Errorf("🎭 explained = %v, want %v:\n%s", !mocked, mocked, md)
+		}
+	}
+}
+
+// A plan that used mock outputs says so in the table and in a note that
+// a collapsed section cannot hide.
+func TestRenderMockedOutputs(t *testing.T) {
+	r := Report{Title: "t", Units: []UnitReport{{
+		Path:    "live/prod/eks",
+		Status:  Planned,
+		Summary: &plansummary.Summary{Create: 1, Resources: []plansummary.Resource{{Address: "x.y", Action: plansummary.ActionCreate}}},
+		Mocked: []MockedOutputs{
+			{Dependency: "live/prod/vpc", Outputs: []string{"subnet_ids", "vpc_id"}},
+			{Dependency: "live/prod/`iam`", Outputs: []string{"role_arn"}},
+		},
+	}, {Path: "live/prod/dns", Status: NoChanges}}}
+	md := Render(r)
+	for _, want := range []string{
+		"| `live/prod/eks` | 1 | 0 | 0 | 0 | 📝 changes 🎭 |",
+		"| `live/prod/dns` | 0 | 0 | 0 | 0 | ✅ no changes |",
+		"</details>\n\n🎭 **Mock values** from `live/prod/vpc` (`subnet_ids`, `vpc_id`): its state has no value for them yet, so the plan used its mock outputs; the real values are known only after `live/prod/vpc` is applied.\n",
+		"\n🎭 **Mock values** from `` live/prod/`iam` `` (`role_arn`): its state has no value for them yet, so the plan used its mock outputs; the real values are known only after `` live/prod/`iam` `` is applied.\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("comment lacks %q:\n%s", want, md)
+		}
+	}
+	if n := strings.Count(md, "**Mock values**"); n != 2 {
+		t.Errorf("%d mock notes, want 2", n)
+	}
+}
+
+func TestRenderNextSteps(t *testing.T) {
+	units := []UnitReport{{Path: "a", Status: NoChanges}}
+	tests := []struct {
+		name, prefix, want string
+	}{
+		{"default prefix", "", "`csocbot plan -u UNIT` to plan one unit again\n"},
+		{"configured prefix", "@infra-bot", "`@infra-bot plan -u UNIT` to plan one unit again\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			md := Render(Report{Title: "t", Units: units, CommandPrefix: tt.prefix})
+			_, footer, ok := strings.Cut(md, "\n---\n\n**Next steps** (comment on this pull request):\n")
+			if !ok || !strings.Contains(footer, "- "+tt.want) {
+				t.Errorf("footer lacks %q:\n%s", tt.want, md)
+			}
+			if lines := strings.Count(footer, "\n"); lines != len(nextSteps) {
+				t.Errorf("footer has %d lines, want one per step (%d):\n%s", lines, len(nextSteps), footer)
+			}
+			for _, absent := range []string{"apply", "unlock"} {
+				if strings.Contains(footer, absent) {
+					t.Errorf("footer offers %s, which is not enabled:\n%s", absent, footer)
+				}
+			}
+		})
 	}
 }

@@ -29,7 +29,6 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
-	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/plansummary"
 	"github.com/csocbot/csocbot/planner/terragrunt"
@@ -176,6 +175,9 @@ type Result struct {
 	SkipReason  string
 	BlockReason string
 	Duration    time.Duration
+	// Mocked are the dependencies whose mock outputs the plan used in
+	// place of outputs their state does not have yet.
+	Mocked []terragrunt.MockedOutputs
 }
 
 // Run is the outcome of a Request.
@@ -205,6 +207,11 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create working directory: %w", err)
 	}
+	// The key goes beside the directory, where the run cannot write, for
+	// RemoveWorkDirs: the directory's name does not always hold it whole.
+	if err := os.WriteFile(runDir+keySuffix, []byte(req.Key), 0o600); err != nil {
+		return nil, fmt.Errorf("record the working directory's key: %w", err)
+	}
 	st := &runState{e: e, req: req, dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
 	var nodes []node
 	var results []*Result
@@ -225,6 +232,8 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 		start := time.Now()
 		res := results[i]
 		u := req.Units[i-first]
+		// The gate and the plan must see the same remote code.
+		ctx = withPinnedSources(ctx)
 		// Reading every module first refuses sources on the server's disk
 		// and fetches remote code, gate or not, before terraform could.
 		if _, err := e.ModuleReader().Read(ctx, req.moduleFiles(), u.Path, u.Config); err != nil {
@@ -352,6 +361,47 @@ func fileSHA256(p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// keySuffix names the file beside a run's working directory that holds
+// the run's Request.Key.
+const keySuffix = ".key"
+
+// RemoveWorkDirs removes the working directories of the runs whose
+// Request.Key starts with prefix, such as every plan of a closed pull
+// request ("org/infra/pr-12/"). Directories of runs that recorded no key
+// (made by older releases) are left to CleanWorkDirs.
+func (e *Engine) RemoveWorkDirs(prefix string) error {
+	root := filepath.Join(e.opts.CacheDir, "work")
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ent := range entries {
+		name, ok := strings.CutSuffix(ent.Name(), keySuffix)
+		if !ok || ent.IsDir() {
+			continue
+		}
+		key, err := os.ReadFile(filepath.Join(root, ent.Name()))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !strings.HasPrefix(string(key), prefix) {
+			continue
+		}
+		// The key goes last, so that a failure leaves it for a retry.
+		if err := os.RemoveAll(filepath.Join(root, name)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, os.Remove(filepath.Join(root, ent.Name())))
+	}
+	return errors.Join(errs...)
+}
+
 // CleanWorkDirs removes working directories not used for olderThan, so the
 // cache does not grow with every pull request.
 func (e *Engine) CleanWorkDirs(olderThan time.Duration) error {
@@ -403,34 +453,4 @@ func (st *runState) close() {
 	for _, r := range st.extra {
 		r.Close()
 	}
-}
-
-// Report returns what the pull request comment shows of the run. title is
-// csocbot's own Markdown; environment names the environment of a unit
-// path ("" when none is configured).
-func (r *Run) Report(title string, environment func(unit string) string) comment.Report {
-	rep := comment.Report{Title: title}
-	for _, res := range r.Results {
-		u := comment.UnitReport{
-			Path: res.Path, Summary: res.Summary, FailedCommand: res.FailedCommand,
-			ErrorTail: res.ErrorTail, SkipReason: res.SkipReason, Reasons: res.Reasons, Warnings: res.Warnings,
-		}
-		if environment != nil {
-			u.Environment = environment(res.Path)
-		}
-		switch res.Status {
-		case Planned:
-			u.Status = comment.Planned
-		case NoChanges:
-			u.Status = comment.NoChanges
-		case Failed:
-			u.Status = comment.Failed
-		case Skipped:
-			u.Status = comment.Skipped
-		case Blocked:
-			u.Status = comment.Blocked
-		}
-		rep.Units = append(rep.Units, u)
-	}
-	return rep
 }

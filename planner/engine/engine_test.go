@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/csocbot/csocbot/internal/gittest"
-	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/tfrun"
@@ -253,9 +252,6 @@ func TestGateBlocksBeforeAnythingRuns(t *testing.T) {
 	}
 	if asked[prod+"eks"] {
 		t.Error("the gate was asked about a unit whose dependency was blocked")
-	}
-	if rep := run.Report("t", nil); rep.Units[slices.IndexFunc(rep.Units, func(u comment.UnitReport) bool { return u.Path == prod+"vpc" })].Status != comment.Blocked {
-		t.Error("the report does not show the unit blocked")
 	}
 }
 

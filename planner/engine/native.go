@@ -49,6 +49,9 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 	if err := runner.Init(ctx, ws.initOptions()...); err != nil {
 		return err
 	}
+	if err := st.e.sources.checkInstalledModules(ctx, ws.moduleDir); err != nil {
+		return step("check the installed modules", err)
+	}
 	planFile := filepath.Join(wd, planFileName)
 	if _, err := runner.Plan(ctx, planFile, ws.varsFile); err != nil {
 		return err
@@ -67,6 +70,7 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 	}
 	res := us.result
 	res.Plan, res.Summary, res.PlanFile, res.PlanSHA256, res.WorkDir = plan, sum, planFile, digest, ws.moduleDir
+	res.Mocked = ws.mocked
 	res.Status = Planned
 	if sum.NoChanges() {
 		res.Status = NoChanges
@@ -107,6 +111,7 @@ type workspace struct {
 	varsFile      string // "" when the unit has no inputs
 	backendConfig string // a -backend-config file, or ""
 	skip          bool
+	mocked        []terragrunt.MockedOutputs
 }
 
 func (ws *workspace) initOptions() []tfrun.InitOption {
@@ -141,7 +146,7 @@ func (st *runState) prepare(ctx context.Context, u detect.Unit, wd, command stri
 	if err != nil {
 		return nil, err
 	}
-	ws := &workspace{moduleDir: moduleDir}
+	ws := &workspace{moduleDir: moduleDir, mocked: cfg.Mocked}
 	if err := writeUnitFiles(cfg, ws); err != nil {
 		return nil, step("prepare the working directory", err)
 	}

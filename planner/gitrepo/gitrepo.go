@@ -36,6 +36,8 @@ type Repo struct {
 
 	treesMu sync.RWMutex
 	trees   map[plumbing.Hash]*tree
+
+	onClose []func()
 }
 
 // Open opens the repository that contains dir (a work tree or a bare
@@ -66,13 +68,23 @@ func Open(dir string) (*Repo, error) {
 	return &Repo{git: r, trees: make(map[plumbing.Hash]*tree)}, nil
 }
 
-// Close releases the pack files the repository keeps open.
+// Close releases the pack files the repository keeps open, then runs
+// what OnClose added.
 func (r *Repo) Close() error {
+	var err error
 	if st, ok := r.git.Storer.(*filesystem.Storage); ok {
-		return st.Close()
+		err = st.Close()
 	}
-	return nil
+	for _, f := range r.onClose {
+		f()
+	}
+	r.onClose = nil
+	return err
 }
+
+// OnClose adds f to what Close does, such as releasing a lock that keeps
+// the repository's pack files in place while the Repo reads them.
+func (r *Repo) OnClose(f func()) { r.onClose = append(r.onClose, f) }
 
 // Git returns the underlying go-git repository, for callers that fetch or
 // build work trees.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -484,15 +485,17 @@ func TestDependency(t *testing.T) {
 		wantVPC   string // "" for unknown
 		wantErr   []string
 		wantCalls int
+		// wantMocked are the outputs Config.Mocked records for vpc.
+		wantMocked []string
 	}{
 		{name: "detection: outputs unknown", wantVPC: ""},
 		{name: "detection with outputs available", outputs: real, wantVPC: ""},
 		{name: "plan with outputs", opts: Options{Command: "plan"}, outputs: real, wantVPC: "vpc-real", wantCalls: 1},
-		{name: "plan without outputs uses mocks", opts: Options{Command: "plan"}, outputs: map[string]cty.Value{}, wantVPC: "vpc-mock", wantCalls: 1},
-		{name: "plan with no output reader uses mocks", opts: Options{Command: "plan"}, wantVPC: "vpc-mock"},
+		{name: "plan without outputs uses mocks", opts: Options{Command: "plan"}, outputs: map[string]cty.Value{}, wantVPC: "vpc-mock", wantCalls: 1, wantMocked: []string{"subnets", "vpc_id"}},
+		{name: "plan with no output reader uses mocks", opts: Options{Command: "plan"}, wantVPC: "vpc-mock", wantMocked: []string{"subnets", "vpc_id"}},
 		{
 			name: "plan with empty outputs uses mocks", opts: Options{Command: "plan"},
-			outputs: map[string]cty.Value{"live/prod/vpc": cty.EmptyObjectVal}, wantVPC: "vpc-mock", wantCalls: 1,
+			outputs: map[string]cty.Value{"live/prod/vpc": cty.EmptyObjectVal}, wantVPC: "vpc-mock", wantCalls: 1, wantMocked: []string{"subnets", "vpc_id"},
 		},
 		{
 			name: "apply without outputs: mocks not allowed", opts: Options{Command: "apply"}, outputs: map[string]cty.Value{},
@@ -503,7 +506,7 @@ func TestDependency(t *testing.T) {
 			name: "mocks allowed for any command", opts: Options{Command: "apply"}, outputs: map[string]cty.Value{},
 			edit: func(s string) string {
 				return replace(s, `mock_outputs_allowed_terraform_commands = ["validate", "plan"]`, "")
-			}, wantVPC: "vpc-mock", wantCalls: 1,
+			}, wantVPC: "vpc-mock", wantCalls: 1, wantMocked: []string{"subnets", "vpc_id"},
 		},
 		{
 			name: "skip_outputs uses mocks without reading", opts: Options{Command: "plan"}, outputs: real,
@@ -529,7 +532,7 @@ func TestDependency(t *testing.T) {
 			edit: func(s string) string {
 				return replace(s, `config_path = "../vpc"`, "config_path = \"../vpc\"\n  mock_outputs_merge_strategy_with_state = \"shallow\"")
 			},
-			wantVPC: "vpc-mock", wantCalls: 1,
+			wantVPC: "vpc-mock", wantCalls: 1, wantMocked: []string{"vpc_id"},
 		},
 		{
 			name: "mock_outputs_merge_with_state", opts: Options{Command: "plan"},
@@ -537,7 +540,7 @@ func TestDependency(t *testing.T) {
 			edit: func(s string) string {
 				return replace(s, `config_path = "../vpc"`, "config_path = \"../vpc\"\n  mock_outputs_merge_with_state = true")
 			},
-			wantVPC: "vpc-mock", wantCalls: 1,
+			wantVPC: "vpc-mock", wantCalls: 1, wantMocked: []string{"vpc_id"},
 		},
 		{
 			name: "state without merge strategy wins whole", opts: Options{Command: "plan"},
@@ -584,6 +587,13 @@ func TestDependency(t *testing.T) {
 				wantValue(t, vpc, fmt.Sprintf("%q", tc.wantVPC))
 			}
 			wantValue(t, get(t, cfg.Inputs, "path"), `"/repo/`+cfg.Dependencies[0].ConfigPath+`"`)
+			var want []MockedOutputs
+			if tc.wantMocked != nil {
+				want = []MockedOutputs{{Name: "vpc", ConfigPath: "live/prod/vpc", Outputs: tc.wantMocked}}
+			}
+			if !reflect.DeepEqual(cfg.Mocked, want) {
+				t.Errorf("Mocked = %+v, want %+v", cfg.Mocked, want)
+			}
 		})
 	}
 }

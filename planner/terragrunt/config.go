@@ -68,6 +68,20 @@ type Config struct {
 	// reject, in every file the evaluation read, so that a site running
 	// such a release can be warned.
 	NewerSyntax []NewerSyntax
+	// Mocked lists the dependencies whose mock outputs stood in for
+	// outputs their state does not have yet (Options.Command set), so
+	// that reviewers are told which values are placeholders.
+	Mocked []MockedOutputs
+}
+
+// MockedOutputs is a dependency whose mock outputs an evaluation used
+// because its state lacks them: their real values are known only once
+// the dependency is applied.
+type MockedOutputs struct {
+	Name       string // the dependency block's name
+	ConfigPath string // the dependency's unit directory
+	// Outputs are the names of the mocked outputs, sorted.
+	Outputs []string
 }
 
 // Include is an include block of the unit's file.

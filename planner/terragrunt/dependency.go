@@ -64,17 +64,49 @@ func (st *evalState) outputs(d Dependency) (cty.Value, error) {
 			case !mocksAllowed:
 				return out, nil
 			case d.MockOutputsMergeStrategyWithState == "shallow":
+				st.recordMocks(d, out)
 				return shallowMerge(d.MockOutputs, out), nil
 			case d.MockOutputsMergeStrategyWithState == "deep_map_only":
+				st.recordMocks(d, out)
 				return deepMerge(d.MockOutputs, out, false), nil
 			}
 			return out, nil
 		}
 	}
 	if mocksAllowed {
+		st.recordMocks(d, cty.EmptyObjectVal)
 		return d.MockOutputs, nil
 	}
 	return cty.NilVal, errorAt(d.Range, "Dependency has no outputs",
 		"dependency %q (%s) has no outputs yet. Apply it first, or set mock_outputs and allow them for %q with mock_outputs_allowed_terraform_commands.",
 		d.Name, d.ConfigPath, opts.Command)
+}
+
+// recordMocks records the mock outputs of d that stand in for outputs its
+// state lacks. Only top-level names count: a deep merge that mocks part of
+// an output still shows the output's real value where the state has one.
+func (st *evalState) recordMocks(d Dependency, state cty.Value) {
+	if !isMapLike(d.MockOutputs) {
+		return
+	}
+	inState := func(name string) bool {
+		switch t := state.Type(); {
+		case t.IsObjectType():
+			return t.HasAttribute(name)
+		case t.IsMapType():
+			return state.HasIndex(cty.StringVal(name)).True()
+		}
+		return false
+	}
+	var names []string
+	for it := d.MockOutputs.ElementIterator(); it.Next(); {
+		k, _ := it.Element()
+		if !inState(k.AsString()) {
+			names = append(names, k.AsString())
+		}
+	}
+	if len(names) > 0 {
+		slices.Sort(names)
+		st.rec.mock(MockedOutputs{Name: d.Name, ConfigPath: d.ConfigPath, Outputs: names})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -117,6 +118,7 @@ func (e *Evaluator) EvaluateUnit(ctx context.Context, dir string) (*Config, erro
 	out.Globs = rec.globs
 	out.UsesRunCmd = rec.runCmd
 	out.NewerSyntax = rec.newer.uses
+	out.Mocked = rec.mocked
 	return out, nil
 }
 
@@ -151,6 +153,7 @@ type recorder struct {
 	envSeen  map[string]bool
 	runCmd   bool // run_cmd was called
 	newer    newerRecorder
+	mocked   []MockedOutputs
 }
 
 func (r *recorder) read(p, why string) {
@@ -187,6 +190,19 @@ func (r *recorder) merge(o *recorder) {
 		r.calledRunCmd()
 	}
 	r.newer.merge(&o.newer)
+	for _, m := range o.mocked {
+		r.mock(m)
+	}
+}
+
+// mock records that a dependency's mock outputs were used, once per
+// dependency: included files build the dependency variable again.
+func (r *recorder) mock(m MockedOutputs) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.ContainsFunc(r.mocked, func(o MockedOutputs) bool { return o.Name == m.Name && o.ConfigPath == m.ConfigPath }) {
+		r.mocked = append(r.mocked, m)
+	}
 }
 
 func (r *recorder) calledRunCmd() {

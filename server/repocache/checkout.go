@@ -43,6 +43,14 @@ func (c *Cache) Checkout(ctx context.Context, repoFullName, sha, dir string) err
 	fail := func(err error) error {
 		return fmt.Errorf("check out %s of %s into %s: %w", short(sha), repoFullName, dir, err)
 	}
+	if err := mirrorExists(mirror); err != nil {
+		return fail(err)
+	}
+	release, err := c.readLease(ctx, mirror)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
 	repo, closeRepo, err := openMirror(mirror)
 	if err != nil {
 		return fail(err)

@@ -31,7 +31,7 @@ func (c *Cache) lock(ctx context.Context, dir string) (unlock func(), err error)
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for another operation on the mirror: %w", ctx.Err())
 	}
-	f, err := c.flock(ctx, strings.TrimSuffix(dir, ".git")+".lock")
+	f, err := c.flock(ctx, strings.TrimSuffix(dir, ".git")+".lock", unix.LOCK_EX)
 	if err != nil {
 		<-slot
 		return nil, err
@@ -42,10 +42,10 @@ func (c *Cache) lock(ctx context.Context, dir string) (unlock func(), err error)
 	}, nil
 }
 
-// flock opens path and locks it exclusively. flock(2) cannot be interrupted
-// by a context, so it is polled without blocking, backing off up to a
-// quarter of a second.
-func (c *Cache) flock(ctx context.Context, path string) (*os.File, error) {
+// flock opens path and locks it, how being unix.LOCK_EX or LOCK_SH.
+// flock(2) cannot be interrupted by a context, so it is polled without
+// blocking, backing off up to a quarter of a second.
+func (c *Cache) flock(ctx context.Context, path string, how int) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the lock file: %w", err)
 	}
@@ -55,7 +55,7 @@ func (c *Cache) flock(ctx context.Context, path string) (*os.File, error) {
 	}
 	wait := 5 * time.Millisecond
 	for logged := false; ; logged = true {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
 		if err == nil {
 			return f, nil
 		}
@@ -75,5 +75,40 @@ func (c *Cache) flock(ctx context.Context, path string) (*os.File, error) {
 			return nil, fmt.Errorf("waiting for another process to release %s: %w", path, ctx.Err())
 		}
 		wait = min(2*wait, 250*time.Millisecond)
+	}
+}
+
+// readersFile is where readers of the mirror at dir hold a shared lock:
+// beside the mirror, like the write lock, so that Remove leaves it alone.
+func readersFile(dir string) string { return strings.TrimSuffix(dir, ".git") + ".readers" }
+
+// readLease takes a shared lock on the mirror's readers file until the
+// returned function is called. Maintain repacks only while nobody holds
+// one: a reader lists the mirror's pack files once, so they must stay in
+// place while it reads.
+func (c *Cache) readLease(ctx context.Context, dir string) (release func(), err error) {
+	f, err := c.flock(ctx, readersFile(dir), unix.LOCK_SH)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// tryExclusive takes the readers file's lock exclusively if nobody reads
+// the mirror; ok is false when somebody does.
+func tryExclusive(dir string) (f *os.File, ok bool, err error) {
+	f, err = os.OpenFile(readersFile(dir), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("open the readers lock file: %w", err)
+	}
+	switch err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); {
+	case err == nil:
+		return f, true, nil
+	case errors.Is(err, unix.EWOULDBLOCK):
+		f.Close()
+		return nil, false, nil
+	default:
+		f.Close()
+		return nil, false, fmt.Errorf("lock %s: %w", readersFile(dir), err)
 	}
 }

@@ -22,21 +22,23 @@
 // # Concurrency
 //
 // Operations that write to a mirror (Fetch, MergeCommit, ForgetPullRequest,
-// Remove) hold its lock: a per-repository lock within the process, and an
-// flock(2) on <root>/<owner>/<repo>.lock so that several server processes
-// can share the root. The lock file lives beside the mirror, not in it, so
-// that Remove cannot pull it from under a waiting process; it stays behind
-// after Remove.
+// Maintain, Remove) hold its lock: a per-repository lock within the process,
+// and an flock(2) on <root>/<owner>/<repo>.lock so that several server
+// processes can share the root. The lock file lives beside the mirror, not
+// in it, so that Remove cannot pull it from under a waiting process; it
+// stays behind after Remove.
 //
-// Reads (Open, Checkout) take no lock and may run while the repository is
-// fetched, because reading commits by SHA is safe then: a fetch only adds
-// objects, in a new pack whose index is written before the pack is renamed
-// into place, and nothing here deletes or rewrites an object (there is no gc
-// or repack), until Remove. Refs, however, are rewritten in place by go-git
-// (truncated, then written), so resolving a ref name while it is fetched can
-// fail: read by SHA (Fetch returns the SHAs it fetched). A gitrepo.Repo lists
-// the mirror's packs when it first reads an object, so open a new one after
-// a fetch to see the fetched commits.
+// Reads (Open, Checkout) take no write lock and may run while the
+// repository is fetched, because reading commits by SHA is safe then: a
+// fetch only adds objects, in a new pack whose index is written before the
+// pack is renamed into place. Only Maintain (git gc) deletes objects and
+// packs, and it skips a mirror while anyone reads it: readers hold a shared
+// flock on <root>/<owner>/<repo>.readers (an Open until its Repo is
+// closed). Refs, however, are rewritten in place by go-git (truncated, then
+// written), so resolving a ref name while it is fetched can fail: read by
+// SHA (Fetch returns the SHAs it fetched). A gitrepo.Repo lists the
+// mirror's packs when it first reads an object, so open a new one after a
+// fetch to see the fetched commits.
 package repocache
 
 import (
@@ -181,7 +183,8 @@ func (c *Cache) Fetch(ctx context.Context, repoFullName, cloneURL string, refs F
 }
 
 // Open opens the mirror of repoFullName for reading. Read commits by SHA;
-// see the package documentation for why. The caller closes the Repo.
+// see the package documentation for why. The caller closes the Repo, which
+// lets Maintain collect the mirror's garbage again.
 func (c *Cache) Open(repoFullName string) (*gitrepo.Repo, error) {
 	dir, err := c.mirrorDir(repoFullName)
 	if err != nil {
@@ -190,7 +193,18 @@ func (c *Cache) Open(repoFullName string) (*gitrepo.Repo, error) {
 	if err := mirrorExists(dir); err != nil {
 		return nil, fmt.Errorf("open %s: %w", repoFullName, err)
 	}
-	return gitrepo.Open(dir)
+	// Without a context to end it, the wait lasts at most one git gc.
+	release, err := c.readLease(context.Background(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", repoFullName, err)
+	}
+	r, err := gitrepo.Open(dir)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	r.OnClose(release)
+	return r, nil
 }
 
 // ForgetPullRequest drops the refs of a closed pull request. Its commits

@@ -1,4 +1,4 @@
-package check
+package policycheck
 
 import (
 	"context"
@@ -82,7 +82,7 @@ func newGateFixture(t *testing.T, allowData func(modulesURL string) string) *gat
 	}
 
 	set := t.TempDir()
-	rule, err := os.ReadFile(filepath.Join("..", "library", "untrusted_code.rego"))
+	rule, err := os.ReadFile(filepath.Join("..", "..", "..", "policy", "library", "untrusted_code.rego"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,12 @@
-// Package check runs policy sets over the planner's work. It builds the
-// parts of the input document that come from the planner (a unit's
+// Package policycheck runs policy sets over the planner's work. It builds
+// the parts of the input document that come from the planner (a unit's
 // evaluated configuration, the files a pull request changes), and its
 // Checker evaluates the sets before each unit's plan, as the engine's gate,
-// and on each plan afterwards. It is a package of its own so that package
-// policy, the OPA engine, does not depend on the planner, while the server
-// and the CLI check plans the same way.
-package check
+// and on each plan afterwards. It is the glue between the planner and
+// package policy, the OPA engine, which imports nothing of the planner; the
+// plan workflow (server/workflow), which the server and the CLI share,
+// checks plans through it.
+package policycheck
 
 import (
 	"context"

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// workPrefix starts the engine keys of a pull request's plans; the head
+// commit ends them. Every plan of the pull request is found by it.
+func workPrefix(repo string, pr int) string { return fmt.Sprintf("%s/pr-%d/", repo, pr) }
+
+// checkoutsDir holds the terragrunt engine's checkouts, one per revision:
+// <owner>/<repo>/<sha>.
+func (s *Server) checkoutsDir() string { return filepath.Join(s.cfg.DataDir, "checkouts") }
+
+// touch marks a checkout used now: cleanDisk removes checkouts by age, and
+// one a plan reuses must not go while the plan runs.
+func touch(dir string) error {
+	now := time.Now()
+	return os.Chtimes(dir, now, now)
+}
+
+// pullRequestClosed removes a closed or merged pull request's plan working
+// directories, which nobody will look at or apply any more, and forgets
+// its refs in the mirror.
+func (s *Server) pullRequestClosed(ctx context.Context, c closedJob) error {
+	if err := s.engine.RemoveWorkDirs(workPrefix(c.Repo, c.PR)); err != nil {
+		return fmt.Errorf("remove the working directories of %s#%d: %w", c.Repo, c.PR, err)
+	}
+	return s.repos.ForgetPullRequest(ctx, c.Repo, c.PR)
+}
+
+// cleanDisk keeps the disk from filling: at start and then every
+// cleanup.interval until ctx ends, it removes the working directories and
+// checkouts not used for cleanup.max_age and collects the mirrors'
+// garbage.
+func (s *Server) cleanDisk(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.Cleanup.Interval)
+	defer tick.Stop()
+	for {
+		s.cleanOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) cleanOnce(ctx context.Context) {
+	start := time.Now()
+	maxAge := s.cfg.Cleanup.MaxAge
+	if err := s.engine.CleanWorkDirs(maxAge); err != nil {
+		s.log.Warn("could not remove old working directories", "error", err)
+	}
+	if err := removeOlder(s.checkoutsDir(), 3, start.Add(-maxAge)); err != nil {
+		s.log.Warn("could not remove old checkouts", "error", err)
+	}
+	if err := s.repos.Maintain(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("could not collect the garbage of the repository mirrors", "error", err)
+	}
+	s.log.Debug("cleaned the disk", "duration", time.Since(start))
+}
+
+// removeOlder removes what lies depth levels below root and was last
+// modified before cutoff.
+func removeOlder(root string, depth int, cutoff time.Time) error {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(root, e.Name())
+		if depth > 1 {
+			if e.IsDir() {
+				errs = append(errs, removeOlder(p, depth-1, cutoff))
+			}
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			errs = append(errs, os.RemoveAll(p))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,138 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+
+	"github.com/csocbot/csocbot/store"
+)
+
+// Change is what a workflow works on: a pull request's head, or for
+// preview a pair of revisions in a local repository.
+type Change struct {
+	// Repo is the repository, owner/name; "" for a local one.
+	Repo string
+	// PR is the pull request's number; 0 for none.
+	PR int
+	// HeadSHA is the commit reviewers see: the pull request's head.
+	HeadSHA string
+	// HeadRef and BaseRef name the branches (or revisions) compared.
+	HeadRef, BaseRef string
+	// Job is the job running the workflow, for links; 0 for none.
+	Job int64
+}
+
+// Reporter publishes what a workflow has to say about a change. GitHub's
+// comments and commit statuses are one; standard output is preview's.
+// A workflow gives every report to each of its reporters.
+type Reporter interface {
+	// Report publishes r: first its comment, if any, then its statuses,
+	// in order. An error means the comment was not published; a status
+	// that could not be set is the reporter's to log.
+	Report(ctx context.Context, r Report) error
+}
+
+// Report is one thing a workflow tells its reporters.
+type Report struct {
+	Change Change
+	// Comment is set when the report has something for the reader.
+	Comment *Comment
+	// Statuses are the states to set, in order.
+	Statuses []Status
+	// Plan is the outcome of a finished plan, for reporters that show
+	// more than its comment (preview's JSON).
+	Plan *PlanOutcome
+}
+
+// Comment is Markdown for the pull request's conversation.
+type Comment struct {
+	Markdown string
+	// Plan marks a plan's result, which supersedes the earlier ones (on
+	// GitHub, csocbot hides them); otherwise it is a reply.
+	Plan bool
+}
+
+// StatusKind says what a status is of.
+type StatusKind int
+
+// The status kinds: the plan as a whole, one unit's plan, the policy
+// checks of the head.
+const (
+	PlanStatus StatusKind = iota
+	UnitStatus
+	PolicyStatus
+)
+
+// State is the state of a status; the values are GitHub's commit status
+// states.
+type State string
+
+// The states.
+const (
+	Pending State = "pending"
+	Success State = "success"
+	Failure State = "failure"
+	Error   State = "error"
+)
+
+// Status is the state of one check of a change's head.
+type Status struct {
+	Kind StatusKind
+	// Unit is the unit's path, for a UnitStatus.
+	Unit        string
+	State       State
+	Description string
+}
+
+// PullRequests are the pull request reads a workflow needs.
+type PullRequests interface {
+	// PullRequest returns a pull request's author, labels and branches.
+	PullRequest(ctx context.Context, repo string, number int) (PullRequest, error)
+	// Approvals returns the approving reviews of a pull request, with the
+	// commit each approved.
+	Approvals(ctx context.Context, repo string, number int) ([]Approval, error)
+	TeamMembership
+}
+
+// TeamMembership answers whether a user belongs to a team.
+type TeamMembership interface {
+	// IsTeamMember reports whether user is an active member of the team
+	// slug of org.
+	IsTeamMember(ctx context.Context, org, slug, user string) (bool, error)
+}
+
+// PullRequest is what the policy input shows of a pull request.
+type PullRequest struct {
+	Author           string
+	Labels           []string
+	BaseRef, BaseSHA string
+	HeadRef          string
+}
+
+// Approval is an approving review: who, at which commit.
+type Approval struct {
+	Reviewer, CommitID string
+}
+
+// RunStore is the slice of the store the plan workflow uses.
+type RunStore interface {
+	// UpsertRun records a unit's run at a head.
+	UpsertRun(ctx context.Context, run store.Run) (store.Run, error)
+	ApprovalReader
+}
+
+// ApprovalReader reads the policy approvals given at a pull request head.
+type ApprovalReader interface {
+	PolicyApprovals(ctx context.Context, repo string, pr int, headSHA string) ([]store.PolicyApproval, error)
+}
+
+// report gives r to every reporter, each once, and returns their errors.
+func report(ctx context.Context, reporters []Reporter, r Report) error {
+	var errs []error
+	for _, rep := range reporters {
+		if err := rep.Report(ctx, r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
