@@ -195,8 +195,12 @@ type Cleanup struct {
 	// repository mirrors' garbage is collected.
 	Interval time.Duration
 	// MaxAge is how long a working directory (a plan's, or a checkout for
-	// the terragrunt engine) is kept after it was last used.
+	// the terragrunt engine) or a clone of a module source is kept after
+	// it was last used.
 	MaxAge time.Duration
+	// KeepRecords is how long the store keeps webhook deliveries, finished
+	// jobs and the runs of pull requests nobody touches any more.
+	KeepRecords time.Duration
 }
 
 // CheckoutStrategy is which revision of a pull request is planned.

@@ -183,7 +183,7 @@ func TestDefaults(t *testing.T) {
 		Terraform:        Terraform{Engine: EngineNative, PluginCache: "/var/lib/csocbot/plugin-cache"},
 		Terragrunt:       Terragrunt{Env: map[string]string{}},
 		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
-		Cleanup:          Cleanup{Interval: time.Hour, MaxAge: 7 * 24 * time.Hour},
+		Cleanup:          Cleanup{Interval: time.Hour, MaxAge: 7 * 24 * time.Hour, KeepRecords: 90 * 24 * time.Hour},
 
 		CommandPermissions:    map[string]string{"plan": "write", "apply": "write", "unlock": "write", "help": "none"},
 		MaxCommandsPerComment: 10,
@@ -237,7 +237,7 @@ terragrunt:
   allow_run_cmd: true
   allow_sops_decrypt: true
   version: v0.63.6
-cleanup: {interval: 15m, max_age: 48h}
+cleanup: {interval: 15m, max_age: 48h, keep_records: 720h}
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +265,7 @@ cleanup: {interval: 15m, max_age: 48h}
 		Terraform:        Terraform{Binary: "/opt/terraform", Engine: EngineNative, CLIConfigFile: "/etc/tf.rc", PluginCache: "/cache/plugins"},
 		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true, Version: "0.63.6"},
 		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
-		Cleanup:          Cleanup{Interval: 15 * time.Minute, MaxAge: 48 * time.Hour},
+		Cleanup:          Cleanup{Interval: 15 * time.Minute, MaxAge: 48 * time.Hour, KeepRecords: 30 * 24 * time.Hour},
 
 		CommandPermissions:    map[string]string{"plan": "maintain", "apply": "write", "unlock": "write", "help": "read"},
 		MaxCommandsPerComment: 3,
@@ -313,6 +313,9 @@ func TestErrors(t *testing.T) {
 		{"cleanup durations", base + "cleanup: {interval: 0s, max_age: a week}\n", []string{
 			`config.yaml:6: cleanup.interval: expected a positive duration like 30m or 1h30m; got "0s"`,
 			`config.yaml:6: cleanup.max_age: expected a positive duration like 30m or 1h30m; got "a week"`,
+		}},
+		{"records kept too briefly", base + "cleanup: {keep_records: 1h}\n", []string{
+			`config.yaml:6: cleanup.keep_records: must be at least 24h, so that GitHub's redeliveries of a webhook are recognised; got 1h0m0s`,
 		}},
 		{"cleanup before plans end", base + "plan: {timeout: 2h}\ncleanup:\n  max_age: 1h\n", []string{
 			`config.yaml:8: cleanup.max_age: must be longer than plan.timeout (2h0m0s), or running plans lose their working directories`,

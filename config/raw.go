@@ -45,8 +45,9 @@ type rawConfig struct {
 }
 
 type rawCleanup struct {
-	Interval scalar[string] `yaml:"interval"`
-	MaxAge   scalar[string] `yaml:"max_age"`
+	Interval    scalar[string] `yaml:"interval"`
+	MaxAge      scalar[string] `yaml:"max_age"`
+	KeepRecords scalar[string] `yaml:"keep_records"`
 }
 
 type rawSandbox struct {

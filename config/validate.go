@@ -173,12 +173,19 @@ func (v *validator) config(r *rawConfig) *Config {
 const (
 	defaultCleanupInterval = time.Hour
 	defaultMaxAge          = 7 * 24 * time.Hour
+	defaultKeepRecords     = 90 * 24 * time.Hour
 )
 
 func (v *validator) cleanup(r rawCleanup, planTimeout time.Duration) Cleanup {
 	c := Cleanup{
-		Interval: v.duration(r.Interval, "cleanup.interval", defaultCleanupInterval),
-		MaxAge:   v.duration(r.MaxAge, "cleanup.max_age", defaultMaxAge),
+		Interval:    v.duration(r.Interval, "cleanup.interval", defaultCleanupInterval),
+		MaxAge:      v.duration(r.MaxAge, "cleanup.max_age", defaultMaxAge),
+		KeepRecords: v.duration(r.KeepRecords, "cleanup.keep_records", defaultKeepRecords),
+	}
+	// A redelivery GitHub sends within its own retry window must still be
+	// recognised as one.
+	if c.KeepRecords < 24*time.Hour {
+		v.errs.add(r.KeepRecords.Line, "cleanup.keep_records", "must be at least 24h, so that GitHub's redeliveries of a webhook are recognised; got %s", c.KeepRecords)
 	}
 	// A plan's working directory is in use while it runs.
 	if c.MaxAge <= planTimeout {

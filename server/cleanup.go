@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/csocbot/csocbot/store"
 )
 
 // workPrefix starts the engine keys of a pull request's plans; the head
@@ -37,8 +39,8 @@ func (s *Server) pullRequestClosed(ctx context.Context, c closedJob) error {
 
 // cleanDisk keeps the disk from filling: at start and then every
 // cleanup.interval until ctx ends, it removes the working directories and
-// checkouts not used for cleanup.max_age and collects the mirrors'
-// garbage.
+// checkouts not used for cleanup.max_age, collects the mirrors' garbage
+// and removes the store's records older than cleanup.keep_records.
 func (s *Server) cleanDisk(ctx context.Context) {
 	tick := time.NewTicker(s.cfg.Cleanup.Interval)
 	defer tick.Stop()
@@ -63,6 +65,14 @@ func (s *Server) cleanOnce(ctx context.Context) {
 	}
 	if err := s.repos.Maintain(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("could not collect the garbage of the repository mirrors", "error", err)
+	}
+	pruned, err := s.store.Prune(ctx, start.Add(-s.cfg.Cleanup.KeepRecords))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Warn("could not remove old records from the store", "error", err)
+	case pruned != (store.PruneCounts{}):
+		s.log.Info("removed old records from the store", "deliveries", pruned.Deliveries, "jobs", pruned.Jobs, "runs", pruned.Runs,
+			"comments", pruned.Comments, "policy_approvals", pruned.PolicyApprovals)
 	}
 	s.log.Debug("cleaned the disk", "duration", time.Since(start))
 }

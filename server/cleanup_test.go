@@ -11,6 +11,8 @@ import (
 
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/tfrun"
+	"github.com/csocbot/csocbot/store"
+	"github.com/csocbot/csocbot/store/sqlite"
 )
 
 // recordingRepos records what the clean-up asks of the mirrors.
@@ -40,7 +42,47 @@ func cleanupServer(t *testing.T, extra string) (*Server, *recordingRepos, string
 		t.Fatal(err)
 	}
 	repos := &recordingRepos{}
-	return &Server{cfg: testConfig(t, extra), engine: eng, repos: repos, log: slog.New(slog.DiscardHandler)}, repos, cache
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "csocbot.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &Server{cfg: testConfig(t, extra), engine: eng, repos: repos, store: st, log: slog.New(slog.DiscardHandler)}, repos, cache
+}
+
+// The clean-up removes the store's records older than keep_records: a
+// delivery recorded long ago is no longer known, a recent one is.
+func TestCleanOnceRemovesOldRecords(t *testing.T) {
+	s, _, _ := cleanupServer(t, "cleanup: {keep_records: 240h}\n")
+	now := time.Now()
+	clock := now.Add(-30 * 24 * time.Hour)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "csocbot.db"), sqlite.Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s.store = st
+	job := store.NewJob{Kind: store.KindPlan, Key: store.PullRequestKey("codertocat/hello-world", 1)}
+	if _, _, err := st.RecordDelivery(t.Context(), "old", job); err != nil {
+		t.Fatal(err)
+	}
+	clock = now
+	if _, _, err := st.RecordDelivery(t.Context(), "recent", job); err != nil {
+		t.Fatal(err)
+	}
+	s.cleanOnce(t.Context())
+	for _, tc := range []struct {
+		delivery string
+		known    bool
+	}{{"old", false}, {"recent", true}} {
+		_, created, err := st.RecordDelivery(t.Context(), tc.delivery, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created == tc.known {
+			t.Errorf("delivery %q: known after the clean-up = %v, want %v", tc.delivery, !created, tc.known)
+		}
+	}
 }
 
 // mkdirAged makes the directory p, last modified age ago.

@@ -402,19 +402,17 @@ func (e *Engine) RemoveWorkDirs(prefix string) error {
 	return errors.Join(errs...)
 }
 
-// CleanWorkDirs removes working directories not used for olderThan, so the
-// cache does not grow with every pull request.
+// CleanWorkDirs removes working directories and clones of module sources
+// not used for olderThan, so the cache does not grow with every pull
+// request.
 func (e *Engine) CleanWorkDirs(olderThan time.Duration) error {
+	cutoff := time.Now().Add(-olderThan)
 	root := filepath.Join(e.opts.CacheDir, "work")
 	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	cutoff := time.Now().Add(-olderThan)
-	var errs []error
+	errs := []error{e.sources.clean(cutoff)}
 	for _, ent := range entries {
 		info, err := ent.Info()
 		if err != nil || info.ModTime().After(cutoff) {

@@ -113,8 +113,9 @@ func TestScheduleCancelled(t *testing.T) {
 }
 
 func TestCleanWorkDirsRemovesOnlyOldOnes(t *testing.T) {
-	e := &Engine{opts: Options{CacheDir: t.TempDir()}}
-	work := filepath.Join(e.opts.CacheDir, "work")
+	cache := t.TempDir()
+	e := &Engine{opts: Options{CacheDir: cache}, sources: newSourceCache(filepath.Join(cache, "sources"))}
+	work := filepath.Join(cache, "work")
 	for _, name := range []string{"old", "new"} {
 		if err := os.MkdirAll(filepath.Join(work, name, "src"), 0o755); err != nil {
 			t.Fatal(err)

@@ -103,7 +103,7 @@ func (c *sourceCache) fetchCommit(ctx context.Context, url, ref string) (pin, er
 	if b, err := os.ReadFile(alias); err == nil {
 		commit := strings.TrimSpace(string(b))
 		dir := c.commitDir(url, commit)
-		if _, err := os.Stat(filepath.Join(dir, completeMarker)); err == nil {
+		if used(filepath.Join(dir, completeMarker)) {
 			return pin{dir: dir, commit: commit}, nil
 		}
 	}
@@ -145,7 +145,7 @@ func (c *sourceCache) install(tmp, url, commit string) (string, error) {
 	dst := c.commitDir(url, commit)
 	unlock := c.lock(dst)
 	defer unlock()
-	if _, err := os.Stat(filepath.Join(dst, completeMarker)); err == nil {
+	if used(filepath.Join(dst, completeMarker)) {
 		return dst, nil
 	}
 	if err := os.WriteFile(filepath.Join(tmp, completeMarker), []byte(commit+"\n"), 0o644); err != nil {
@@ -167,6 +167,62 @@ func (c *sourceCache) forget(url, ref string) {
 	unlock := c.lock(alias)
 	defer unlock()
 	os.Remove(alias)
+}
+
+// used reports whether marker exists and marks it used now, which keeps
+// its clone from clean.
+func used(marker string) bool {
+	now := time.Now()
+	return os.Chtimes(marker, now, now) == nil
+}
+
+// clean removes the clones, ref aliases and abandoned temporary clones not
+// used since cutoff.
+func (c *sourceCache) clean(cutoff time.Time) error {
+	entries, err := os.ReadDir(c.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(c.dir, e.Name())
+		switch {
+		case e.Name() == "refs":
+			errs = append(errs, c.cleanAliases(p, cutoff))
+		case e.IsDir():
+			unlock := c.lock(p)
+			info, err := os.Stat(filepath.Join(p, completeMarker))
+			if err != nil {
+				// A clone in progress, or one abandoned by a crash.
+				info, err = os.Stat(p)
+			}
+			if err == nil && info.ModTime().Before(cutoff) {
+				errs = append(errs, os.RemoveAll(p))
+			}
+			unlock()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *sourceCache) cleanAliases(dir string, cutoff time.Time) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		unlock := c.lock(p)
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			errs = append(errs, os.Remove(p))
+		}
+		unlock()
+	}
+	return errors.Join(errs...)
 }
 
 func (c *sourceCache) commitDir(url, commit string) string {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/csocbot/csocbot/internal/gittest"
 	"github.com/csocbot/csocbot/planner/detect"
@@ -185,5 +186,59 @@ func TestPlanRunsTheCheckedCode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSourceCacheCleanRemovesOnlyUnusedClones(t *testing.T) {
+	modules, _ := moduleRepo(t)
+	c := newSourceCache(t.TempDir())
+	ctx := context.Background()
+	old, err := c.fetch(ctx, modules.URL, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abandoned, err := os.MkdirTemp(c.dir, "clone-") // left by a crash
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-30 * 24 * time.Hour)
+	for _, p := range []string{filepath.Join(old, completeMarker), abandoned} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh, err := c.fetch(ctx, modules.URL, "main") // the same commit: marks it used
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh != old {
+		t.Fatalf("main and v1 name one commit but have two clones: %s, %s", fresh, old)
+	}
+	if err := c.clean(time.Now().Add(-7 * 24 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); err != nil {
+		t.Errorf("a clone used just now was removed: %v", err)
+	}
+	if _, err := os.Stat(abandoned); !os.IsNotExist(err) {
+		t.Errorf("an abandoned temporary clone is still there: %v", err)
+	}
+
+	// Unused for a month, it goes, and a fetch clones it again.
+	if err := os.Chtimes(filepath.Join(old, completeMarker), long, long); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.clean(time.Now().Add(-7 * 24 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("an unused clone is still there: %v", err)
+	}
+	again, err := c.fetch(ctx, modules.URL, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(again, "modules")); err != nil {
+		t.Errorf("the source was not cloned again: %v", err)
 	}
 }
