@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/server/workflow/policycheck"
@@ -23,7 +23,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	if s.policies == nil || len(s.policies.Sets()) == 0 {
 		return "No policy sets are configured on this server, so there is nothing to approve.", nil
 	}
-	repo, err := github.ParseRepo(c.Repo)
+	repo, err := vcs.ParseRepo(c.Repo)
 	if err != nil {
 		return "", err
 	}
@@ -117,7 +117,7 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 	}
 
 	state, desc := workflow.PolicyState(v, s.policies.Sets(), approvals)
-	s.status(ctx, 0, repo, head, github.PolicyContext, github.StatusState(state), desc)
+	s.status(ctx, 0, repo, head, vcs.PolicyContext, vcs.StatusState(state), desc)
 	if approvedNow && blockedUnitsCleared(runs, units, s.policies.Sets(), approvals) {
 		err := s.queuePlan(ctx, planJob{
 			Repo: c.Repo, PR: c.PR, HeadSHA: head, BaseRef: pr.Base.Ref,

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/server/command"
 	"github.com/csocbot/csocbot/store"
 )
@@ -21,7 +21,7 @@ func (s *Server) runCommentCommand(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &c); err != nil {
 		return fmt.Errorf("decode comment job: %w", err)
 	}
-	repo, err := github.ParseRepo(c.Repo)
+	repo, err := vcs.ParseRepo(c.Repo)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) runCommentCommand(ctx context.Context, job store.Job) error {
 		replies = append(replies, help)
 	}
 	if len(allowed) > 0 {
-		if err := s.gh.AddReaction(ctx, repo, c.CommentID, github.ReactionEyes); err != nil {
+		if err := s.gh.AddReaction(ctx, repo, c.CommentID, vcs.ReactionEyes); err != nil {
 			s.log.Warn("could not react to a command comment", "comment", c.CommentID, "error", err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/csocbot/csocbot/internal/fakegithub"
 	"github.com/csocbot/csocbot/internal/gittest"
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/tfrun"
 	"github.com/csocbot/csocbot/policy"
@@ -262,7 +263,7 @@ func TestEndToEndPlanOnOpenedPullRequest(t *testing.T) {
 	}
 	e.waitFor("the overall status", func() bool {
 		for _, s := range e.gh.Statuses(e.repo, e.headSHA) {
-			if s.Context == github.PlanContext && s.State == "success" {
+			if s.Context == vcs.PlanContext && s.State == "success" {
 				return true
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/csocbot/csocbot/internal/fakegithub"
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -17,7 +17,7 @@ import (
 // head, or a zero one.
 func (e *e2e) planStatus() fakegithub.Status {
 	for _, s := range e.gh.Statuses(e.repo, e.headSHA) {
-		if s.Context == github.PlanContext {
+		if s.Context == vcs.PlanContext {
 			return s
 		}
 	}
@@ -60,7 +60,7 @@ func TestEndToEndCrashedPlanIsFailedNotRunAgain(t *testing.T) {
 	if _, ok, err := e.st.Claim(ctx, "dead-worker", store.KindPlan); !ok || err != nil {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	e.srv.status(ctx, resp.Job, github.Repo{Owner: "Codertocat", Name: "Hello-World"}, e.headSHA, github.PlanContext, github.StatusPending, "Planning…")
+	e.srv.status(ctx, resp.Job, vcs.Repo{Owner: "Codertocat", Name: "Hello-World"}, e.headSHA, vcs.PlanContext, vcs.StatusPending, "Planning…")
 
 	e.start()
 	e.waitFor("the comment about the crashed plan", func() bool {

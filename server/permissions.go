@@ -6,15 +6,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/server/command"
 )
 
 // PermissionReader reads a person's permission on a repository, as
-// GitHub's collaborator-permission API answers it. *github.APIClient is
-// one.
+// GitHub's collaborator-permission API answers it. notify/github's
+// *APIClient is one.
 type PermissionReader interface {
-	CollaboratorPermission(ctx context.Context, repo github.Repo, user string) (github.Permission, error)
+	CollaboratorPermission(ctx context.Context, repo vcs.Repo, user string) (vcs.Permission, error)
 }
 
 const (
@@ -36,27 +36,27 @@ const (
 // requiredPermission is what the configuration asks of whoever comments
 // a command. approve_policies asks nothing of the repository: the policy
 // sets' owners decide, in approvePolicies.
-func (s *Server) requiredPermission(name command.Name) github.Permission {
+func (s *Server) requiredPermission(name command.Name) vcs.Permission {
 	if name == command.ApprovePolicies {
-		return github.PermissionNone
+		return vcs.PermissionNone
 	}
-	p, ok := github.ParsePermission(s.cfg.CommandPermissions[string(name)])
+	p, ok := vcs.ParsePermission(s.cfg.CommandPermissions[string(name)])
 	if !ok {
-		return github.PermissionWrite // the documented default
+		return vcs.PermissionWrite // the documented default
 	}
 	return p
 }
 
 // permissionOf returns login's permission on repo, asking GitHub at most
 // once per permissionTTL.
-func (s *Server) permissionOf(ctx context.Context, repo github.Repo, login string) (github.Permission, error) {
+func (s *Server) permissionOf(ctx context.Context, repo vcs.Repo, login string) (vcs.Permission, error) {
 	key := strings.ToLower(repo.String() + "\x00" + login)
 	if p, ok := s.permissionMemo.get(key); ok {
 		return p, nil
 	}
 	p, err := s.permissions.CollaboratorPermission(ctx, repo, login)
 	if err != nil {
-		return github.PermissionNone, fmt.Errorf("check whether %s may run commands on %s (does the token have metadata:read?): %w", login, repo, err)
+		return vcs.PermissionNone, fmt.Errorf("check whether %s may run commands on %s (does the token have metadata:read?): %w", login, repo, err)
 	}
 	s.permissionMemo.put(key, p)
 	return p, nil
@@ -74,8 +74,8 @@ func (s *Server) firstRefusal(c commentJob) bool {
 type commandGate struct {
 	s    *Server
 	c    commentJob
-	repo github.Repo
-	pr   *github.PullRequest
+	repo vcs.Repo
+	pr   *vcs.PullRequest
 }
 
 // sort splits cmds into those the comment's author may run and the
@@ -126,7 +126,7 @@ func (g *commandGate) refusal(ctx context.Context, name command.Name) (string, e
 // A command anyone may run costs no call.
 func (g *commandGate) lacksPermission(ctx context.Context, name command.Name, said string) (string, error) {
 	need := g.s.requiredPermission(name)
-	if need == github.PermissionNone {
+	if need == vcs.PermissionNone {
 		return "", nil
 	}
 	have, err := g.s.permissionOf(ctx, g.repo, g.c.Author)
@@ -146,7 +146,7 @@ func runsPullRequestCode(name command.Name) bool {
 }
 
 // pullRequest reads the comment's pull request once.
-func (g *commandGate) pullRequest(ctx context.Context) (*github.PullRequest, error) {
+func (g *commandGate) pullRequest(ctx context.Context) (*vcs.PullRequest, error) {
 	if g.pr != nil {
 		return g.pr, nil
 	}

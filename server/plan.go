@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/csocbot/csocbot/config"
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
@@ -25,11 +25,11 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return fmt.Errorf("decode plan job: %w", err)
 	}
-	repo, err := github.ParseRepo(p.Repo)
+	repo, err := vcs.ParseRepo(p.Repo)
 	if err != nil {
 		return err
 	}
-	s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusPending, "Planning…")
+	s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusPending, "Planning…")
 
 	baseSHA, err := s.repos.Fetch(ctx, p.Repo, s.cfg.GitHub.CloneURL(p.Repo), p.BaseRef, []int{p.PR})
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		}
 		msg := fmt.Sprintf("This pull request conflicts with %s in %s, so csocbot cannot plan what would land. Rebase or merge %s and push.",
 			code(p.BaseRef), strings.Join(paths, ", "), code(p.BaseRef))
-		s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusFailure, "Conflicts with "+p.BaseRef)
+		s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusFailure, "Conflicts with "+p.BaseRef)
 		return s.reply(ctx, repo, p.PR, msg)
 	}
 	// The native engine reads the revision from git and needs no checkout;
@@ -102,8 +102,8 @@ func (s *Server) planRevisions(ctx context.Context, g *gitrepo.Repo, p planJob, 
 
 // status sets a commit status linking to job (none when 0); a failure is
 // logged, not fatal: the comment carries the same information.
-func (s *Server) status(ctx context.Context, job int64, repo github.Repo, sha, context string, state github.StatusState, desc string) {
-	st := github.Status{Context: context, State: state, Description: desc}
+func (s *Server) status(ctx context.Context, job int64, repo vcs.Repo, sha, context string, state vcs.StatusState, desc string) {
+	st := vcs.Status{Context: context, State: state, Description: desc}
 	if s.cfg.PublicURL != "" && job > 0 {
 		st.TargetURL = fmt.Sprintf("%s/jobs/%d", s.cfg.PublicURL, job)
 	}
@@ -113,7 +113,7 @@ func (s *Server) status(ctx context.Context, job int64, repo github.Repo, sha, c
 }
 
 // reply posts a comment csocbot writes itself.
-func (s *Server) reply(ctx context.Context, repo github.Repo, pr int, body string) error {
+func (s *Server) reply(ctx context.Context, repo vcs.Repo, pr int, body string) error {
 	posted, err := s.gh.CreateComment(ctx, repo, pr, body)
 	if err != nil {
 		return fmt.Errorf("comment on %s#%d: %w", repo, pr, err)

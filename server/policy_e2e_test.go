@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/csocbot/csocbot/internal/fakegithub"
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/store"
 )
@@ -58,7 +58,7 @@ const prodEnvironment = "environments:\n  - name: prod\n    paths: ['live/*/*/pr
 // policyStatus returns the latest csocbot/policy status of the head.
 func (e *e2e) policyStatus() (fakegithub.Status, bool) {
 	for _, s := range e.gh.Statuses(e.repo, e.headSHA) { // newest first
-		if s.Context == github.PolicyContext {
+		if s.Context == vcs.PolicyContext {
 			return s, true
 		}
 	}

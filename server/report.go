@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/planner/comment"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
@@ -19,7 +19,7 @@ type githubReporter struct{ s *Server }
 
 func (r githubReporter) Report(ctx context.Context, rep workflow.Report) error {
 	c := rep.Change
-	repo, err := github.ParseRepo(c.Repo)
+	repo, err := vcs.ParseRepo(c.Repo)
 	if err != nil {
 		return err
 	}
@@ -34,31 +34,31 @@ func (r githubReporter) Report(ctx context.Context, rep workflow.Report) error {
 		}
 	}
 	for _, st := range rep.Statuses {
-		context := github.PlanContext
+		context := vcs.PlanContext
 		switch st.Kind {
 		case workflow.UnitStatus:
-			context = github.UnitContext(st.Unit)
+			context = vcs.UnitContext(st.Unit)
 		case workflow.PolicyStatus:
-			context = github.PolicyContext
+			context = vcs.PolicyContext
 		}
-		r.s.status(ctx, c.Job, repo, c.HeadSHA, context, github.StatusState(st.State), st.Description)
+		r.s.status(ctx, c.Job, repo, c.HeadSHA, context, vcs.StatusState(st.State), st.Description)
 	}
 	return nil
 }
 
 // postPlan hides csocbot's earlier plan comments and posts this plan, in
 // as many parts as GitHub's size limit needs.
-func (s *Server) postPlan(ctx context.Context, repo github.Repo, c workflow.Change, md string) error {
+func (s *Server) postPlan(ctx context.Context, repo vcs.Repo, c workflow.Change, md string) error {
 	existing, err := s.gh.ListComments(ctx, repo, c.PR)
 	if err != nil {
 		return fmt.Errorf("list comments: %w", err)
 	}
-	for _, old := range github.Marked(existing, planMarker) {
-		if err := s.gh.MinimizeComment(ctx, old.NodeID, github.MinimizeOutdated); err != nil {
+	for _, old := range vcs.Marked(existing, planMarker) {
+		if err := s.gh.MinimizeComment(ctx, old.NodeID, vcs.MinimizeOutdated); err != nil {
 			s.log.Warn("could not hide an earlier plan comment", "comment", old.ID, "error", err)
 		}
 	}
-	for _, part := range comment.Split(md, github.MaxCreateLength-len(planMarker)-1) {
+	for _, part := range comment.Split(md, vcs.MaxCreateLength-len(planMarker)-1) {
 		posted, err := s.gh.CreateComment(ctx, repo, c.PR, part+"\n"+planMarker)
 		if err != nil {
 			return fmt.Errorf("post the plan comment: %w", err)
@@ -71,10 +71,10 @@ func (s *Server) postPlan(ctx context.Context, repo github.Repo, c workflow.Chan
 }
 
 // pullRequests are the pull request reads of the workflows, from GitHub.
-type pullRequests struct{ gh github.Client }
+type pullRequests struct{ gh PullRequestReader }
 
 func (p pullRequests) PullRequest(ctx context.Context, repo string, number int) (workflow.PullRequest, error) {
-	r, err := github.ParseRepo(repo)
+	r, err := vcs.ParseRepo(repo)
 	if err != nil {
 		return workflow.PullRequest{}, err
 	}
@@ -86,7 +86,7 @@ func (p pullRequests) PullRequest(ctx context.Context, repo string, number int) 
 }
 
 func (p pullRequests) Approvals(ctx context.Context, repo string, number int) ([]workflow.Approval, error) {
-	r, err := github.ParseRepo(repo)
+	r, err := vcs.ParseRepo(repo)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (p pullRequests) Approvals(ctx context.Context, repo string, number int) ([
 	}
 	var out []workflow.Approval
 	for _, rv := range reviews {
-		if rv.State == github.ReviewApproved {
+		if rv.State == vcs.ReviewApproved {
 			out = append(out, workflow.Approval{Reviewer: rv.Reviewer, CommitID: rv.CommitID})
 		}
 	}

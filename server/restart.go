@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -56,7 +56,7 @@ func (s *Server) reportFailedJob(ctx context.Context, job store.Job, what, statu
 		var p planJob
 		if err := json.Unmarshal(job.Payload, &p); err == nil && p.HeadSHA != "" {
 			retry := "; comment " + s.cfg.CommandPrefix + " plan to retry"
-			s.status(ctx, job.ID, repo, p.HeadSHA, github.PlanContext, github.StatusError,
+			s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusError,
 				clip(statusWhy, maxStatusDescription-len(retry))+retry)
 		}
 	}
@@ -102,13 +102,13 @@ func (s *Server) releaseOnShutdown(ctx context.Context, log *slog.Logger, job st
 }
 
 // pullRequestOf parses a job key made by prKey.
-func pullRequestOf(key string) (github.Repo, int, bool) {
+func pullRequestOf(key string) (vcs.Repo, int, bool) {
 	name, number, ok := strings.Cut(key, "#")
 	pr, err := strconv.Atoi(number)
 	if !ok || err != nil || pr <= 0 {
-		return github.Repo{}, 0, false
+		return vcs.Repo{}, 0, false
 	}
-	repo, err := github.ParseRepo(name)
+	repo, err := vcs.ParseRepo(name)
 	return repo, pr, err == nil
 }
 

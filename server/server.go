@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/csocbot/csocbot/config"
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
@@ -54,7 +54,7 @@ type Repos interface {
 type Deps struct {
 	Config *config.Config
 	Store  store.Store
-	GitHub github.Client
+	GitHub GitHub
 	Repos  Repos
 	Engine *engine.Engine
 	Logger *slog.Logger
@@ -75,7 +75,7 @@ type Deps struct {
 type Server struct {
 	cfg      *config.Config
 	store    store.Store
-	gh       github.Client
+	gh       GitHub
 	repos    Repos
 	engine   *engine.Engine
 	policies *policy.Engine // nil when no policy set is configured
@@ -87,8 +87,8 @@ type Server struct {
 	maxBody  int64
 
 	permissions    PermissionReader
-	permissionMemo *memo[github.Permission] // by repo and login
-	refusalMemo    *memo[struct{}]          // by pull request and commenter
+	permissionMemo *memo[vcs.Permission] // by repo and login
+	refusalMemo    *memo[struct{}]       // by pull request and commenter
 
 	wakeup chan struct{}
 	ready  atomic.Bool
@@ -141,7 +141,7 @@ func New(d Deps) (*Server, error) {
 		detectors: map[string]*detect.Detector{},
 
 		permissions:    d.Permissions,
-		permissionMemo: newMemo[github.Permission](permissionTTL, permissionMemo),
+		permissionMemo: newMemo[vcs.Permission](permissionTTL, permissionMemo),
 		refusalMemo:    newMemo[struct{}](refusalTTL, refusalMemo),
 	}
 	s.prs = pullRequests{gh: d.GitHub}
@@ -320,7 +320,7 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 		if err := json.Unmarshal(job.Payload, &n); err != nil {
 			return fmt.Errorf("decode notice job: %w", err)
 		}
-		repo, err := github.ParseRepo(n.Repo)
+		repo, err := vcs.ParseRepo(n.Repo)
 		if err != nil {
 			return err
 		}

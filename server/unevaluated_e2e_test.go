@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 // TestEndToEndUnitThatDoesNotEvaluate is a pull request that widens the
@@ -40,14 +40,14 @@ func TestEndToEndUnitThatDoesNotEvaluate(t *testing.T) {
 				latest[s.Context] = s.State
 			}
 		}
-		return latest[github.PlanContext] != "" && latest[github.PlanContext] != "pending"
+		return latest[vcs.PlanContext] != "" && latest[vcs.PlanContext] != "pending"
 	})
 	for context, want := range map[string]string{
-		github.PlanContext:                         "failure",
-		github.UnitContext(prod + "s3-data"):       "failure",
-		github.UnitContext(prod + "irsa-hatchery"): "failure",
-		github.UnitContext(prod + "vpc"):           "success",
-		github.UnitContext(prod + "eks"):           "success",
+		vcs.PlanContext:                         "failure",
+		vcs.UnitContext(prod + "s3-data"):       "failure",
+		vcs.UnitContext(prod + "irsa-hatchery"): "failure",
+		vcs.UnitContext(prod + "vpc"):           "success",
+		vcs.UnitContext(prod + "eks"):           "success",
 	} {
 		if latest[context] != want {
 			t.Errorf("status %s = %q, want %s", context, latest[context], want)

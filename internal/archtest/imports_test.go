@@ -97,15 +97,6 @@ func TestLayers(t *testing.T) {
 // SQLite store): the command wires them, nothing else imports them.
 var concrete = []string{"notify/github", "store/sqlite"}
 
-// knownWiring are the packages that still import a concrete
-// implementation, each with what remains to do. The list only shrinks:
-// the server is still written against the GitHub client's types (its
-// intake, comment commands, permissions and the GitHub reporter of the
-// workflows), pending its split into intake, queue and dispatch.
-var knownWiring = map[string]string{
-	"server": "notify/github",
-}
-
 // TestOnlyTheCommandWiresImplementations checks that outside cmd/ no
 // package's non-test files import a concrete implementation of a seam,
 // other than the implementation's own packages.
@@ -114,11 +105,8 @@ func TestOnlyTheCommandWiresImplementations(t *testing.T) {
 		if under(p.path, "cmd") {
 			continue
 		}
-		if imp, ok := knownWiring[p.path]; ok && !slices.Contains(p.imports, imp) {
-			t.Errorf("%s no longer imports %s: remove it from knownWiring", p.path, imp)
-		}
 		for _, imp := range p.imports {
-			if !underAny(imp, concrete...) || under(p.path, imp) || knownWiring[p.path] == imp {
+			if !underAny(imp, concrete...) || under(p.path, imp) {
 				continue
 			}
 			t.Errorf("%s imports %s: only cmd/ wires concrete implementations; declare what it needs as an interface of its consumer", p.path, imp)

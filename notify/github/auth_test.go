@@ -14,6 +14,7 @@ import (
 
 	"github.com/csocbot/csocbot/internal/fakegithub"
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 // The app the tests install.
@@ -57,7 +58,7 @@ func TestAppAuth(t *testing.T) {
 			fake := fakegithub.New(t)
 			fake.AddApp(fakegithub.App{ID: appID, InstallationID: installationID, PublicKey: &appKey().key.PublicKey, Login: "csocbot[bot]"})
 			fullName, pr := fake.LoadPullRequest(openedFixture)
-			repo, _ := github.ParseRepo(fullName)
+			repo, _ := vcs.ParseRepo(fullName)
 			opts := github.Options{BaseURL: fake.URL(), Retry: fastRetry(), Logger: testLogger(t, t.Output())}
 			if tt.enterprise {
 				opts.BaseURL, opts.EnterpriseURL = "", fake.URL()
@@ -79,7 +80,7 @@ func TestAppAuth(t *testing.T) {
 			if c.Author != "csocbot[bot]" {
 				t.Errorf("the comment's author is %q, want the app's bot", c.Author)
 			}
-			if err := client.MinimizeComment(ctx, c.NodeID, github.MinimizeOutdated); err != nil {
+			if err := client.MinimizeComment(ctx, c.NodeID, vcs.MinimizeOutdated); err != nil {
 				t.Fatal(err)
 			}
 
@@ -140,7 +141,7 @@ func TestAppAuthFailures(t *testing.T) {
 			fake := fakegithub.New(t)
 			fake.AddApp(fakegithub.App{ID: appID, InstallationID: installationID, PublicKey: &appKey().key.PublicKey, Login: "csocbot[bot]"})
 			fullName, pr := fake.LoadPullRequest(openedFixture)
-			repo, _ := github.ParseRepo(fullName)
+			repo, _ := vcs.ParseRepo(fullName)
 			client, err := github.NewAppClient(tt.creds, github.Options{BaseURL: fake.URL(), Retry: fastRetry(), Logger: testLogger(t, t.Output())})
 			if err != nil {
 				t.Fatal(err)
@@ -181,7 +182,7 @@ func TestEnterpriseURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := e.client.MinimizeComment(ctx, c.NodeID, github.MinimizeOutdated); err != nil {
+			if err := e.client.MinimizeComment(ctx, c.NodeID, vcs.MinimizeOutdated); err != nil {
 				t.Fatal(err)
 			}
 			var paths []string
@@ -239,19 +240,19 @@ func TestSecretsStayOut(t *testing.T) {
 	var logs bytes.Buffer
 	logger := testLogger(t, &logs)
 	var errs []error
-	call := func(c github.Client, repo github.Repo, pr int) {
+	call := func(c github.Client, repo vcs.Repo, pr int) {
 		_, err := c.PullRequest(ctx, repo, pr)
 		errs = append(errs, err)
 		_, err = c.CreateComment(ctx, repo, pr, "plan")
 		errs = append(errs, err)
-		errs = append(errs, c.MinimizeComment(ctx, "IC_nosuch", github.MinimizeOutdated))
+		errs = append(errs, c.MinimizeComment(ctx, "IC_nosuch", vcs.MinimizeOutdated))
 	}
 
 	fake := fakegithub.New(t)
 	fake.AddToken(testToken, "csocbot")
 	fake.AddApp(fakegithub.App{ID: appID, InstallationID: installationID, PublicKey: &appKey().key.PublicKey, Login: "csocbot[bot]"})
 	fullName, pr := fake.LoadPullRequest(openedFixture)
-	repo, _ := github.ParseRepo(fullName)
+	repo, _ := vcs.ParseRepo(fullName)
 	opts := github.Options{BaseURL: fake.URL(), Retry: fastRetry(), Logger: logger}
 	tokenClient, err := github.NewTokenClient(testToken, opts)
 	if err != nil {

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,37 +88,53 @@ func isNotFound(err error) bool {
 	return ok && e.StatusCode == http.StatusNotFound
 }
 
-// failureKey is the context key of a call's *failure.
-type failureKey struct{}
+// notesKey is the context key of a call's *notes.
+type notesKey struct{}
 
-// failure is the last error the retrying transport returned during a
-// call. go-github answers the bare context error when the context has
-// ended, which would hide what csocbot was waiting for.
-type failure struct {
+// notes are what the retrying transport tells a call of its requests:
+// whether one was sent (go-github holds a request back, sending nothing,
+// while an earlier answer's primary rate limit is used up), and the last
+// error the transport returned (go-github answers the bare context error
+// when the context has ended, which would hide what csocbot was waiting
+// for).
+type notes struct {
+	sent         bool
 	method, path string
 	err          error
 }
 
-// noteFailure records err as the last failure of the call ctx belongs to.
-func noteFailure(ctx context.Context, req *http.Request, err error) {
-	if f, ok := ctx.Value(failureKey{}).(*failure); ok {
-		*f = failure{method: req.Method, path: req.URL.Path, err: err}
+// noteSent records that the call ctx belongs to sent a request.
+func noteSent(ctx context.Context) {
+	if n, ok := ctx.Value(notesKey{}).(*notes); ok {
+		n.sent = true
 	}
 }
 
-// call runs one go-github request. Its context asks go-github to wait for
-// a primary rate limit it has seen used up to lift, within the context,
-// rather than fail without asking GitHub; the retrying transport underneath
-// waits out the limits GitHub answers. call turns go-github's errors into
-// csocbot's: *APIError for an error response, *RateLimitError for a limit,
-// and "METHOD /path: why" for a request that got no answer.
-func call[T any](ctx context.Context, fn func(context.Context) (T, *gh.Response, error)) (T, *gh.Response, error) {
-	f := &failure{}
-	ctx = context.WithValue(ctx, failureKey{}, f)
-	ctx = context.WithValue(ctx, gh.SleepUntilPrimaryRateLimitResetWhenRateLimited, true)
+// noteFailure records err as the last failure of the call ctx belongs to.
+func noteFailure(ctx context.Context, req *http.Request, err error) {
+	if n, ok := ctx.Value(notesKey{}).(*notes); ok {
+		n.method, n.path, n.err = req.Method, req.URL.Path, err
+	}
+}
+
+// call runs one go-github request within policy. When go-github holds the
+// request back because an earlier answer used up the primary rate limit,
+// call has it wait for the limit to lift and send it then, if the limit
+// lifts within the policy's MaxRateLimitWait and the context's deadline,
+// and otherwise fails at once rather than sleep until the reset (up to an
+// hour) without asking GitHub. The retrying transport underneath waits out
+// the limits GitHub answers. call turns go-github's errors into csocbot's:
+// *APIError for an error response, *RateLimitError for a limit, and
+// "METHOD /path: why" for a request that got no answer.
+func call[T any](ctx context.Context, policy RetryPolicy, fn func(context.Context) (T, *gh.Response, error)) (T, *gh.Response, error) {
+	n := &notes{}
+	ctx = context.WithValue(ctx, notesKey{}, n)
 	v, resp, err := fn(ctx)
+	if e, ok := errors.AsType[*gh.RateLimitError](err); ok && !n.sent && policy.refusesWait(ctx, e.Rate.Reset.Time) == "" {
+		v, resp, err = fn(context.WithValue(ctx, gh.SleepUntilPrimaryRateLimitResetWhenRateLimited, true))
+	}
 	if err != nil {
-		err = explain(ctx, err, f)
+		err = explain(ctx, policy, err, n)
 	}
 	return v, resp, err
 }
@@ -125,7 +142,7 @@ func call[T any](ctx context.Context, fn func(context.Context) (T, *gh.Response,
 // do sends a request made with the client's NewRequest and decodes a
 // successful response into out (if not nil).
 func (c *APIClient) do(ctx context.Context, req *http.Request, out any) error {
-	_, _, err := call(ctx, func(ctx context.Context) (any, *gh.Response, error) {
+	_, _, err := call(ctx, c.policy, func(ctx context.Context) (any, *gh.Response, error) {
 		resp, err := c.gh.Do(ctx, req, out)
 		return nil, resp, err
 	})
@@ -133,14 +150,14 @@ func (c *APIClient) do(ctx context.Context, req *http.Request, out any) error {
 }
 
 // explain turns an error of go-github into csocbot's.
-func explain(ctx context.Context, err error, last *failure) error {
+func explain(ctx context.Context, policy RetryPolicy, err error, last *notes) error {
 	if e, ok := errors.AsType[*gh.RateLimitError](err); ok && e.Response != nil && e.Response.Request != nil {
 		// go-github did not send the request, or waited once already.
+		req, reset := e.Response.Request, e.Rate.Reset.Time
 		why := "which is past the request's deadline"
 		if ctx.Err() == nil {
-			why = "still limited after waiting for it"
+			why = cmp.Or(policy.refusesWait(ctx, reset), "still limited after waiting for it")
 		}
-		req, reset := e.Response.Request, e.Rate.Reset.Time
 		return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path,
 			&RateLimitError{Reset: reset, Wait: max(0, time.Until(reset)), Why: why})
 	}
@@ -165,15 +182,16 @@ func explain(ctx context.Context, err error, last *failure) error {
 	return err
 }
 
-// listAll fetches every page of a listing, fetch getting one page.
-func listAll[T any](ctx context.Context, fetch func(context.Context, *gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
+// listAll fetches every page of a listing within policy, fetch getting
+// one page.
+func listAll[T any](ctx context.Context, policy RetryPolicy, fetch func(context.Context, *gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
 	opts := &gh.ListOptions{PerPage: perPage}
 	var all []T
 	for pages := 0; ; pages++ {
 		if pages == maxPages {
 			return nil, fmt.Errorf("more than %d pages", maxPages)
 		}
-		page, resp, err := call(ctx, func(ctx context.Context) ([]T, *gh.Response, error) {
+		page, resp, err := call(ctx, policy, func(ctx context.Context) ([]T, *gh.Response, error) {
 			return fetch(ctx, opts)
 		})
 		if err != nil {

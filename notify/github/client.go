@@ -7,8 +7,9 @@
 // Server. Every request waits out rate limits and retries server errors and
 // network failures within bounds (see RetryPolicy); a request go-github
 // holds back because an earlier answer used up the primary rate limit waits
-// for it to lift, within the request's context. Credentials never appear in
-// its errors or logs.
+// for it to lift within the same bounds and the request's deadline, and
+// fails at once when it lifts later. Credentials never appear in its errors
+// or logs.
 package github
 
 import (
@@ -23,35 +24,37 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 // Client is what csocbot needs from GitHub. Pull requests are addressed by
 // repository and number, comments by id (REST) or node id (GraphQL).
 type Client interface {
 	// PullRequest returns a pull request.
-	PullRequest(ctx context.Context, repo Repo, number int) (*PullRequest, error)
+	PullRequest(ctx context.Context, repo vcs.Repo, number int) (*vcs.PullRequest, error)
 	// ChangedFiles lists the files a pull request changes (GitHub lists at
 	// most 3,000).
-	ChangedFiles(ctx context.Context, repo Repo, number int) ([]ChangedFile, error)
+	ChangedFiles(ctx context.Context, repo vcs.Repo, number int) ([]vcs.ChangedFile, error)
 	// Reviews returns each reviewer's current review of a pull request.
-	Reviews(ctx context.Context, repo Repo, number int) ([]Review, error)
+	Reviews(ctx context.Context, repo vcs.Repo, number int) ([]vcs.Review, error)
 
 	// ListComments lists a pull request's conversation comments, oldest
-	// first. Marked picks csocbot's own among them.
-	ListComments(ctx context.Context, repo Repo, number int) ([]Comment, error)
+	// first. vcs.Marked picks csocbot's own among them.
+	ListComments(ctx context.Context, repo vcs.Repo, number int) ([]vcs.Comment, error)
 	// CreateComment comments on a pull request, once, even when GitHub
 	// answers an error after posting it.
-	CreateComment(ctx context.Context, repo Repo, number int, body string) (Comment, error)
+	CreateComment(ctx context.Context, repo vcs.Repo, number int, body string) (vcs.Comment, error)
 	// UpdateComment replaces a comment's body.
-	UpdateComment(ctx context.Context, repo Repo, commentID int64, body string) error
+	UpdateComment(ctx context.Context, repo vcs.Repo, commentID int64, body string) error
 	// MinimizeComment hides a comment behind "This comment was marked as
 	// …", keeping it one click away.
-	MinimizeComment(ctx context.Context, nodeID string, reason MinimizeReason) error
+	MinimizeComment(ctx context.Context, nodeID string, reason vcs.MinimizeReason) error
 	// AddReaction reacts to a comment; reacting again is not an error.
-	AddReaction(ctx context.Context, repo Repo, commentID int64, reaction Reaction) error
+	AddReaction(ctx context.Context, repo vcs.Repo, commentID int64, reaction vcs.Reaction) error
 
 	// SetStatus sets a commit status on a commit.
-	SetStatus(ctx context.Context, repo Repo, sha string, status Status) error
+	SetStatus(ctx context.Context, repo vcs.Repo, sha string, status vcs.Status) error
 
 	// TeamMembers lists the logins of a team's active members.
 	TeamMembers(ctx context.Context, org, team string) ([]string, error)
@@ -60,23 +63,6 @@ type Client interface {
 }
 
 var _ Client = (*APIClient)(nil)
-
-// Repo is a GitHub repository.
-type Repo struct {
-	Owner, Name string
-}
-
-// ParseRepo parses "owner/name".
-func ParseRepo(fullName string) (Repo, error) {
-	owner, name, ok := strings.Cut(fullName, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return Repo{}, fmt.Errorf("github: repository %q is not owner/name", fullName)
-	}
-	return Repo{Owner: owner, Name: name}, nil
-}
-
-// String returns "owner/name".
-func (r Repo) String() string { return r.Owner + "/" + r.Name }
 
 // Options configures a client. The zero value talks to github.com.
 type Options struct {
@@ -115,7 +101,8 @@ const (
 // APIClient is the Client that talks to GitHub.
 type APIClient struct {
 	gh      *gh.Client
-	rest    *url.URL // REST API root, ending in /
+	policy  RetryPolicy // with its defaults
+	rest    *url.URL    // REST API root, ending in /
 	graphQL *url.URL
 	// gitToken returns the token git uses over HTTPS: the personal token,
 	// or a current installation token (they expire after an hour).
@@ -192,13 +179,14 @@ func newClient(opts Options) (*APIClient, *retryTransport, error) {
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
+	policy := opts.Retry.withDefaults()
 	retry := &retryTransport{
 		next:    http.DefaultTransport,
-		policy:  opts.Retry.withDefaults(),
+		policy:  policy,
 		timeout: timeout,
 		log:     log,
 	}
-	return &APIClient{rest: rest, graphQL: graphQL}, retry, nil
+	return &APIClient{policy: policy, rest: rest, graphQL: graphQL}, retry, nil
 }
 
 // use makes the go-github client that sends requests through transport.

@@ -6,25 +6,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
-// MinimizeReason is why a comment is minimized, GraphQL's
-// ReportedContentClassifiers; GitHub shows it as "This comment was marked
-// as outdated" and so on.
-type MinimizeReason string
-
-// The reasons GitHub offers.
-const (
-	MinimizeOutdated  MinimizeReason = "OUTDATED"
-	MinimizeResolved  MinimizeReason = "RESOLVED"
-	MinimizeDuplicate MinimizeReason = "DUPLICATE"
-	MinimizeOffTopic  MinimizeReason = "OFF_TOPIC"
-	MinimizeSpam      MinimizeReason = "SPAM"
-	MinimizeAbuse     MinimizeReason = "ABUSE"
-)
-
-var minimizeReasons = []MinimizeReason{
-	MinimizeOutdated, MinimizeResolved, MinimizeDuplicate, MinimizeOffTopic, MinimizeSpam, MinimizeAbuse,
+// minimizeReasons are the reasons GitHub offers.
+var minimizeReasons = []vcs.MinimizeReason{
+	vcs.MinimizeOutdated, vcs.MinimizeResolved, vcs.MinimizeDuplicate, vcs.MinimizeOffTopic, vcs.MinimizeSpam, vcs.MinimizeAbuse,
 }
 
 const minimizeMutation = `mutation($input: MinimizeCommentInput!) {
@@ -36,7 +24,7 @@ const minimizeMutation = `mutation($input: MinimizeCommentInput!) {
 // MinimizeComment hides a comment, by its node id, behind "This comment was
 // marked as …" with reason, keeping it one click away. Minimizing a
 // minimized comment again is not an error.
-func (c *APIClient) MinimizeComment(ctx context.Context, nodeID string, reason MinimizeReason) error {
+func (c *APIClient) MinimizeComment(ctx context.Context, nodeID string, reason vcs.MinimizeReason) error {
 	fail := func(err error) error {
 		return fmt.Errorf("github: minimize comment %s as %s: %w", nodeID, strings.ToLower(string(reason)), err)
 	}

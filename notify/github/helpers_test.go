@@ -8,6 +8,7 @@ import (
 
 	"github.com/csocbot/csocbot/internal/fakegithub"
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 // testToken is the personal access token the tests authenticate with.
@@ -39,7 +40,7 @@ func fastRetry() github.RetryPolicy {
 type env struct {
 	fake   *fakegithub.Server
 	client *github.APIClient
-	repo   github.Repo
+	repo   vcs.Repo
 	pr     int
 }
 
@@ -50,7 +51,7 @@ func newEnv(t *testing.T, opts ...func(*github.Options)) *env {
 	fake := fakegithub.New(t)
 	fake.AddToken(testToken, "csocbot")
 	fullName, pr := fake.LoadPullRequest(openedFixture)
-	repo, err := github.ParseRepo(fullName)
+	repo, err := vcs.ParseRepo(fullName)
 	if err != nil {
 		t.Fatal(err)
 	}

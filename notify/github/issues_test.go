@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 const planMarker = "<!-- csocbot:plan -->"
@@ -18,7 +19,7 @@ func TestComments(t *testing.T) {
 	e.fake.SetMaxPerPage(2)
 	command := e.fake.AddComment(e.repo.String(), e.pr, "Codertocat", "csocbot plan")
 
-	var plans []github.Comment
+	var plans []vcs.Comment
 	for _, body := range []string{"plan 1", "plan 2", "plan 3"} {
 		c, err := e.client.CreateComment(ctx, e.repo, e.pr, planMarker+"\n"+body)
 		if err != nil {
@@ -61,36 +62,11 @@ func TestComments(t *testing.T) {
 	}
 
 	var marked []int64
-	for _, c := range github.Marked(got, planMarker) {
+	for _, c := range vcs.Marked(got, planMarker) {
 		marked = append(marked, c.ID)
 	}
 	if want := []int64{plans[0].ID, plans[1].ID, plans[2].ID}; !reflect.DeepEqual(marked, want) {
 		t.Errorf("Marked() = %v, want the plans %v", marked, want)
-	}
-}
-
-func TestMarked(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		want bool
-	}{
-		{"first line", planMarker + "\n## Plan", true},
-		{"last line", "## Plan\n" + planMarker, true},
-		{"alone", planMarker, true},
-		{"indented, CRLF line ends", "## Plan\r\n  " + planMarker + "\r\nmore", true},
-		{"quoted", "> " + planMarker + "\n> ## Plan", false},
-		{"within text", "csocbot writes " + planMarker + " in its comments", false},
-		{"another marker", "<!-- csocbot:apply -->", false},
-		{"absent", "LGTM", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := github.Marked([]github.Comment{{ID: 1, Body: tt.body}}, planMarker)
-			if (len(got) == 1) != tt.want {
-				t.Errorf("Marked(%q) = %v, want marked %v", tt.body, got, tt.want)
-			}
-		})
 	}
 }
 
@@ -102,8 +78,8 @@ func TestCommentBodyLimits(t *testing.T) {
 	}{
 		// é is two bytes: the limit counts characters.
 		// CreateComment appends a marker, so it takes fewer than GitHub.
-		{"at the limit", strings.Repeat("é", github.MaxCreateLength), ""},
-		{"over the limit", strings.Repeat("é", github.MaxCommentLength+1), "65537 characters, csocbot sends at most"},
+		{"at the limit", strings.Repeat("é", vcs.MaxCreateLength), ""},
+		{"over the limit", strings.Repeat("é", vcs.MaxCommentLength+1), "65537 characters, csocbot sends at most"},
 		{"empty", "", "comment body is empty"},
 		{"blank", " \n\t", "comment body is empty"},
 	}
@@ -148,7 +124,7 @@ func TestMinimizeComment(t *testing.T) {
 	if _, err := e.client.CreateComment(ctx, e.repo, e.pr, planMarker+"\nnew plan"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.client.MinimizeComment(ctx, old.NodeID, github.MinimizeOutdated); err != nil {
+	if err := e.client.MinimizeComment(ctx, old.NodeID, vcs.MinimizeOutdated); err != nil {
 		t.Fatal(err)
 	}
 	comments := e.fake.Comments(e.repo.String(), e.pr)
@@ -167,14 +143,14 @@ func TestMinimizeCommentErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		nodeID  string
-		reason  github.MinimizeReason
+		reason  vcs.MinimizeReason
 		wantErr string
 		sent    bool
 	}{
-		{"unknown comment", "IC_nosuch", github.MinimizeOutdated,
+		{"unknown comment", "IC_nosuch", vcs.MinimizeOutdated,
 			"github: minimize comment IC_nosuch as outdated: NOT_FOUND: Could not resolve to a node with the global id of 'IC_nosuch'", true},
 		{"unknown reason", "IC_x", "STALE", `"STALE" is not a reason GitHub offers`, false},
-		{"no node id", "", github.MinimizeOutdated, "no node id", false},
+		{"no node id", "", vcs.MinimizeOutdated, "no node id", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,7 +171,7 @@ func TestAddReaction(t *testing.T) {
 	e := newEnv(t)
 	command := e.fake.AddComment(e.repo.String(), e.pr, "Codertocat", "csocbot plan")
 	for range 2 { // reacting again is fine
-		if err := e.client.AddReaction(ctx, e.repo, command.ID, github.ReactionEyes); err != nil {
+		if err := e.client.AddReaction(ctx, e.repo, command.ID, vcs.ReactionEyes); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -207,7 +183,7 @@ func TestAddReaction(t *testing.T) {
 	if err := e.client.AddReaction(ctx, e.repo, command.ID, "thumbs"); err == nil || !strings.Contains(err.Error(), `"thumbs" is not a GitHub reaction`) {
 		t.Errorf("AddReaction(thumbs) error = %v", err)
 	}
-	err := e.client.AddReaction(ctx, e.repo, 12345, github.ReactionEyes)
+	err := e.client.AddReaction(ctx, e.repo, 12345, vcs.ReactionEyes)
 	if want := "github: react eyes to comment 12345 in Codertocat/Hello-World: POST /repos/Codertocat/Hello-World/issues/comments/12345/reactions: 404 Not Found"; err == nil || err.Error() != want {
 		t.Errorf("AddReaction(unknown comment) error = %v, want %q", err, want)
 	}

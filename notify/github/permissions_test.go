@@ -4,22 +4,22 @@ import (
 	"context"
 	"testing"
 
-	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 func TestCollaboratorPermission(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range []struct {
 		login, role string // role "" sets none
-		want        github.Permission
+		want        vcs.Permission
 	}{
-		{"Codertocat", "", github.PermissionAdmin}, // the repository's owner
-		{"stranger", "", github.PermissionNone},
-		{"reader", "read", github.PermissionRead},
-		{"triager", "triage", github.PermissionTriage},
-		{"writer", "write", github.PermissionWrite},
-		{"maintainer", "maintain", github.PermissionMaintain},
-		{"revoked", "none", github.PermissionNone},
+		{"Codertocat", "", vcs.PermissionAdmin}, // the repository's owner
+		{"stranger", "", vcs.PermissionNone},
+		{"reader", "read", vcs.PermissionRead},
+		{"triager", "triage", vcs.PermissionTriage},
+		{"writer", "write", vcs.PermissionWrite},
+		{"maintainer", "maintain", vcs.PermissionMaintain},
+		{"revoked", "none", vcs.PermissionNone},
 	} {
 		if tc.role != "" {
 			e.fake.SetPermission(e.repo.String(), tc.login, tc.role)
@@ -32,16 +32,5 @@ func TestCollaboratorPermission(t *testing.T) {
 	path := "/repos/Codertocat/Hello-World/collaborators/writer/permission"
 	if n := len(callsTo(e.fake.Calls(), "GET", path)); n != 1 {
 		t.Errorf("%d calls to GET %s, want 1", n, path)
-	}
-}
-
-func TestPermissionNames(t *testing.T) {
-	for p := github.PermissionNone; p <= github.PermissionAdmin; p++ {
-		if back, ok := github.ParsePermission(p.String()); !ok || back != p {
-			t.Errorf("%s does not parse back (%v %v)", p, back, ok)
-		}
-	}
-	if _, ok := github.ParsePermission("security-manager"); ok {
-		t.Error("a custom role parsed as a base role")
 	}
 }

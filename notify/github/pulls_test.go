@@ -11,24 +11,25 @@ import (
 
 	"github.com/csocbot/csocbot/internal/fakegithub"
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 func TestPullRequest(t *testing.T) {
-	fixture := github.PullRequest{
+	fixture := vcs.PullRequest{
 		Number:         2,
 		Title:          "Update the README with new information.",
 		State:          "open",
 		HTMLURL:        "https://github.com/Codertocat/Hello-World/pull/2",
 		Author:         "Codertocat",
 		Labels:         []string{"bug"},
-		Base:           github.Branch{Ref: "master", SHA: fixtureBaseSHA, Repo: "Codertocat/Hello-World"},
-		Head:           github.Branch{Ref: "changes", SHA: fixtureHeadSHA, Repo: "Codertocat/Hello-World"},
+		Base:           vcs.Branch{Ref: "master", SHA: fixtureBaseSHA, Repo: "Codertocat/Hello-World"},
+		Head:           vcs.Branch{Ref: "changes", SHA: fixtureHeadSHA, Repo: "Codertocat/Hello-World"},
 		MergeableState: "unknown",
 	}
 	tests := []struct {
 		name string
 		edit func(pr map[string]any)
-		want func(pr *github.PullRequest)
+		want func(pr *vcs.PullRequest)
 	}{
 		{
 			name: "as opened",
@@ -38,31 +39,31 @@ func TestPullRequest(t *testing.T) {
 			edit: func(pr map[string]any) {
 				pr["head"].(map[string]any)["repo"].(map[string]any)["full_name"] = "someone/Hello-World"
 			},
-			want: func(pr *github.PullRequest) { pr.Head.Repo, pr.Fork = "someone/Hello-World", true },
+			want: func(pr *vcs.PullRequest) { pr.Head.Repo, pr.Fork = "someone/Hello-World", true },
 		},
 		{
 			name: "from a deleted fork",
 			edit: func(pr map[string]any) { pr["head"].(map[string]any)["repo"] = nil },
-			want: func(pr *github.PullRequest) { pr.Head.Repo, pr.Fork = "", true },
+			want: func(pr *vcs.PullRequest) { pr.Head.Repo, pr.Fork = "", true },
 		},
 		{
 			name: "same repository in other case",
 			edit: func(pr map[string]any) {
 				pr["head"].(map[string]any)["repo"].(map[string]any)["full_name"] = "codertocat/hello-world"
 			},
-			want: func(pr *github.PullRequest) { pr.Head.Repo = "codertocat/hello-world" },
+			want: func(pr *vcs.PullRequest) { pr.Head.Repo = "codertocat/hello-world" },
 		},
 		{
 			name: "draft without labels",
 			edit: func(pr map[string]any) {
 				pr["draft"], pr["mergeable_state"], pr["labels"] = true, "draft", []any{}
 			},
-			want: func(pr *github.PullRequest) { pr.Draft, pr.MergeableState, pr.Labels = true, "draft", nil },
+			want: func(pr *vcs.PullRequest) { pr.Draft, pr.MergeableState, pr.Labels = true, "draft", nil },
 		},
 		{
 			name: "merged",
 			edit: func(pr map[string]any) { pr["state"], pr["merged"], pr["mergeable_state"] = "closed", true, "clean" },
-			want: func(pr *github.PullRequest) { pr.State, pr.Merged, pr.MergeableState = "closed", true, "clean" },
+			want: func(pr *vcs.PullRequest) { pr.State, pr.Merged, pr.MergeableState = "closed", true, "clean" },
 		},
 	}
 	for _, tt := range tests {
@@ -114,7 +115,7 @@ func TestChangedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []github.ChangedFile{
+	want := []vcs.ChangedFile{
 		{Path: "live/prod/vpc/terragrunt.hcl", Status: "modified", Additions: 3, Deletions: 1},
 		{Path: "live/prod/eks/terragrunt.hcl", Status: "added", Additions: 20},
 		{Path: "modules/vpc/main.tf", PreviousPath: "modules/network/main.tf", Status: "renamed"},
@@ -150,7 +151,7 @@ func TestReviews(t *testing.T) {
 	tests := []struct {
 		name    string
 		reviews []review // in submission order
-		want    []github.Review
+		want    []vcs.Review
 	}{
 		{
 			name: "none",
@@ -158,47 +159,47 @@ func TestReviews(t *testing.T) {
 		{
 			name:    "approved",
 			reviews: []review{{"alice", "APPROVED", "c1"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewApproved, CommitID: "c1"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewApproved, CommitID: "c1"}},
 		},
 		{
 			name:    "a later comment keeps the approval",
 			reviews: []review{{"alice", "APPROVED", "c1"}, {"alice", "COMMENTED", "c2"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewApproved, CommitID: "c1"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewApproved, CommitID: "c1"}},
 		},
 		{
 			name:    "a later comment keeps the request for changes",
 			reviews: []review{{"alice", "CHANGES_REQUESTED", "c1"}, {"alice", "COMMENTED", "c1"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewChangesRequested, CommitID: "c1"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewChangesRequested, CommitID: "c1"}},
 		},
 		{
 			name:    "approval after requesting changes",
 			reviews: []review{{"alice", "CHANGES_REQUESTED", "c1"}, {"alice", "APPROVED", "c2"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewApproved, CommitID: "c2"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewApproved, CommitID: "c2"}},
 		},
 		{
 			name:    "request for changes after approving",
 			reviews: []review{{"alice", "APPROVED", "c1"}, {"alice", "CHANGES_REQUESTED", "c2"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewChangesRequested, CommitID: "c2"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewChangesRequested, CommitID: "c2"}},
 		},
 		{
 			name:    "dismissed approval",
 			reviews: []review{{"alice", "DISMISSED", "c1"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewDismissed, CommitID: "c1"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewDismissed, CommitID: "c1"}},
 		},
 		{
 			name:    "only comments",
 			reviews: []review{{"alice", "COMMENTED", "c1"}, {"alice", "COMMENTED", "c2"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewCommented, CommitID: "c2"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewCommented, CommitID: "c2"}},
 		},
 		{
 			name:    "pending reviews are left out",
 			reviews: []review{{"alice", "PENDING", "c1"}, {"bob", "APPROVED", "c1"}, {"bob", "PENDING", "c2"}},
-			want:    []github.Review{{Reviewer: "bob", State: github.ReviewApproved, CommitID: "c1"}},
+			want:    []vcs.Review{{Reviewer: "bob", State: vcs.ReviewApproved, CommitID: "c1"}},
 		},
 		{
 			name:    "logins are case-insensitive",
 			reviews: []review{{"Alice", "APPROVED", "c1"}, {"alice", "CHANGES_REQUESTED", "c2"}},
-			want:    []github.Review{{Reviewer: "alice", State: github.ReviewChangesRequested, CommitID: "c2"}},
+			want:    []vcs.Review{{Reviewer: "alice", State: vcs.ReviewChangesRequested, CommitID: "c2"}},
 		},
 		{
 			name: "several reviewers over three pages",
@@ -206,10 +207,10 @@ func TestReviews(t *testing.T) {
 				{"carol", "COMMENTED", "c1"}, {"alice", "CHANGES_REQUESTED", "c1"}, {"bob", "APPROVED", "c1"},
 				{"alice", "APPROVED", "c2"}, {"carol", "APPROVED", "c2"}, {"bob", "CHANGES_REQUESTED", "c2"},
 			},
-			want: []github.Review{
-				{Reviewer: "alice", State: github.ReviewApproved, CommitID: "c2"},
-				{Reviewer: "bob", State: github.ReviewChangesRequested, CommitID: "c2"},
-				{Reviewer: "carol", State: github.ReviewApproved, CommitID: "c2"},
+			want: []vcs.Review{
+				{Reviewer: "alice", State: vcs.ReviewApproved, CommitID: "c2"},
+				{Reviewer: "bob", State: vcs.ReviewChangesRequested, CommitID: "c2"},
+				{Reviewer: "carol", State: vcs.ReviewApproved, CommitID: "c2"},
 			},
 		},
 	}
@@ -230,7 +231,7 @@ func TestReviews(t *testing.T) {
 				}
 				got[i].SubmittedAt = time.Time{}
 			}
-			if !reflect.DeepEqual(got, append([]github.Review{}, tt.want...)) {
+			if !reflect.DeepEqual(got, append([]vcs.Review{}, tt.want...)) {
 				t.Errorf("Reviews() =\n%+v\nwant\n%+v", got, tt.want)
 			}
 			assertPages(t, callsTo(e.fake.Calls(), "GET", "/repos/Codertocat/Hello-World/pulls/2/reviews"), max(1, (len(tt.reviews)+1)/2))

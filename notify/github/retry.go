@@ -24,9 +24,9 @@ type RetryPolicy struct {
 	BaseDelay time.Duration
 	// MaxDelay caps one such wait (30s).
 	MaxDelay time.Duration
-	// MaxRateLimitWait is the longest wait for a rate limit to lift (2m).
-	// A limit that lasts longer fails the request with *RateLimitError at
-	// once.
+	// MaxRateLimitWait is the longest wait for a rate limit to lift (2m),
+	// whether GitHub answers it or an earlier answer used it up. A limit
+	// that lasts longer fails the request with *RateLimitError at once.
 	MaxRateLimitWait time.Duration
 	// SecondaryRateLimitWait is the wait after a secondary rate limit that
 	// does not say how long to wait (1m, as GitHub advises).
@@ -50,6 +50,24 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	set(&p.SecondaryRateLimitWait, time.Minute)
 	set(&p.MaxElapsed, 3*time.Minute)
 	return p
+}
+
+// heldBackBuffer is how long after a primary rate limit's reset go-github
+// sends a request it held back.
+const heldBackBuffer = time.Second
+
+// refusesWait says why csocbot does not wait for a primary rate limit that
+// lifts at reset, or returns "" when it waits: when the limit lifts within
+// MaxRateLimitWait and before ctx's deadline.
+func (p RetryPolicy) refusesWait(ctx context.Context, reset time.Time) string {
+	wait := time.Until(reset)
+	if wait > p.MaxRateLimitWait {
+		return fmt.Sprintf("which is longer than the %s csocbot waits for a rate limit", p.MaxRateLimitWait)
+	}
+	if d, ok := ctx.Deadline(); ok && time.Now().Add(wait+heldBackBuffer).After(d) {
+		return "which is past the request's deadline"
+	}
+	return ""
 }
 
 // backoff is the jittered wait before retry number attempt (from 1): half
@@ -105,9 +123,10 @@ type verdict struct {
 	why       string
 }
 
-// RoundTrip sends req as the policy allows and notes a failure for the
-// call it belongs to (see call).
+// RoundTrip sends req as the policy allows and notes the sending and a
+// failure for the call it belongs to (see call).
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	noteSent(req.Context())
 	resp, err := t.roundTrip(req)
 	if err != nil {
 		noteFailure(req.Context(), req, err)

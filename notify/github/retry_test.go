@@ -233,7 +233,8 @@ func TestRetryReplaysBody(t *testing.T) {
 
 // TestPrimaryLimitUsedUp checks a request after an answer that used up
 // the primary rate limit: go-github holds it back until the limit lifts,
-// and csocbot has it wait rather than fail, within the request's context.
+// and csocbot has it wait rather than fail, within the retry policy's
+// MaxRateLimitWait and the request's context.
 func TestPrimaryLimitUsedUp(t *testing.T) {
 	usedUp := func(reset time.Time) fakegithub.Fault {
 		return fakegithub.Fault{Times: 1, Status: 200, Body: `{"number":2}`, Header: map[string][]string{
@@ -282,4 +283,44 @@ func TestPrimaryLimitUsedUp(t *testing.T) {
 			t.Errorf("%d calls, want 1: the second must not be sent", n)
 		}
 	})
+	// A limit lifting later than the policy waits fails at once, whatever
+	// the context's deadline, rather than hold the caller until the reset.
+	for _, tc := range []struct {
+		name    string
+		reset   time.Duration
+		timeout time.Duration // none when 0
+		why     string
+	}{
+		{"no deadline", time.Hour, 0, "which is longer than the 5s csocbot waits for a rate limit"},
+		{"a later deadline", time.Hour, 2 * time.Hour, "which is longer than the 5s csocbot waits for a rate limit"},
+		{"an earlier deadline", 3 * time.Second, time.Second, "which is past the request's deadline"},
+	} {
+		t.Run("fails at once with "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.fake.Inject(usedUp(time.Now().Add(tc.reset)))
+			if _, err := e.client.PullRequest(context.Background(), e.repo, e.pr); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if tc.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+				defer cancel()
+			}
+			start := time.Now()
+			_, err := e.client.PullRequest(ctx, e.repo, e.pr)
+			if took := time.Since(start); took > 500*time.Millisecond {
+				t.Errorf("the call took %s, want it to fail at once", took)
+			}
+			rl, ok := errors.AsType[*github.RateLimitError](err)
+			if !ok || rl.Secondary || rl.Wait < tc.reset-5*time.Second || rl.Why != tc.why ||
+				!strings.Contains(err.Error(), "GET "+prPath+": GitHub's primary rate limit lifts in") {
+				t.Errorf("error = %v, want a primary *RateLimitError lifting in about %s, %s", err, tc.reset, tc.why)
+			}
+			if n := len(e.fake.Calls()); n != 1 {
+				t.Errorf("%d calls, want 1: the second must not be sent", n)
+			}
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/csocbot/csocbot/internal/fakegithub"
 	"github.com/csocbot/csocbot/notify/github"
+	"github.com/csocbot/csocbot/notify/vcs"
 )
 
 func TestSetStatus(t *testing.T) {
@@ -17,55 +18,55 @@ func TestSetStatus(t *testing.T) {
 	tests := []struct {
 		name     string
 		sha      string
-		status   github.Status
+		status   vcs.Status
 		wantDesc string
 		wantErr  string // empty: set
 	}{
 		{
 			name:     "whole plan pending, with a link",
 			sha:      fixtureHeadSHA,
-			status:   github.Status{Context: github.PlanContext, State: github.StatusPending, Description: "planning 3 units", TargetURL: "https://csocbot.example/runs/7"},
+			status:   vcs.Status{Context: vcs.PlanContext, State: vcs.StatusPending, Description: "planning 3 units", TargetURL: "https://csocbot.example/runs/7"},
 			wantDesc: "planning 3 units",
 		},
 		{
 			name:     "one unit succeeded, without a link",
 			sha:      fixtureHeadSHA,
-			status:   github.Status{Context: github.UnitContext("live/prod/vpc"), State: github.StatusSuccess, Description: "1 to add"},
+			status:   vcs.Status{Context: vcs.UnitContext("live/prod/vpc"), State: vcs.StatusSuccess, Description: "1 to add"},
 			wantDesc: "1 to add",
 		},
 		{
 			name:     "long description",
 			sha:      fixtureHeadSHA,
-			status:   github.Status{Context: github.PlanContext, State: github.StatusFailure, Description: long},
+			status:   vcs.Status{Context: vcs.PlanContext, State: vcs.StatusFailure, Description: long},
 			wantDesc: strings.TrimRight(long[:139], " ") + "…",
 		},
 		{
 			name:     "long description of multi-byte characters",
 			sha:      fixtureBaseSHA,
-			status:   github.Status{Context: github.PlanContext, State: github.StatusError, Description: strings.Repeat("計画🚀", 100)},
+			status:   vcs.Status{Context: vcs.PlanContext, State: vcs.StatusError, Description: strings.Repeat("計画🚀", 100)},
 			wantDesc: strings.Repeat("計画🚀", 46) + "計…",
 		},
 		{
 			name:    "unknown state",
 			sha:     fixtureHeadSHA,
-			status:  github.Status{Context: github.PlanContext, State: "done"},
+			status:  vcs.Status{Context: vcs.PlanContext, State: "done"},
 			wantErr: `github: set status "csocbot/plan" on Codertocat/Hello-World@` + fixtureHeadSHA + `: "done" is not a commit status state`,
 		},
 		{
 			name:    "no context",
 			sha:     fixtureHeadSHA,
-			status:  github.Status{State: github.StatusSuccess},
+			status:  vcs.Status{State: vcs.StatusSuccess},
 			wantErr: "no context",
 		},
 		{
 			name:    "no commit",
-			status:  github.Status{Context: github.PlanContext, State: github.StatusSuccess},
+			status:  vcs.Status{Context: vcs.PlanContext, State: vcs.StatusSuccess},
 			wantErr: "no commit SHA",
 		},
 		{
 			name:    "unknown commit",
 			sha:     "0000000000000000000000000000000000000000",
-			status:  github.Status{Context: github.PlanContext, State: github.StatusSuccess},
+			status:  vcs.Status{Context: vcs.PlanContext, State: vcs.StatusSuccess},
 			wantErr: "422 Unprocessable Entity: No commit found for SHA: 0000000000000000000000000000000000000000",
 		},
 	}

@@ -11,7 +11,7 @@ import (
 // team's slug, as in @org/slug). It needs the members:read permission (a
 // token's read:org scope).
 func (c *APIClient) TeamMembers(ctx context.Context, org, team string) ([]string, error) {
-	users, err := listAll(ctx, func(ctx context.Context, page *gh.ListOptions) ([]*gh.User, *gh.Response, error) {
+	users, err := listAll(ctx, c.policy, func(ctx context.Context, page *gh.ListOptions) ([]*gh.User, *gh.Response, error) {
 		return c.gh.Teams.ListTeamMembersBySlug(ctx, org, team, &gh.TeamListTeamMembersOptions{ListOptions: *page})
 	})
 	if err != nil {
@@ -28,7 +28,7 @@ func (c *APIClient) TeamMembers(ctx context.Context, org, team string) ([]string
 // has accepted the invitation. A team that does not exist, or that the
 // credentials cannot see, has no members.
 func (c *APIClient) IsTeamMember(ctx context.Context, org, team, user string) (bool, error) {
-	m, _, err := call(ctx, func(ctx context.Context) (*gh.Membership, *gh.Response, error) {
+	m, _, err := call(ctx, c.policy, func(ctx context.Context) (*gh.Membership, *gh.Response, error) {
 		return c.gh.Teams.GetTeamMembershipBySlug(ctx, org, team, user)
 	})
 	switch {

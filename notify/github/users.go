@@ -12,7 +12,7 @@ import (
 // App installation is no user (GitHub answers 403); its comments come from
 // "<app>[bot]", which the webhook marks as a bot.
 func (c *APIClient) Login(ctx context.Context) (string, error) {
-	u, _, err := call(ctx, func(ctx context.Context) (*gh.User, *gh.Response, error) {
+	u, _, err := call(ctx, c.policy, func(ctx context.Context) (*gh.User, *gh.Response, error) {
 		return c.gh.Users.Get(ctx, "")
 	})
 	if err != nil {
