@@ -79,6 +79,8 @@ type Config struct {
 	Credentials Credentials
 	// Cleanup bounds what the server keeps on disk.
 	Cleanup Cleanup
+	// Apply says whether and how units are applied.
+	Apply Apply
 	// Warnings are settings that are valid but dangerous, one message
 	// each (with file and line), for the server to log loudly at start.
 	Warnings []string
@@ -328,6 +330,11 @@ type CredentialProfile struct {
 	// EnvFile is the file of NAME=value lines runs get as environment
 	// variables (CredentialsEnvFile only); an absolute path.
 	EnvFile string
+	// AllowedRoles are the IAM roles, besides PlanRoleARN and
+	// ApplyRoleARN, that a unit's code may assume (Terragrunt iam_role,
+	// provider assume_role blocks): role ARNs, where * matches any run of
+	// characters. The bundled policy library denies any other.
+	AllowedRoles []string
 }
 
 // CredentialKind is how a profile gets credentials.

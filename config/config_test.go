@@ -184,6 +184,7 @@ func TestDefaults(t *testing.T) {
 		Terragrunt:       Terragrunt{Env: map[string]string{}},
 		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
 		Cleanup:          Cleanup{Interval: time.Hour, MaxAge: 7 * 24 * time.Hour, KeepRecords: 90 * 24 * time.Hour},
+		Apply:            Apply{Default: ApplyRule{Requirements: defaultRequirements, Approvals: 1}},
 
 		CommandPermissions:    map[string]string{"plan": "write", "apply": "write", "unlock": "write", "help": "none"},
 		MaxCommandsPerComment: 10,
@@ -266,6 +267,7 @@ cleanup: {interval: 15m, max_age: 48h, keep_records: 720h}
 		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true, Version: "0.63.6"},
 		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
 		Cleanup:          Cleanup{Interval: 15 * time.Minute, MaxAge: 48 * time.Hour, KeepRecords: 30 * 24 * time.Hour},
+		Apply:            Apply{Default: ApplyRule{Requirements: defaultRequirements, Approvals: 1}},
 
 		CommandPermissions:    map[string]string{"plan": "maintain", "apply": "write", "unlock": "write", "help": "read"},
 		MaxCommandsPerComment: 3,
@@ -313,6 +315,14 @@ func TestErrors(t *testing.T) {
 		{"cleanup durations", base + "cleanup: {interval: 0s, max_age: a week}\n", []string{
 			`config.yaml:6: cleanup.interval: expected a positive duration like 30m or 1h30m; got "0s"`,
 			`config.yaml:6: cleanup.max_age: expected a positive duration like 30m or 1h30m; got "a week"`,
+		}},
+		{"apply", base + "apply:\n  requirements: [approved, reviewed]\n  approvals: 0\n  teams: [admins]\n  rules:\n    - environments: [nowhere]\n    - {users: ['bad login']}\n", []string{
+			`config.yaml:7: apply.requirements[1]: expected one of approved, mergeable, fresh_plan, policies_passed, dependencies_applied, undiverged; got "reviewed"`,
+			`config.yaml:8: apply.approvals: `,
+			`config.yaml:9: apply.teams[0]: expected a team as org/slug, like csoc/infra-admins; got "admins"`,
+			`config.yaml:11: apply.rules[0].environments[0]: no environment is named "nowhere"; name one of environments[].name`,
+			`config.yaml:12: apply.rules[1].users[0]: expected a GitHub login; got "bad login"`,
+			`config.yaml:12: apply.rules[1].environments: required: the environments (environments[].name) the rule is for`,
 		}},
 		{"records kept too briefly", base + "cleanup: {keep_records: 1h}\n", []string{
 			`config.yaml:6: cleanup.keep_records: must be at least 24h, so that GitHub's redeliveries of a webhook are recognised; got 1h0m0s`,

@@ -22,6 +22,10 @@ var (
 	// externalIDRE is what STS accepts in an external id, 2 to 1224 of
 	// them.
 	externalIDRE = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+	// rolePatternRE is an IAM role's ARN in which * stands for any run of
+	// characters: in the partition, the account or the role's path and
+	// name.
+	rolePatternRE = regexp.MustCompile(`^arn:(aws(-[a-z]+)*|[a-z*-]*\*[a-z*-]*):iam::([0-9]{12}|[0-9*]*\*[0-9*]*):role/[\w+=,.@*/-]*[\w+=,.@*-]$`)
 	// credentialKinds are the profile kinds, as written in the file.
 	credentialKinds = []CredentialKind{CredentialsAssumeRole, CredentialsEnvFile, CredentialsNone}
 )
@@ -82,6 +86,18 @@ func (v *validator) credentialProfile(r rawCredentialProfile, key string) Creden
 	only(CredentialsAssumeRole, "duration", r.Duration)
 	only(CredentialsAssumeRole, "region", r.Region)
 	only(CredentialsEnvFile, "env_file", r.EnvFile)
+	for i, a := range r.AllowedRoles.Items {
+		switch {
+		case !a.ok():
+		case !rolePatternRE.MatchString(a.Value):
+			v.errs.add(a.Line, fmt.Sprintf("%s.allowed_roles[%d]", key, i), "expected an IAM role's ARN, where * matches any characters, like arn:aws:iam::123456789012:role/gen3-*; got %q", a.Value)
+		case strings.HasSuffix(a.Value, ":role/*"):
+			v.warns.add(a.Line, fmt.Sprintf("%s.allowed_roles[%d]", key, i), "allows every role of the account: pull request code could assume its most powerful role before anyone has reviewed it; list the roles, or a prefix like role/gen3-*")
+			p.AllowedRoles = append(p.AllowedRoles, a.Value)
+		default:
+			p.AllowedRoles = append(p.AllowedRoles, a.Value)
+		}
+	}
 
 	switch p.Kind {
 	case CredentialsAssumeRole:
@@ -134,6 +150,15 @@ func (v *validator) roleARN(s scalar[string], parentLine int, key string) string
 		return s.Value
 	}
 	return ""
+}
+
+// Profile returns the profile called name; false when there is none.
+func (c Credentials) Profile(name string) (CredentialProfile, bool) {
+	i := slices.IndexFunc(c.Profiles, func(p CredentialProfile) bool { return p.Name == name })
+	if i < 0 {
+		return CredentialProfile{}, false
+	}
+	return c.Profiles[i], true
 }
 
 // profileRef checks a reference to a credential profile.

@@ -23,12 +23,16 @@ credentials:
       external_id: gen3-csoc
       duration: 12h
       region: us-west-2
+      allowed_roles:
+        - arn:aws:iam::123456789012:role/gen3-*
+        - arn:aws:iam::*:role/ops/csocbot-read
+        - arn:aws-us-gov:iam::123456789012:role/eks-admin
     - name: dev
       kind: aws_assume_role
       plan_role_arn: arn:aws:iam::210987654321:role/plan
       apply_role_arn: arn:aws:iam::210987654321:role/apply
     - {name: cloud, kind: static_env_file, env_file: /run/token}
-    - {name: "off", kind: none}
+    - {name: "off", kind: none, allowed_roles: ['arn:*:iam::*:role/gen3-*']}
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -37,11 +41,12 @@ credentials:
 		Default: "dev",
 		Profiles: []CredentialProfile{
 			{Name: "prod", Kind: CredentialsAssumeRole, PlanRoleARN: "arn:aws:iam::123456789012:role/csocbot-plan",
-				ApplyRoleARN: "arn:aws-us-gov:iam::123456789012:role/ops/csocbot-apply", ExternalID: "gen3-csoc", Duration: 12 * time.Hour, Region: "us-west-2"},
+				ApplyRoleARN: "arn:aws-us-gov:iam::123456789012:role/ops/csocbot-apply", ExternalID: "gen3-csoc", Duration: 12 * time.Hour, Region: "us-west-2",
+				AllowedRoles: []string{"arn:aws:iam::123456789012:role/gen3-*", "arn:aws:iam::*:role/ops/csocbot-read", "arn:aws-us-gov:iam::123456789012:role/eks-admin"}},
 			{Name: "dev", Kind: CredentialsAssumeRole, PlanRoleARN: "arn:aws:iam::210987654321:role/plan",
 				ApplyRoleARN: "arn:aws:iam::210987654321:role/apply", Duration: time.Hour},
 			{Name: "cloud", Kind: CredentialsEnvFile, EnvFile: "/run/token"},
-			{Name: "off", Kind: CredentialsNone},
+			{Name: "off", Kind: CredentialsNone, AllowedRoles: []string{"arn:*:iam::*:role/gen3-*"}},
 		},
 	}
 	if !reflect.DeepEqual(c.Credentials, want) {
@@ -119,6 +124,16 @@ func TestCredentialErrors(t *testing.T) {
 		{"region", assume + "      region: europe\n", []string{
 			`config.yaml:12: credentials.profiles[0].region: expected a region like us-east-1; got "europe"`,
 		}},
+		{"allowed roles", assume + "      allowed_roles:\n        - arn:aws:iam::123456789012:role/gen3-*\n        - arn:aws:iam::123456789012:user/alice\n        - arn:aws:iam::1234:role/x\n        - arn:aws:iam::123456789012:role/a?b\n        - arn:aws:iam::123456789012:role/dir/\n        - gen3-*\n", []string{
+			`config.yaml:14: credentials.profiles[0].allowed_roles[1]: expected an IAM role's ARN, where * matches any characters, like arn:aws:iam::123456789012:role/gen3-*; got "arn:aws:iam::123456789012:user/alice"`,
+			`config.yaml:15: credentials.profiles[0].allowed_roles[2]: expected an IAM role's ARN`,
+			`config.yaml:16: credentials.profiles[0].allowed_roles[3]: expected an IAM role's ARN`,
+			`config.yaml:17: credentials.profiles[0].allowed_roles[4]: expected an IAM role's ARN`,
+			`config.yaml:18: credentials.profiles[0].allowed_roles[5]: expected an IAM role's ARN`,
+		}},
+		{"allowed roles not a list", assume + "      allowed_roles: arn:aws:iam::123456789012:role/x\n", []string{
+			"config.yaml:12: credentials.profiles[0].allowed_roles: expected a list",
+		}},
 		{"settings of another kind", profile("      kind: none\n      region: us-east-1\n      env_file: /run/token\n      plan_role_arn: " + plan + "\n"), []string{
 			"config.yaml:10: credentials.profiles[0].region: applies only to aws_assume_role profiles; this one is none",
 			"config.yaml:11: credentials.profiles[0].env_file: applies only to static_env_file profiles; this one is none",
@@ -170,11 +185,15 @@ func TestCredentialWarnings(t *testing.T) {
       kind: aws_assume_role
       plan_role_arn: arn:aws:iam::123456789012:role/admin
       apply_role_arn: arn:aws:iam::123456789012:role/admin
+      allowed_roles: ['arn:aws:iam::123456789012:role/*', 'arn:aws:iam::123456789012:role/gen3-*']
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"config.yaml:11: credentials.profiles[0].apply_role_arn: is the plan role too: a plan runs pull request code before anyone has reviewed it, so give plans a role that can only read (and lock state)"}
+	want := []string{
+		"config.yaml:11: credentials.profiles[0].apply_role_arn: is the plan role too: a plan runs pull request code before anyone has reviewed it, so give plans a role that can only read (and lock state)",
+		"config.yaml:12: credentials.profiles[0].allowed_roles[0]: allows every role of the account: pull request code could assume its most powerful role before anyone has reviewed it; list the roles, or a prefix like role/gen3-*",
+	}
 	if !slices.Equal(c.Warnings, want) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.Warnings, "\n"), strings.Join(want, "\n"))
 	}

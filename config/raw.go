@@ -42,6 +42,7 @@ type rawConfig struct {
 	Sandbox                 rawSandbox           `yaml:"sandbox"`
 	Credentials             rawCredentials       `yaml:"credentials"`
 	Cleanup                 rawCleanup           `yaml:"cleanup"`
+	Apply                   rawApply             `yaml:"apply"`
 }
 
 type rawCleanup struct {
@@ -145,14 +146,15 @@ type rawCredentials struct {
 
 type rawCredentialProfile struct {
 	position
-	Name         scalar[string] `yaml:"name"`
-	Kind         scalar[string] `yaml:"kind"`
-	PlanRoleARN  scalar[string] `yaml:"plan_role_arn"`
-	ApplyRoleARN scalar[string] `yaml:"apply_role_arn"`
-	ExternalID   scalar[string] `yaml:"external_id"`
-	Duration     scalar[string] `yaml:"duration"`
-	Region       scalar[string] `yaml:"region"`
-	EnvFile      scalar[string] `yaml:"env_file"`
+	Name         scalar[string]       `yaml:"name"`
+	Kind         scalar[string]       `yaml:"kind"`
+	PlanRoleARN  scalar[string]       `yaml:"plan_role_arn"`
+	ApplyRoleARN scalar[string]       `yaml:"apply_role_arn"`
+	ExternalID   scalar[string]       `yaml:"external_id"`
+	Duration     scalar[string]       `yaml:"duration"`
+	Region       scalar[string]       `yaml:"region"`
+	EnvFile      scalar[string]       `yaml:"env_file"`
+	AllowedRoles list[scalar[string]] `yaml:"allowed_roles"`
 }
 
 type rawPolicySet struct {

@@ -165,6 +165,7 @@ func (v *validator) config(r *rawConfig) *Config {
 	c.Policies = v.policies(r.Policies, c.Repositories, c.Environments)
 	c.Sandbox = v.sandbox(r.Sandbox)
 	c.Cleanup = v.cleanup(r.Cleanup, c.Plan.Timeout)
+	c.Apply = v.apply(r.Apply, c.Environments)
 	return c
 }
 

@@ -80,6 +80,25 @@ type Unit struct {
 	Account     string            `json:"account"`
 	Region      string            `json:"region"`
 	Tags        map[string]string `json:"tags"`
+	// Credentials is the credential profile the unit's runs get.
+	Credentials Credentials `json:"credentials"`
+}
+
+// Credentials is a unit's credential profile in the server configuration.
+type Credentials struct {
+	// Profile is the profile's name; "" when the unit has none (no
+	// credentials are configured for it).
+	Profile string `json:"profile"`
+	// Kind is "aws_assume_role", "static_env_file" or "none"; "" without
+	// a profile.
+	Kind string `json:"kind"`
+	// PlanRoleARN and ApplyRoleARN are the roles plans and applies assume
+	// (aws_assume_role profiles; "" otherwise).
+	PlanRoleARN  string `json:"plan_role_arn"`
+	ApplyRoleARN string `json:"apply_role_arn"`
+	// AllowedRoles are the profile's allowed_roles: the other roles the
+	// unit's code may assume, role ARNs where * matches any characters.
+	AllowedRoles []string `json:"allowed_roles"`
 }
 
 // Config is the evaluated configuration of the unit.
@@ -104,6 +123,40 @@ type Config struct {
 	// RequiredProviders are the required_providers entries of every
 	// module whose code was read.
 	RequiredProviders []RequiredProvider `json:"required_providers"`
+	// AssumedRoles are the IAM roles the unit's code asks to assume: a
+	// Terragrunt unit's iam_role and remote_state roles, and the
+	// assume_role and assume_role_with_web_identity blocks of the
+	// provider blocks of every module whose code was read.
+	AssumedRoles []AssumedRole `json:"assumed_roles"`
+}
+
+// AssumedRole is a role the unit's code asks to assume.
+type AssumedRole struct {
+	// RoleARN is the role; "" when Unknown.
+	RoleARN string `json:"role_arn"`
+	// Unknown is set when the role is not known before the plan: an
+	// expression referring to variables, locals, functions or dependency
+	// outputs. It could be any role.
+	Unknown bool `json:"unknown"`
+	// Via is how the role is assumed: "iam_role" (Terragrunt's, for
+	// everything Terragrunt runs), "remote_state" (Terragrunt's
+	// remote_state config role_arn, assume_role.role_arn or
+	// assume_role_with_web_identity.role_arn), "assume_role" or
+	// "assume_role_with_web_identity" (a provider block's).
+	Via string `json:"via"`
+	// Provider is the provider configuration of a provider block ("aws",
+	// "aws.west"); "" for Terragrunt's roles.
+	Provider string `json:"provider"`
+	// Module is the address of the module with the provider block ("" for
+	// the root module and for Terragrunt's roles).
+	Module string `json:"module"`
+	// File is where the role is written, from the repository root (or,
+	// for remote code, within its package); for Terragrunt's roles the
+	// unit's configuration file, which may have it from a file it
+	// includes. Line is 0 for Terragrunt's roles.
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Origin
 }
 
 // ConfigModule is a module instance of the unit's configuration.
@@ -258,6 +311,7 @@ func (in Input) withDefaults() Input {
 	if in.Unit.Tags == nil {
 		in.Unit.Tags = map[string]string{}
 	}
+	in.Unit.Credentials.AllowedRoles = orEmpty(in.Unit.Credentials.AllowedRoles)
 	if in.Config.Inputs == nil {
 		in.Config.Inputs = map[string]any{}
 	}
@@ -267,6 +321,7 @@ func (in Input) withDefaults() Input {
 	in.Config.Provisioners = orEmpty(in.Config.Provisioners)
 	in.Config.Modules = orEmpty(in.Config.Modules)
 	in.Config.RequiredProviders = orEmpty(in.Config.RequiredProviders)
+	in.Config.AssumedRoles = orEmpty(in.Config.AssumedRoles)
 	in.Changes = orEmpty(in.Changes)
 	in.ChangesByType = make(map[string][]Change)
 	for _, c := range in.Changes {

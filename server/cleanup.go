@@ -31,6 +31,9 @@ func touch(dir string) error {
 // directories, which nobody will look at or apply any more, and forgets
 // its refs in the mirror.
 func (s *Server) pullRequestClosed(ctx context.Context, c closedJob) error {
+	if err := s.releasePullRequest(ctx, c); err != nil {
+		return fmt.Errorf("release the locks and plan files of %s#%d: %w", c.Repo, c.PR, err)
+	}
 	if err := s.engine.RemoveWorkDirs(workPrefix(c.Repo, c.PR)); err != nil {
 		return fmt.Errorf("remove the working directories of %s#%d: %w", c.Repo, c.PR, err)
 	}
@@ -72,7 +75,7 @@ func (s *Server) cleanOnce(ctx context.Context) {
 		s.log.Warn("could not remove old records from the store", "error", err)
 	case pruned != (store.PruneCounts{}):
 		s.log.Info("removed old records from the store", "deliveries", pruned.Deliveries, "jobs", pruned.Jobs, "runs", pruned.Runs,
-			"comments", pruned.Comments, "policy_approvals", pruned.PolicyApprovals)
+			"comments", pruned.Comments, "policy_approvals", pruned.PolicyApprovals, "plan_files", pruned.PlanFiles)
 	}
 	s.log.Debug("cleaned the disk", "duration", time.Since(start))
 }

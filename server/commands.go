@@ -121,9 +121,16 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, gate *commandGate
 			Units: cmd.Units, Dirs: cmd.Dirs, Trigger: c.Author,
 		})
 	case command.Apply:
-		return "`apply` is not enabled on this server yet: it arrives together with approvals and policy checks. Nothing was applied.", nil
+		pr, err := gate.pullRequest(ctx)
+		if err != nil {
+			return "", err
+		}
+		return "", s.queueApply(ctx, applyJob{
+			Repo: c.Repo, PR: c.PR, HeadSHA: pr.Head.SHA, BaseRef: pr.Base.Ref,
+			Units: cmd.Units, Dirs: cmd.Dirs, Actor: c.Author,
+		})
 	case command.Unlock:
-		return "csocbot does not lock units yet, so there is nothing to unlock.", nil
+		return s.unlock(ctx, c, cmd.Units)
 	case command.ApprovePolicies:
 		return s.approvePolicies(ctx, c, cmd.PolicySets)
 	case command.Help:

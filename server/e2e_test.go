@@ -22,6 +22,7 @@ import (
 	"github.com/csocbot/csocbot/planner/tfrun"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server/repocache"
+	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
 	"github.com/csocbot/csocbot/store/sqlite"
 )
@@ -85,6 +86,9 @@ type e2eOptions struct {
 	writable []string
 	// prChange adds to the pull request's change.
 	prChange func(src *gittest.Repo)
+	// sealer keeps plan files for apply; credentials mints runs'.
+	sealer      workflow.Sealer
+	credentials workflow.Minter
 }
 
 func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
@@ -148,7 +152,8 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 			t.Fatal(err)
 		}
 	}
-	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies})
+	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies,
+		Sealer: opts.sealer, Credentials: opts.credentials})
 	if err != nil {
 		t.Fatal(err)
 	}

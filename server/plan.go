@@ -77,6 +77,8 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		Key:      workPrefix(p.Repo, p.PR) + p.HeadSHA,
 		Units:    p.Units,
 		Dirs:     p.Dirs,
+		Actor:    p.Trigger,
+		BaseSHA:  baseSHA,
 	})
 	return err
 }

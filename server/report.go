@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/planner/comment"
@@ -40,6 +41,10 @@ func (r githubReporter) Report(ctx context.Context, rep workflow.Report) error {
 			context = vcs.UnitContext(st.Unit)
 		case workflow.PolicyStatus:
 			context = vcs.PolicyContext
+		case workflow.ApplyStatus:
+			context = vcs.ApplyContext
+		case workflow.ApplyUnitStatus:
+			context = vcs.ApplyUnitContext(st.Unit)
 		}
 		r.s.status(ctx, c.Job, repo, c.HeadSHA, context, vcs.StatusState(st.State), st.Description)
 	}
@@ -82,7 +87,24 @@ func (p pullRequests) PullRequest(ctx context.Context, repo string, number int) 
 	if err != nil {
 		return workflow.PullRequest{}, err
 	}
-	return workflow.PullRequest{Author: pr.Author, Labels: pr.Labels, BaseRef: pr.Base.Ref, BaseSHA: pr.Base.SHA, HeadRef: pr.Head.Ref}, nil
+	return workflow.PullRequest{
+		Author: pr.Author, Labels: pr.Labels, BaseRef: pr.Base.Ref, BaseSHA: pr.Base.SHA, HeadRef: pr.Head.Ref, HeadSHA: pr.Head.SHA,
+		Open: pr.State == "open" && !pr.Merged, Mergeable: mergeable(pr.MergeableState),
+	}, nil
+}
+
+// mergeable reads GitHub's mergeable_state: clean, unstable (a check
+// failed that is not required) and has_hooks can be merged; unknown means
+// GitHub is still working it out.
+func mergeable(state string) *bool {
+	var ok bool
+	switch state {
+	case "", "unknown":
+		return nil
+	case "clean", "unstable", "has_hooks":
+		ok = true
+	}
+	return &ok
 }
 
 func (p pullRequests) Approvals(ctx context.Context, repo string, number int) ([]workflow.Approval, error) {
@@ -94,9 +116,23 @@ func (p pullRequests) Approvals(ctx context.Context, repo string, number int) ([
 	if err != nil {
 		return nil, err
 	}
-	var out []workflow.Approval
+	// A reviewer's latest review is their verdict: an approval followed
+	// by a request for changes is no approval. Comments change nothing.
+	latest := map[string]vcs.Review{}
+	var order []string
 	for _, rv := range reviews {
-		if rv.State == vcs.ReviewApproved {
+		if rv.State == vcs.ReviewCommented || rv.State == vcs.ReviewPending {
+			continue
+		}
+		key := strings.ToLower(rv.Reviewer)
+		if _, seen := latest[key]; !seen {
+			order = append(order, key)
+		}
+		latest[key] = rv
+	}
+	var out []workflow.Approval
+	for _, key := range order {
+		if rv := latest[key]; rv.State == vcs.ReviewApproved {
 			out = append(out, workflow.Approval{Reviewer: rv.Reviewer, CommitID: rv.CommitID})
 		}
 	}

@@ -69,6 +69,11 @@ type Deps struct {
 	// Permissions reads commenters' permissions; nil means GitHub, which
 	// must then be a PermissionReader (the API client is).
 	Permissions PermissionReader
+	// Credentials mints runs' cloud credentials; nil gives them none.
+	Credentials workflow.Minter
+	// Sealer encrypts the plan files kept for apply; nil keeps none, and
+	// apply says so.
+	Sealer workflow.Sealer
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -80,8 +85,9 @@ type Server struct {
 	engine   *engine.Engine
 	policies *policy.Engine // nil when no policy set is configured
 	log      *slog.Logger
-	plan     *workflow.Plan // what a plan job does
-	prs      pullRequests   // the workflows' pull request reads
+	plan     *workflow.Plan  // what a plan job does
+	apply    *workflow.Apply // what an apply job does
+	prs      pullRequests    // the workflows' pull request reads
 	botLogin atomic.Pointer[string]
 	lookup   func(context.Context) (string, error)
 	maxBody  int64
@@ -145,9 +151,15 @@ func New(d Deps) (*Server, error) {
 		refusalMemo:    newMemo[struct{}](refusalTTL, refusalMemo),
 	}
 	s.prs = pullRequests{gh: d.GitHub}
+	reporters := []workflow.Reporter{githubReporter{s}}
 	s.plan = &workflow.Plan{
 		Engine: d.Engine, Config: d.Config, Policies: d.Policies, PullRequests: s.prs, Store: d.Store,
-		Reporters: []workflow.Reporter{githubReporter{s}}, Logger: d.Logger,
+		Locks: d.Store, PlanFiles: d.Store, Sealer: d.Sealer, Audit: d.Store, Credentials: d.Credentials,
+		Reporters: reporters, Logger: d.Logger,
+	}
+	s.apply = &workflow.Apply{
+		Engine: d.Engine, Config: d.Config, Policies: d.Policies, PullRequests: s.prs, Store: d.Store,
+		Credentials: d.Credentials, Sealer: d.Sealer, Reporters: reporters, Logger: d.Logger,
 	}
 	s.botLogin.Store(&d.BotLogin)
 	return s, nil
@@ -307,6 +319,8 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 		return s.runPlan(ctx, job)
 	case store.KindCommentCommand:
 		return s.runCommentCommand(ctx, job)
+	case store.KindApply:
+		return s.runApply(ctx, job)
 	case store.KindRefreshRepo:
 		return s.runRefresh(ctx, job)
 	case store.KindPullRequestClosed:

@@ -1,6 +1,7 @@
 // Package store keeps csocbot's durable state: the webhook deliveries it has
-// seen, its job queue, the plan and apply runs of each pull request head, and
-// the comments it has posted.
+// seen, its job queue, the plan and apply runs of each pull request head,
+// the comments it has posted, the units' locks, the sealed plan files
+// waiting to be applied and the hash-chained audit log.
 //
 // It is a package of its own because it is the boundary between the server
 // and its database. The server depends only on the [Store] interface and the
@@ -14,5 +15,7 @@
 //
 // What every implementation must share beyond the interface lives here too:
 // the retry policy of failed jobs ([Kind.RetrySafe], [Backoff],
-// [MaxAttempts]) and the key of a pull request's jobs ([PullRequestKey]).
+// [MaxAttempts]), the key of a pull request's jobs ([PullRequestKey]) and
+// the audit log's hash and its verification ([AuditEntry.ComputeHash],
+// [AuditVerifier]).
 package store

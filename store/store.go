@@ -106,6 +106,65 @@ type Store interface {
 	// oldest first.
 	PolicyApprovals(ctx context.Context, repo string, pr int, headSHA string) ([]PolicyApproval, error)
 
+	// TryLock takes l's lock (see [Lock]) for l.PR, atomically. When
+	// nobody holds the lock, or l.PR already does (its HeadSHA and Holder
+	// are then updated, its Acquired kept), it returns the lock as stored
+	// and true; otherwise the lock as its holder holds it, and false. No
+	// two pull requests ever hold one lock, whatever the processes
+	// sharing the database do at the same time. It refuses a lock without
+	// a repository, a unit or a pull request.
+	TryLock(ctx context.Context, l Lock) (Lock, bool, error)
+
+	// Unlock releases the locks pull request pr holds in repo on units,
+	// in every workspace, or all its locks when units is empty. It
+	// returns the locks it released, ordered by unit then workspace.
+	Unlock(ctx context.Context, repo string, pr int, units ...string) ([]Lock, error)
+
+	// ForceUnlock releases one lock whoever holds it (an operator's
+	// release) and returns it, or false when nobody held it.
+	ForceUnlock(ctx context.Context, repo, unit, workspace string) (Lock, bool, error)
+
+	// Locks lists the locks held in repo, or in every repository when
+	// repo is "", ordered by repository, unit and workspace.
+	Locks(ctx context.Context, repo string) ([]Lock, error)
+
+	// SavePlanFile stores the plan file of a unit at a pull request head,
+	// replacing the one stored there before. It refuses a plan file
+	// without Plan or SHA256.
+	SavePlanFile(ctx context.Context, f PlanFile) error
+
+	// PlanFile returns the plan file of a unit at a pull request head, or
+	// an error wrapping [ErrNotFound].
+	PlanFile(ctx context.Context, repo string, pr int, unit, headSHA string) (PlanFile, error)
+
+	// DeletePlanFiles deletes every plan file of a pull request at a head
+	// other than keepHead (every one when keepHead is ""): the plans a
+	// push superseded, or all of them once the pull request is closed. It
+	// returns how many it deleted.
+	DeletePlanFiles(ctx context.Context, repo string, pr int, keepHead string) (int64, error)
+
+	// DeletePlanFile deletes the plan file of a unit at a pull request
+	// head, once it is applied; deleting one that is not there is not an
+	// error.
+	DeletePlanFile(ctx context.Context, repo string, pr int, unit, headSHA string) error
+
+	// AppendAudit appends e to the audit log and returns it as stored: the
+	// store sets Seq (the previous entry's plus one, starting at 1), Time,
+	// PrevHash (the previous entry's Hash, "" for the first) and Hash
+	// ([AuditEntry.ComputeHash]), in one transaction, so appends from
+	// several processes at once keep the chain linear. It refuses an entry
+	// without Actor or Action. The store never changes or deletes an
+	// entry.
+	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+
+	// Audit returns the audit entries that match f, oldest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
+	// AuditChain calls fn with every audit entry in Seq order, for
+	// [AuditVerifier], and stops at the first error fn returns, which it
+	// returns as it is.
+	AuditChain(ctx context.Context, fn func(AuditEntry) error) error
+
 	// Prune deletes the records last touched before olderThan that
 	// nothing will need, so that the store does not grow forever:
 	//   - webhook deliveries received before then (a redelivery of one
@@ -113,13 +172,16 @@ type Store interface {
 	//   - finished jobs (done, failed, interrupted, superseded or
 	//     cancelled) last updated before then, never queued or running
 	//     ones;
-	//   - the runs, comments and policy approvals of every pull request
-	//     that has no queued or running job (see [PullRequestKey]) and
-	//     none of whose runs, comments and approvals was recorded or
-	//     updated since then. A pull request's records go together: one
-	//     with work under way keeps them all, and one left alone for
-	//     longer starts afresh, like a new pull request, when it is next
-	//     pushed or commented on.
+	//   - the runs, comments, policy approvals and plan files of every
+	//     pull request that has no queued or running job (see
+	//     [PullRequestKey]) and none of whose runs, comments, approvals
+	//     and plan files was recorded or updated since then. A pull
+	//     request's records go together: one with work under way keeps
+	//     them all, and one left alone for longer starts afresh, like a
+	//     new pull request, when it is next pushed or commented on. No
+	//     other pull request's plan file is deleted.
+	// Locks and audit entries are never deleted: a lock is held until it
+	// is released, and the audit log is append-only.
 	// It returns how many of each it deleted.
 	Prune(ctx context.Context, olderThan time.Time) (PruneCounts, error)
 
@@ -134,11 +196,13 @@ type PruneCounts struct {
 	Runs            int64
 	Comments        int64
 	PolicyApprovals int64
+	PlanFiles       int64
 }
 
 var (
-	// ErrNotFound is returned for a job that does not exist.
-	ErrNotFound = errors.New("no such job")
+	// ErrNotFound is returned for a job or a plan file that does not
+	// exist.
+	ErrNotFound = errors.New("not found")
 	// ErrNotRunning is returned when completing or failing a job that is no
 	// longer running.
 	ErrNotRunning = errors.New("job is not running")
@@ -263,9 +327,15 @@ const (
 	RunSkipped   RunState = "skipped"
 	// RunBlocked units were not planned: a policy checked before the plan
 	// denied them.
-	RunBlocked     RunState = "blocked"
+	RunBlocked RunState = "blocked"
+	// RunApplying is recorded before a unit's apply starts, so that a
+	// run found applying after a restart is known to have been cut short.
+	RunApplying    RunState = "applying"
 	RunApplied     RunState = "applied"
 	RunApplyFailed RunState = "apply_failed"
+	// RunInterrupted units were applying when csocbot stopped: what the
+	// apply changed is unknown, and it is not run again automatically.
+	RunInterrupted RunState = "interrupted"
 )
 
 // Run is the plan, and perhaps the apply, of one unit at one pull request
@@ -282,9 +352,12 @@ type Run struct {
 	Summary    json.RawMessage
 	// Policy is the unit's policy results (JSON), nil when no policy set
 	// was checked.
-	Policy    json.RawMessage
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Policy json.RawMessage
+	// MockedFrom are the dependencies whose mock outputs stood in for
+	// state in the plan: such a plan must not be applied.
+	MockedFrom []string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // PolicyApproval is a policy set owner's approval of a pull request head
@@ -318,5 +391,38 @@ type Comment struct {
 	CommentID int64 // GitHub's id
 	Kind      CommentKind
 	HeadSHA   string    // the head the comment was about
+	CreatedAt time.Time // set by the store
+}
+
+// Lock is a unit's lock: the pull request holding it is the only one that
+// plans and applies the unit until it releases it (merged, closed,
+// unlocked). There is one lock per repository, unit and workspace.
+type Lock struct {
+	Repo      string // owner/name
+	Unit      string // the unit's path in the repository
+	Workspace string // "" for the default workspace
+	PR        int
+	HeadSHA   string    // the head that last planned the unit
+	Holder    string    // the GitHub login whose plan took the lock
+	Acquired  time.Time // set by the store when the pull request took it
+}
+
+// PlanFile is the saved plan of a unit at a pull request head, sealed by
+// the caller (store/seal): the store never sees a plan in plaintext.
+type PlanFile struct {
+	Repo    string // owner/name
+	PR      int
+	HeadSHA string
+	// BaseSHA is the base branch's commit the plan was made against (with
+	// the merge checkout strategy, the head merged into it); an apply
+	// refuses the plan once the base has moved.
+	BaseSHA string
+	Unit    string
+	// SHA256 is the hex sha256 of the plaintext plan file, recorded at
+	// plan time and checked before the apply.
+	SHA256 string
+	Plan   []byte // the sealed plan file
+	// LockFile is the sealed .terraform.lock.hcl, nil when there is none.
+	LockFile  []byte
 	CreatedAt time.Time // set by the store
 }

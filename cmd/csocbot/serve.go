@@ -138,9 +138,14 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	repos := repocache.New(filepath.Join(cfg.DataDir, "repos"), found.github.GitToken, log)
+	minter, err := credentialsOf(ctx, cfg)
+	if err != nil {
+		return fail(err)
+	}
 	srv, err := server.New(server.Deps{
 		Config: cfg, Store: st, GitHub: found.github, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
 		Policies: found.policies, LookupBotLogin: found.lookupBotLogin,
+		Credentials: minter, Sealer: sealerOf(cfg),
 	})
 	if err != nil {
 		return fail(err)

@@ -175,6 +175,13 @@ const PolicyContext = "csocbot/policy"
 // "csocbot/plan: live/prod/vpc".
 func UnitContext(unit string) string { return PlanContext + ": " + unit }
 
+// ApplyContext is the commit status context of a pull request's apply as
+// a whole; ApplyUnitContext names a unit's, "csocbot/apply: live/prod/vpc".
+const ApplyContext = "csocbot/apply"
+
+// ApplyUnitContext is the commit status context of one unit's apply.
+func ApplyUnitContext(unit string) string { return ApplyContext + ": " + unit }
+
 // StatusState is the state of a commit status.
 type StatusState string
 

@@ -19,10 +19,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -126,6 +128,12 @@ type Request struct {
 	// TerraformEnv is passed to terraform, e.g. the read-only credentials
 	// for plans. Nothing else of the server's environment is.
 	TerraformEnv map[string]string
+	// UnitEnv is passed to one unit's terraform, by unit path, over
+	// TerraformEnv: credentials chosen per unit (for its environment or
+	// account). Its values are masked ("***") wherever terraform's output
+	// is returned or logged. A unit's outputs, read for its dependents,
+	// are read with its own variables.
+	UnitEnv map[string]map[string]string
 	// Gate, when set, is asked about each unit once its dependencies are
 	// done and before anything of it runs. An error wrapping ErrBlocked
 	// marks the unit Blocked, any other error Failed; either way its
@@ -160,10 +168,14 @@ type Result struct {
 	// Summary and Plan are set for Planned and NoChanges units.
 	Summary *plansummary.Summary
 	Plan    *tfjson.Plan
-	// PlanFile is the saved plan; PlanSHA256 its digest, which Apply
-	// checks so that exactly the reviewed plan is applied.
+	// PlanFile is the saved plan; PlanSHA256 its digest, which
+	// ApplySaved checks so that exactly the reviewed plan is applied.
+	// LockFile is the provider lock file init wrote, or "" when it wrote
+	// none. The three are what to keep (SavedPlan) to apply the plan once
+	// WorkDir is gone; the terragrunt engine sets no LockFile.
 	PlanFile   string
 	PlanSHA256 string
+	LockFile   string
 	// WorkDir is the directory terraform ran in.
 	WorkDir string
 	// Err, FailedCommand and ErrorTail describe a failure.
@@ -180,10 +192,10 @@ type Result struct {
 	Mocked []terragrunt.MockedOutputs
 }
 
-// Run is the outcome of a Request.
+// Run is the outcome of a Request or an ApplyRequest.
 type Run struct {
 	Binary  tfrun.Binary
-	Results []*Result // in the order of Request.Units
+	Results []*Result // in the order of the request's Units
 }
 
 // Failed reports whether any unit failed.
@@ -200,19 +212,10 @@ func (r *Run) Failed() bool {
 // its dependents are skipped. The error is for the run as a whole (it was
 // cancelled, or the cache is unusable); unit failures are in the results.
 func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
-	runDir := filepath.Join(e.opts.CacheDir, "work", safeName(req.Key))
-	if err := os.RemoveAll(runDir); err != nil {
-		return nil, fmt.Errorf("clear working directory %s: %w", runDir, err)
+	st, err := e.newRun(req)
+	if err != nil {
+		return nil, err
 	}
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create working directory: %w", err)
-	}
-	// The key goes beside the directory, where the run cannot write, for
-	// RemoveWorkDirs: the directory's name does not always hold it whole.
-	if err := os.WriteFile(runDir+keySuffix, []byte(req.Key), 0o600); err != nil {
-		return nil, fmt.Errorf("record the working directory's key: %w", err)
-	}
-	st := &runState{e: e, req: req, dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
 	var nodes []node
 	var results []*Result
 	for _, ue := range req.Unevaluated {
@@ -270,6 +273,27 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 		return &Run{Binary: e.opts.Binary, Results: results}, fmt.Errorf("plan run cancelled: %w", err)
 	}
 	return &Run{Binary: e.opts.Binary, Results: results}, nil
+}
+
+// newRun starts a run in a fresh working directory for req.Key.
+func (e *Engine) newRun(req Request) (*runState, error) {
+	runDir := filepath.Join(e.opts.CacheDir, "work", safeName(req.Key))
+	if err := os.RemoveAll(runDir); err != nil {
+		return nil, fmt.Errorf("clear working directory %s: %w", runDir, err)
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create working directory: %w", err)
+	}
+	// The key goes beside the directory, where the run cannot write, for
+	// RemoveWorkDirs: the directory's name does not always hold it whole.
+	if err := os.WriteFile(runDir+keySuffix, []byte(req.Key), 0o600); err != nil {
+		return nil, fmt.Errorf("record the working directory's key: %w", err)
+	}
+	st := &runState{e: e, req: req, dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
+	for _, env := range req.UnitEnv {
+		st.secrets = slices.AppendSeq(st.secrets, maps.Values(env))
+	}
+	return st, nil
 }
 
 // errNotEvaluated is wrapped by the error of a unit detection could not
@@ -423,11 +447,14 @@ func (e *Engine) CleanWorkDirs(olderThan time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// runState is one Plan call in progress.
+// runState is one Plan or ApplySaved call in progress.
 type runState struct {
 	e   *Engine
 	req Request
 	dir string
+	// secrets are masked in terraform's output: the values of
+	// Request.UnitEnv and ApplyRequest.Env.
+	secrets []string
 
 	units map[string]*unitState
 
@@ -440,6 +467,9 @@ type unitState struct {
 	unit   detect.Unit
 	result *Result
 	runner *tfrun.Runner // set once the unit is initialised
+	// initBackend, when set, initialises the runner's backend, which
+	// applying a saved plan does without: reading outputs needs it.
+	initBackend func(context.Context) error
 }
 
 func (st *runState) close() {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -41,7 +42,7 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 		us.result.Status, us.result.SkipReason = Skipped, "skip = true in its terragrunt.hcl"
 		return nil
 	}
-	runner, err := st.e.runner(ws.moduleDir, us.unit.Path, st.req.TerraformEnv)
+	runner, err := st.runner(ws.moduleDir, us.unit.Path)
 	if err != nil {
 		return err
 	}
@@ -70,6 +71,9 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 	}
 	res := us.result
 	res.Plan, res.Summary, res.PlanFile, res.PlanSHA256, res.WorkDir = plan, sum, planFile, digest, ws.moduleDir
+	if lock := filepath.Join(ws.moduleDir, lockFileName); fileExists(lock) {
+		res.LockFile = lock
+	}
 	res.Mocked = ws.mocked
 	res.Status = Planned
 	if sum.NoChanges() {
@@ -78,17 +82,35 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 	return nil
 }
 
-func (e *Engine) runner(dir, name string, env map[string]string) (*tfrun.Runner, error) {
+// runner returns a Runner for the terraform of unit in dir, with the
+// run's environment and the unit's, and the run's secrets masked.
+func (st *runState) runner(dir, unit string) (*tfrun.Runner, error) {
+	e := st.e
+	env := st.req.TerraformEnv
+	if extra := st.req.UnitEnv[unit]; len(extra) > 0 {
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		maps.Copy(env, extra)
+	}
 	return tfrun.New(dir, tfrun.Options{
 		Binary:         e.opts.Binary,
-		Name:           name,
+		Name:           unit,
 		PluginCacheDir: filepath.Join(e.opts.CacheDir, "plugins"),
 		CLIConfigFile:  e.opts.CLIConfigFile,
 		Env:            env,
+		Secrets:        st.secrets,
 		Logger:         e.opts.Logger,
 		Sandbox:        e.opts.Sandbox,
 		Writable:       append([]string{e.runDirOf(dir)}, e.opts.Writable...),
 	})
+}
+
+// fileExists reports whether a regular file is at p.
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
 }
 
 // runDirOf is the working tree of the run that dir belongs to: a unit's
@@ -324,6 +346,11 @@ func (st *runState) outputsRunner(ctx context.Context, dir string) (*tfrun.Runne
 		if us.runner == nil {
 			return nil, fmt.Errorf("%s has no working directory (it was skipped)", dir)
 		}
+		if us.initBackend != nil {
+			if err := us.initBackend(ctx); err != nil {
+				return nil, err
+			}
+		}
 		return us.runner, nil
 	}
 	// A dependency outside the run: its outputs are in its state, which
@@ -355,7 +382,7 @@ func (st *runState) outputsRunner(ctx context.Context, dir string) (*tfrun.Runne
 	if err := os.WriteFile(filepath.Join(wd, "backend.tf"), b, 0o600); err != nil {
 		return nil, err
 	}
-	runner, err := st.e.runner(wd, dir, st.req.TerraformEnv)
+	runner, err := st.runner(wd, dir)
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func (tg *TerragruntCLI) plan(ctx context.Context, st *runState, us *unitState) 
 	if err := os.MkdirAll(downloads, 0o755); err != nil {
 		return err
 	}
-	runner, err := st.e.runner(unitDir, us.unit.Path, st.req.TerraformEnv)
+	runner, err := st.runner(unitDir, us.unit.Path)
 	if err != nil {
 		return err
 	}
@@ -121,15 +121,4 @@ func (tg *TerragruntCLI) plan(ctx context.Context, st *runState, us *unitState) 
 		res.Status = NoChanges
 	}
 	return nil
-}
-
-func (tg *TerragruntCLI) apply(ctx context.Context, e *Engine, res *Result, env map[string]string) error {
-	runner, err := e.runner(res.WorkDir, res.Path, env)
-	if err != nil {
-		return err
-	}
-	defer runner.Close()
-	downloads := filepath.Join(filepath.Dir(res.PlanFile), "terragrunt")
-	argv := tg.command([]string{"apply", "-input=false", "-no-color", res.PlanFile}, res.WorkDir, downloads, e.opts.Binary.Path)
-	return runner.Exec(ctx, "apply", argv, e.opts.Env, nil)
 }

@@ -991,6 +991,39 @@ terraform_version_constraint = ">= 1.5"
 	}
 }
 
+func TestIAMRole(t *testing.T) {
+	root := `iam_role = "arn:aws:iam::${get_env("ACCOUNT")}:role/terragrunt"`
+	include := `include "root" { path = find_in_parent_folders("root.hcl") }` + "\n"
+	for _, tc := range []struct {
+		name string
+		unit string
+		opts Options
+		want cty.Value
+	}{
+		{"unset", `inputs = {}`, Options{}, cty.NilVal},
+		{"the unit's", `iam_role = "arn:aws:iam::123456789012:role/x"`, Options{}, cty.StringVal("arn:aws:iam::123456789012:role/x")},
+		{"included", include, Options{Env: map[string]string{"ACCOUNT": "210987654321"}}, cty.StringVal("arn:aws:iam::210987654321:role/terragrunt")},
+		{"the unit's over the included", include + `iam_role = "arn:aws:iam::123456789012:role/x"`, Options{UnknownEnv: true}, cty.StringVal("arn:aws:iam::123456789012:role/x")},
+		{"unknown", include, Options{UnknownEnv: true}, cty.UnknownVal(cty.String)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := mustEvaluate(t, map[string]string{"root.hcl": root, unitFile: tc.unit}, unitDir, tc.opts)
+			switch {
+			case tc.want == cty.NilVal:
+				if cfg.IAMRole != cty.NilVal {
+					t.Errorf("IAMRole = %#v, want none", cfg.IAMRole)
+				}
+			case !tc.want.IsKnown():
+				if cfg.IAMRole == cty.NilVal || cfg.IAMRole.IsKnown() {
+					t.Errorf("IAMRole = %#v, want unknown", cfg.IAMRole)
+				}
+			case cfg.IAMRole == cty.NilVal || !cfg.IAMRole.RawEquals(tc.want):
+				t.Errorf("IAMRole = %#v, want %#v", cfg.IAMRole, tc.want)
+			}
+		})
+	}
+}
+
 func TestReadsAndProbes(t *testing.T) {
 	cfg := mustEvaluate(t, map[string]string{
 		"root.hcl": `

@@ -45,6 +45,11 @@ type Config struct {
 	DownloadDir    string
 	PreventDestroy bool
 	Skip           bool
+	// IAMRole is the iam_role attribute, the role Terragrunt assumes
+	// before it runs terraform: a string, unknown when it depends on
+	// something unknown at evaluation time; cty.NilVal when no file
+	// sets it.
+	IAMRole cty.Value
 
 	// Reads lists every file the evaluation read, with why, in the order of
 	// first reading. The unit's own file is first.

@@ -212,6 +212,9 @@ func (p *partial) finish(file, dir string, root string) (*Config, error) {
 	if p.skip != nil {
 		c.Skip = *p.skip
 	}
+	if v, ok := p.settings["iam_role"]; ok {
+		c.IAMRole = v
+	}
 	sort.Slice(c.Dependencies, func(i, j int) bool { return c.Dependencies[i].Name < c.Dependencies[j].Name })
 	sort.Slice(c.Generate, func(i, j int) bool { return c.Generate[i].Name < c.Generate[j].Name })
 	return c, nil

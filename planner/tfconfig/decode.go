@@ -18,6 +18,7 @@ type fileDecls struct {
 	calls     []callDecl
 	blocks    []*blockDecl
 	providers []string
+	roles     []AssumedRole
 	required  []string
 	removed   []Provisioner
 }
@@ -49,8 +50,16 @@ var (
 		{Type: "check", LabelNames: []string{"name"}},
 		{Type: "removed"},
 	}}
-	moduleSchema    = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}}
-	providerSchema  = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "alias"}}}
+	moduleSchema   = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}}
+	providerSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "alias"}},
+		Blocks: []hcl.BlockHeaderSchema{
+			{Type: "assume_role"}, {Type: "assume_role_with_web_identity"},
+			{Type: "dynamic", LabelNames: []string{"type"}},
+		},
+	}
+	roleSchema      = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "role_arn"}}}
+	dynamicSchema   = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "content"}}}
 	terraformSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "required_providers"}}}
 	checkSchema     = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "data", LabelNames: []string{"type", "name"}}}}
 	resourceSchema  = &hcl.BodySchema{
@@ -108,7 +117,9 @@ func decodeFile(name string, src []byte, callsOnly bool) (*fileDecls, hcl.Diagno
 			diags = append(diags, d...)
 			out.blocks = append(out.blocks, blk)
 		case "provider":
-			out.providers = append(out.providers, decodeProvider(b))
+			provider, roles := decodeProvider(name, b)
+			out.providers = append(out.providers, provider)
+			out.roles = append(out.roles, roles...)
 		case "terraform":
 			req, d := decodeTerraform(b)
 			diags = append(diags, d...)
@@ -213,7 +224,10 @@ func decodeResource(file, kind string, b *hcl.Block) (*blockDecl, hcl.Diagnostic
 	return blk, diags
 }
 
-func decodeProvider(b *hcl.Block) string {
+// decodeProvider returns a provider block's configuration address and the
+// roles its assume_role and assume_role_with_web_identity blocks assume,
+// written as blocks or made by dynamic blocks.
+func decodeProvider(file string, b *hcl.Block) (string, []AssumedRole) {
 	name := b.Labels[0]
 	content, _, _ := b.Body.PartialContent(providerSchema)
 	if a, ok := content.Attributes["alias"]; ok {
@@ -221,7 +235,38 @@ func decodeProvider(b *hcl.Block) string {
 			name += "." + alias
 		}
 	}
-	return name
+	var roles []AssumedRole
+	for _, rb := range content.Blocks {
+		typ, body := rb.Type, rb.Body
+		if typ == "dynamic" {
+			typ = rb.Labels[0]
+			if typ != "assume_role" && typ != "assume_role_with_web_identity" {
+				continue
+			}
+			dyn, _, _ := rb.Body.PartialContent(dynamicSchema)
+			if len(dyn.Blocks) == 0 {
+				continue
+			}
+			body = dyn.Blocks[0].Body
+		}
+		r := AssumedRole{Provider: name, Block: typ, File: file, Line: rb.DefRange.Start.Line}
+		attrs, _, _ := body.PartialContent(roleSchema)
+		a, ok := attrs.Attributes["role_arn"]
+		if !ok {
+			continue // the provider assumes no role
+		}
+		v, diags := a.Expr.Value(emptyContext)
+		switch {
+		case diags.HasErrors() || !v.IsWhollyKnown():
+			r.Unknown = true
+		case v.IsNull() || v.Type() != cty.String || v.AsString() == "":
+			continue // no role, or a value terraform rejects
+		default:
+			r.RoleARN = v.AsString()
+		}
+		roles = append(roles, r)
+	}
+	return name, roles
 }
 
 func decodeTerraform(b *hcl.Block) ([]string, hcl.Diagnostics) {

@@ -42,6 +42,10 @@ type Module struct {
 	// Providers lists the provider blocks, as provider configuration
 	// addresses: "aws", or "aws.west" for a block with alias = "west".
 	Providers []string
+	// AssumedRoles lists the assume_role and assume_role_with_web_identity
+	// blocks of the provider blocks (those of override files too), in
+	// the order the files are read.
+	AssumedRoles []AssumedRole
 	// RequiredProviders lists the local names in the required_providers
 	// blocks.
 	RequiredProviders []string
@@ -77,6 +81,23 @@ type Block struct {
 	Provider string
 	File     string
 	Line     int
+}
+
+// AssumedRole is an assume_role or assume_role_with_web_identity block of
+// a provider block, or a dynamic block making them, with a role_arn
+// argument: the IAM role the provider's credentials assume.
+type AssumedRole struct {
+	Provider string // the provider configuration: "aws", "aws.west"
+	Block    string // "assume_role" or "assume_role_with_web_identity"
+	// RoleARN is role_arn when it is a literal string (an expression of
+	// literals only, as "${"arn"}:…", counts as one); "" when Unknown.
+	RoleARN string
+	// Unknown is set when role_arn refers to anything (variables,
+	// locals, functions, a dynamic block's iterator): terraform alone
+	// knows the role.
+	Unknown bool
+	File    string
+	Line    int
 }
 
 // Provisioner is a provisioner block.
@@ -245,6 +266,7 @@ type reader struct {
 func (r *reader) merge(f *fileDecls, override bool) {
 	r.vars = addAll(r.vars, f.vars)
 	r.providers = addAll(r.providers, f.providers)
+	r.m.AssumedRoles = append(r.m.AssumedRoles, f.roles...)
 	r.required = addAll(r.required, f.required)
 	r.removed = append(r.removed, f.removed...)
 calls:

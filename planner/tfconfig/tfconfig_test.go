@@ -387,11 +387,91 @@ func dump(m *Module) string {
 		}
 	}
 	add("Providers: %q", m.Providers)
+	for _, r := range m.AssumedRoles {
+		add("AssumedRole: %+v", r)
+	}
 	add("RequiredProviders: %q", m.RequiredProviders)
 	for _, p := range m.Provisioners {
 		add("Provisioner: %+v", p)
 	}
 	return sb.String()
+}
+
+func TestReadAssumedRoles(t *testing.T) {
+	files := map[string]string{
+		"providers.tf": `variable "role" {}
+locals { account = "123456789012" }
+
+provider "aws" {
+  assume_role {
+    role_arn     = "arn:aws:iam::123456789012:role/csocbot-plan"
+    session_name = "x"
+  }
+}
+
+provider "aws" {
+  alias = "data"
+  assume_role {
+    role_arn = var.role
+  }
+  assume_role {
+    role_arn = "arn:aws:iam::${local.account}:role/chained"
+  }
+}
+
+provider "aws" {
+  alias = "web"
+  assume_role_with_web_identity {
+    role_arn                = "arn:aws:iam::${"210987654321"}:role/web"
+    web_identity_token_file = "/token"
+  }
+}
+
+provider "aws" {
+  alias = "dyn"
+  dynamic "assume_role" {
+    for_each = ["arn:aws:iam::123456789012:role/a"]
+    content {
+      role_arn = assume_role.value
+    }
+  }
+  dynamic "default_tags" {
+    for_each = [1]
+    content {}
+  }
+}
+
+provider "aws" {
+  alias = "none"
+  assume_role {
+    external_id = "only"
+  }
+  assume_role {
+    role_arn = ""
+  }
+}
+
+provider "google" {
+  region = "us-east1"
+}
+`,
+		"z.tf.json": `{"provider": {"aws": {"alias": "json", "assume_role": {"role_arn": "arn:aws:iam::123456789012:role/json"}}}}`,
+	}
+	m, err := Read(mapFS(files), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []AssumedRole{
+		{Provider: "aws", Block: "assume_role", RoleARN: "arn:aws:iam::123456789012:role/csocbot-plan", File: "providers.tf", Line: 5},
+		{Provider: "aws.data", Block: "assume_role", Unknown: true, File: "providers.tf", Line: 13},
+		{Provider: "aws.data", Block: "assume_role", Unknown: true, File: "providers.tf", Line: 16},
+		{Provider: "aws.web", Block: "assume_role_with_web_identity", RoleARN: "arn:aws:iam::210987654321:role/web", File: "providers.tf", Line: 23},
+		{Provider: "aws.dyn", Block: "assume_role", Unknown: true, File: "providers.tf", Line: 31},
+		{Provider: "aws.json", Block: "assume_role", RoleARN: "arn:aws:iam::123456789012:role/json", File: "z.tf.json", Line: 1},
+	}
+	if !reflect.DeepEqual(m.AssumedRoles, want) {
+		t.Errorf("AssumedRoles\n got %+v\nwant %+v", m.AssumedRoles, want)
+	}
 }
 
 func TestFileError(t *testing.T) {

@@ -71,14 +71,7 @@ func (r *Runner) Exec(ctx context.Context, command string, argv []string, extraE
 	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
-	return &Error{
-		Binary:  filepath.Base(argv[0]),
-		Command: command,
-		Dir:     r.name,
-		Stdout:  outBuf.String(),
-		Stderr:  errBuf.String(),
-		Err:     err,
-	}
+	return r.newError(filepath.Base(argv[0]), command, outBuf.String(), errBuf.String(), err)
 }
 
 func envList(env map[string]string) []string {

@@ -36,9 +36,16 @@ func (r *Runner) Init(ctx context.Context, opts ...InitOption) error {
 	}
 	// Run directly rather than through terraform-exec, which would start
 	// `terraform version` first to pick flags for terraform 0.x.
-	argv := []string{r.binary.Path, "init", "-no-color", "-input=false", "-backend=true", "-get=true", "-upgrade=false"}
+	argv := []string{r.binary.Path, "init", "-no-color", "-input=false", "-get=true", "-upgrade=false"}
+	backend := true
 	for _, o := range opts {
+		if _, ok := o.(noBackend); ok {
+			backend = false
+		}
 		argv = append(argv, o.arg())
+	}
+	if backend {
+		argv = append(argv, "-backend=true")
 	}
 	return r.Exec(ctx, "init", argv, nil, nil)
 }
@@ -56,3 +63,11 @@ func BackendConfig(path string) InitOption { return backendConfig(path) }
 type backendConfig string
 
 func (b backendConfig) arg() string { return "-backend-config=" + string(b) }
+
+// WithoutBackend skips the backend's initialisation (-backend=false), for
+// applying a saved plan, which carries its backend configuration.
+func WithoutBackend() InitOption { return noBackend{} }
+
+type noBackend struct{}
+
+func (noBackend) arg() string { return "-backend=false" }

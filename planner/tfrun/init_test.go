@@ -27,6 +27,24 @@ resource "terraform_data" "x" {}
 	}
 }
 
+func TestInitWithoutBackend(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("terraform {\n  backend \"local\" {}\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(dir, Options{Binary: realBinary(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Init(t.Context(), WithoutBackend()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".terraform", "terraform.tfstate")); err == nil {
+		t.Error("the backend was initialised")
+	}
+}
+
 // TestParallelInitsShareThePluginCache runs parallel inits that install
 // the same provider into one plugin cache from a local filesystem mirror.
 // Init only hashes, copies and links a provider package and never runs

@@ -12,6 +12,7 @@ import (
 // has no newline.
 type lineLogger struct {
 	log     *slog.Logger
+	mask    func(string) string // masks secrets in each line; nil masks nothing
 	partial []byte
 }
 
@@ -44,7 +45,11 @@ func (l *lineLogger) flush() {
 }
 
 func (l *lineLogger) emit(line []byte) {
-	l.log.Debug(string(bytes.TrimRight(line, "\r")))
+	s := string(bytes.TrimRight(line, "\r"))
+	if l.mask != nil {
+		s = l.mask(s)
+	}
+	l.log.Debug(s)
 }
 
 // printfLogger adapts slog to the Printf logger terraform-exec accepts; it

@@ -8,6 +8,10 @@ import (
 	"github.com/csocbot/csocbot/planner/tfconfig"
 )
 
+// NeedsProviders reports whether the configuration in the Runner's
+// directory may need provider plugins installed (see needsProviders).
+func (r *Runner) NeedsProviders() bool { return needsProviders(r.tf.WorkingDir()) }
+
 // needsProviders reports whether the configuration in dir, or a local
 // module it calls, may install a provider plugin. Only configurations that
 // use nothing but the built-in terraform provider (terraform_data,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,10 @@ type Options struct {
 	// run's whole working tree (local modules beside the working
 	// directory), a local backend's state folder.
 	Writable []string
+	// Secrets are values, such as the credentials in Env, that never
+	// appear in what the Runner returns or logs: they are replaced by
+	// "***" in errors and their output and in logged output lines.
+	Secrets []string
 }
 
 // proxyVars are copied from the bot's environment so terraform can reach
@@ -90,6 +95,7 @@ type Runner struct {
 	tmpHome string // removed by Close
 	env     map[string]string
 	grace   time.Duration
+	masker  *strings.Replacer // masks Options.Secrets; nil when none
 
 	sandbox   Sandbox
 	writable  []string
@@ -140,6 +146,7 @@ func New(dir string, opts Options) (*Runner, error) {
 		writable:  opts.Writable,
 		dataDir:   opts.DataDir,
 		cliConfig: opts.CLIConfigFile,
+		masker:    newMasker(opts.Secrets),
 	}
 	if r.limit <= 0 {
 		r.limit = DefaultOutputLimit
@@ -246,8 +253,8 @@ func (r *Runner) run(ctx context.Context, command string, captureStdout bool, fn
 	stdout, stderr := newBoundedBuffer(r.limit), newBoundedBuffer(r.limit)
 	var outW, errW io.Writer = stdout, stderr
 	if log.Enabled(ctx, slog.LevelDebug) {
-		outLog := &lineLogger{log: log.With("stream", "stdout")}
-		errLog := &lineLogger{log: log.With("stream", "stderr")}
+		outLog := &lineLogger{log: log.With("stream", "stdout"), mask: r.mask}
+		errLog := &lineLogger{log: log.With("stream", "stderr"), mask: r.mask}
 		defer outLog.flush()
 		defer errLog.flush()
 		outW, errW = io.MultiWriter(stdout, outLog), io.MultiWriter(stderr, errLog)
@@ -296,12 +303,5 @@ func (r *Runner) run(ctx context.Context, command string, captureStdout bool, fn
 	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
-	return &Error{
-		Binary:  r.binary.Flavor.command(),
-		Command: command,
-		Dir:     r.name,
-		Stdout:  stdout.String(),
-		Stderr:  stderr.String(),
-		Err:     err,
-	}
+	return r.newError(r.binary.Flavor.command(), command, stdout.String(), stderr.String(), err)
 }

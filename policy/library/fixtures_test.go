@@ -26,7 +26,7 @@ const plansDir = "../../testdata/plans"
 
 // preRules are the library's rules that read only input.unit and
 // input.config, so the engine runs them before the plan as well.
-var preRules = map[string]bool{"module_source_pinned": true, "untrusted_code": true}
+var preRules = map[string]bool{"assumed_roles": true, "module_source_pinned": true, "untrusted_code": true}
 
 // want is what one rule reports: one substring per message, so the number
 // of messages is checked too.
@@ -45,6 +45,13 @@ type fixtureCase struct {
 }
 
 var fixtureCases = []fixtureCase{
+	{name: "assumed_roles_pass"},
+	{name: "assumed_roles_fail", want: []want{
+		{"assumed_roles", policy.Deny, []string{
+			`the Terragrunt iam_role of live/gen3-prod/us-east-1/prod/eks/terragrunt.hcl (or a file it includes) assumes role "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole", which is not the plan or apply role of credential profile "gen3-prod"`,
+			`the assume_role block of provider "aws" at live/gen3-prod/us-east-1/prod/eks/provider.tf:3 (written by a Terragrunt generate block) assumes a role given by an expression`,
+		}},
+	}},
 	{name: "data_store_protection_pass", plan: true},
 	{name: "data_store_protection_fail", plan: true, want: []want{
 		{"data_store_protection", policy.Deny, []string{

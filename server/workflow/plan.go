@@ -36,6 +36,18 @@ type Plan struct {
 	// Store records each unit's run and reads the policy approvals given
 	// at the head; nil records nothing and knows no approval.
 	Store RunStore
+	// Locks takes each planned unit's lock for the pull request; nil
+	// locks nothing (preview).
+	Locks Locker
+	// PlanFiles and Sealer keep each plan, sealed, for the apply; nil
+	// keeps none.
+	PlanFiles PlanFiles
+	Sealer    Sealer
+	// Audit records each plan; nil records nothing.
+	Audit Auditor
+	// Credentials mints each unit's plan-role credentials; nil gives
+	// terraform none.
+	Credentials Minter
 	// Reporters each get every report.
 	Reporters []Reporter
 	// Logger receives progress and warnings; nil discards them.
@@ -63,6 +75,10 @@ type PlanRequest struct {
 	// the units at or below a folder. With neither, every affected unit
 	// is planned.
 	Units, Dirs []string
+	// Actor is who the plan is for: the commenter, or the pusher.
+	Actor string
+	// BaseSHA is the base branch's commit the plan is made against.
+	BaseSHA string
 }
 
 // PlanOutcome is what a plan found and did.
@@ -92,6 +108,16 @@ func (p *Plan) Run(ctx context.Context, req PlanRequest) (PlanOutcome, error) {
 	log.Info("detected affected units", "units", len(found.Units), "duration", time.Since(start))
 	units := selectRequested(found.Units, func(u detect.Unit) string { return u.Path }, req.Units, req.Dirs)
 	unevaluated := selectRequested(found.Errors, func(e detect.UnitError) string { return e.Path }, req.Units, req.Dirs)
+	units, locked, err := p.lock(ctx, req, units)
+	if err != nil {
+		return PlanOutcome{}, err
+	}
+	unevaluated = append(unevaluated, locked...)
+	unitEnv, err := p.mint(ctx, req, units)
+	if err != nil {
+		msg := "csocbot could not get the credentials to plan this pull request, so nothing was planned:\n\n```\n" + err.Error() + "\n```"
+		return PlanOutcome{Refused: err}, p.refuse(ctx, req.Change, "Credentials error", msg)
+	}
 	snap, err := req.Repo.Snapshot(ctx, req.Head)
 	if err != nil {
 		return PlanOutcome{}, err
@@ -104,6 +130,7 @@ func (p *Plan) Run(ctx context.Context, req PlanRequest) (PlanOutcome, error) {
 		// A unit that does not evaluate fails alone: the others are
 		// planned, its dependents skipped.
 		Unevaluated: unevaluated,
+		UnitEnv:     unitEnv,
 	}
 	var checks *policyCheck
 	if p.Policies != nil && len(units) > 0 {
@@ -127,6 +154,9 @@ func (p *Plan) Run(ctx context.Context, req PlanRequest) (PlanOutcome, error) {
 				return out, err
 			}
 		}
+	}
+	if err := p.keep(ctx, req, run); err != nil {
+		return out, err
 	}
 	statuses := planStatuses(run)
 	if checks != nil {
@@ -192,9 +222,13 @@ func (p *Plan) recordRun(ctx context.Context, c Change, res *engine.Result, resu
 		engine.Planned: store.RunPlanned, engine.NoChanges: store.RunNoChanges,
 		engine.Failed: store.RunFailed, engine.Skipped: store.RunSkipped, engine.Blocked: store.RunBlocked,
 	}[res.Status]
+	var mocked []string
+	for _, m := range res.Mocked {
+		mocked = append(mocked, m.ConfigPath)
+	}
 	_, err := p.Store.UpsertRun(ctx, store.Run{
 		Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: res.Path, State: state,
-		PlanPath: res.PlanFile, PlanSHA256: res.PlanSHA256, Summary: summary, Policy: policyResults,
+		PlanPath: res.PlanFile, PlanSHA256: res.PlanSHA256, Summary: summary, Policy: policyResults, MockedFrom: mocked,
 	})
 	return err
 }

@@ -52,7 +52,9 @@ func (p *Plan) newPolicyCheck(ctx context.Context, c Change, files fs.FS, found 
 		PR: in, Files: files, Logger: p.Logger, Modules: p.Engine.ModuleReader(),
 		Place: func(unit string) policy.Unit {
 			e := p.Config.PlacementOf(c.Repo, unit)
-			return policy.Unit{Environment: e.Name, Account: e.Account, Region: e.Region, Tags: e.Tags}
+			creds, _ := p.Config.Credentials.Profile(p.Config.CredentialsOf(c.Repo, unit))
+			return policy.Unit{Environment: e.Name, Account: e.Account, Region: e.Region, Tags: e.Tags,
+				Credentials: policycheck.Credentials(creds)}
 		},
 		Overridden: func(set string) bool { return SetOverridden(sets, set, approvals) },
 	})

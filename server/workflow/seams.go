@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/csocbot/csocbot/server/credentials"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -56,11 +57,15 @@ type Comment struct {
 type StatusKind int
 
 // The status kinds: the plan as a whole, one unit's plan, the policy
-// checks of the head.
+// checks of the head, and the same for apply.
 const (
 	PlanStatus StatusKind = iota
 	UnitStatus
 	PolicyStatus
+	// ApplyStatus and ApplyUnitStatus are the apply as a whole and one
+	// unit's apply.
+	ApplyStatus
+	ApplyUnitStatus
 )
 
 // State is the state of a status; the values are GitHub's commit status
@@ -106,7 +111,11 @@ type PullRequest struct {
 	Author           string
 	Labels           []string
 	BaseRef, BaseSHA string
-	HeadRef          string
+	HeadRef, HeadSHA string
+	// Open is false once the pull request is closed or merged.
+	Open bool
+	// Mergeable is GitHub's verdict; nil while it has none yet.
+	Mergeable *bool
 }
 
 // Approval is an approving review: who, at which commit.
@@ -135,4 +144,38 @@ func report(ctx context.Context, reporters []Reporter, r Report) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Locker takes and releases units' locks: a unit a pull request planned
+// is its own until it is merged, closed or unlocked.
+type Locker interface {
+	// TryLock takes l for l.PR, or returns the pull request holding it.
+	TryLock(ctx context.Context, l store.Lock) (store.Lock, bool, error)
+	// Unlock releases the locks pr holds; no units means all of them.
+	Unlock(ctx context.Context, repo string, pr int, units ...string) ([]store.Lock, error)
+}
+
+// PlanFiles keeps the sealed plan files reviewers saw, for the apply.
+type PlanFiles interface {
+	SavePlanFile(ctx context.Context, f store.PlanFile) error
+	PlanFile(ctx context.Context, repo string, pr int, unit, headSHA string) (store.PlanFile, error)
+	DeletePlanFile(ctx context.Context, repo string, pr int, unit, headSHA string) error
+}
+
+// Sealer encrypts plan files for the store and decrypts them, binding each
+// to its associated data (store/seal's Keyring).
+type Sealer interface {
+	SealBytes(plaintext, associatedData []byte) ([]byte, error)
+	OpenBytes(sealed, associatedData []byte) ([]byte, error)
+}
+
+// Auditor appends to the tamper-evident audit log.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+}
+
+// Minter mints a run's cloud credentials from a credential profile
+// (server/credentials' Profiles); profile "" means none.
+type Minter interface {
+	Mint(ctx context.Context, profile string, req credentials.Request) (credentials.Credentials, error)
 }

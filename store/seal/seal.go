@@ -238,3 +238,22 @@ func AssociatedData(fields ...string) []byte {
 	}
 	return out
 }
+
+// SealBytes seals plaintext and returns it in the byte format, for stores
+// that keep bytes.
+func (k Keyring) SealBytes(plaintext, associatedData []byte) ([]byte, error) {
+	s, err := k.Seal(plaintext, associatedData)
+	if err != nil {
+		return nil, err
+	}
+	return s.Marshal(), nil
+}
+
+// OpenBytes opens what SealBytes returned.
+func (k Keyring) OpenBytes(sealed, associatedData []byte) ([]byte, error) {
+	s, err := Unmarshal(sealed)
+	if err != nil {
+		return nil, err
+	}
+	return k.Open(s, associatedData)
+}

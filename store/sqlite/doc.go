@@ -8,7 +8,7 @@
 // versioned: ordered SQL files embedded from migrations/ are applied by
 // [Open], each in its own transaction, and recorded in the
 // schema_migrations table. Times are stored as UTC text that sorts in time
-// order.
+// order. Triggers refuse to change or delete an entry of the audit log.
 //
 // Its tests run the conformance suite in store/storetest, which every
 // implementation of [store.Store] passes; the tests here cover what is

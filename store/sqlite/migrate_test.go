@@ -19,7 +19,8 @@ import (
 var discard = slog.New(slog.DiscardHandler)
 
 // TestMigrateFromOlderVersion opens databases that an older csocbot left at
-// each earlier schema version, with a job in them.
+// each earlier schema version, with a job in them, and a run once there
+// are runs (their table has been rebuilt since).
 func TestMigrateFromOlderVersion(t *testing.T) {
 	latest := len(embeddedMigrations)
 	for from := 1; from < latest; from++ {
@@ -35,6 +36,15 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 			}
 			old := newStore(db, Options{})
 			job := enqueue(t, old, store.NewJob{Kind: store.KindPlan, Key: "o/r#1", Payload: []byte(`{"pr":1}`)})
+			hasRuns := from >= 2 // 0002_runs.sql
+			if hasRuns {
+				_, err := db.ExecContext(ctx, `
+					INSERT INTO runs (repo, pr, head_sha, unit, state, plan_sha256, created_at, updated_at)
+					VALUES ('o/r', 1, 'old', 'live/vpc', 'applied', 'ab12', '2025-06-01T12:00:00.000000Z', '2025-06-01T12:00:00.000000Z')`)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			if got := versions(t, db); !slices.Equal(got, seq(from)) {
 				t.Fatalf("older database at versions %v", got)
 			}
@@ -53,6 +63,18 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 				t.Error(err)
 			}
 			if err := s.RecordComment(ctx, store.Comment{Repo: "o/r", PR: 1, CommentID: 1, Kind: store.CommentPlan}); err != nil {
+				t.Error(err)
+			}
+			if runs, err := s.Runs(ctx, "o/r", 1, "old"); hasRuns && (err != nil || len(runs) != 1 || runs[0].State != store.RunApplied || runs[0].PlanSHA256 != "ab12") {
+				t.Errorf("the older version's run became %+v (%v)", runs, err)
+			}
+			if _, ok, err := s.TryLock(ctx, store.Lock{Repo: "o/r", Unit: "u", PR: 1}); !ok || err != nil {
+				t.Errorf("locking: %v, %v", ok, err)
+			}
+			if err := s.SavePlanFile(ctx, store.PlanFile{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "u", SHA256: "ab12", Plan: []byte("sealed")}); err != nil {
+				t.Error(err)
+			}
+			if _, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "alice", Action: "plan"}); err != nil {
 				t.Error(err)
 			}
 		})

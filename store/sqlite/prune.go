@@ -59,6 +59,7 @@ func (s *Store) Prune(ctx context.Context, olderThan time.Time) (store.PruneCoun
 		n.Runs += got.Runs
 		n.Comments += got.Comments
 		n.PolicyApprovals += got.PolicyApprovals
+		n.PlanFiles += got.PlanFiles
 	}
 	return n, nil
 }
@@ -95,9 +96,9 @@ type pullRequest struct {
 }
 
 // untouchedPullRequests lists the pull requests none of whose runs,
-// comments and approvals was recorded or updated since before. Whether
-// they still are, and have no active job, is checked again under the
-// write lock.
+// comments, approvals and plan files was recorded or updated since before.
+// Whether they still are, and have no active job, is checked again under
+// the write lock.
 func (s *Store) untouchedPullRequests(ctx context.Context, before string) ([]pullRequest, error) {
 	return queryAll(ctx, s.db, func(row scanner) (pullRequest, error) {
 		var pr pullRequest
@@ -106,22 +107,25 @@ func (s *Store) untouchedPullRequests(ctx context.Context, before string) ([]pul
 		SELECT repo, pr FROM (
 			SELECT repo, pr, updated_at AS at FROM runs
 			UNION ALL SELECT repo, pr, created_at FROM comments
-			UNION ALL SELECT repo, pr, created_at FROM policy_approvals)
+			UNION ALL SELECT repo, pr, created_at FROM policy_approvals
+			UNION ALL SELECT repo, pr, created_at FROM plan_files)
 		GROUP BY repo, pr
 		HAVING max(at) < ?`, before)
 }
 
-// prunePullRequest deletes the runs, comments and approvals of pr, adding
-// how many to n, unless it has a queued or running job or one of them was
-// recorded or updated since before.
+// prunePullRequest deletes the runs, comments, approvals and plan files of
+// pr, adding how many to n, unless it has a queued or running job or one of
+// them was recorded or updated since before. Its locks stay.
 func prunePullRequest(ctx context.Context, tx *sql.Tx, pr pullRequest, before string, n *store.PruneCounts) error {
 	var busy bool
 	err := tx.QueryRowContext(ctx, `
 		SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ('queued', 'running') AND key = ?)
 			OR EXISTS (SELECT 1 FROM runs WHERE repo = ? AND pr = ? AND updated_at >= ?)
 			OR EXISTS (SELECT 1 FROM comments WHERE repo = ? AND pr = ? AND created_at >= ?)
-			OR EXISTS (SELECT 1 FROM policy_approvals WHERE repo = ? AND pr = ? AND created_at >= ?)`,
+			OR EXISTS (SELECT 1 FROM policy_approvals WHERE repo = ? AND pr = ? AND created_at >= ?)
+			OR EXISTS (SELECT 1 FROM plan_files WHERE repo = ? AND pr = ? AND created_at >= ?)`,
 		store.PullRequestKey(pr.repo, pr.number),
+		pr.repo, pr.number, before,
 		pr.repo, pr.number, before,
 		pr.repo, pr.number, before,
 		pr.repo, pr.number, before).Scan(&busy)
@@ -135,6 +139,7 @@ func prunePullRequest(ctx context.Context, tx *sql.Tx, pr pullRequest, before st
 		{"runs", &n.Runs},
 		{"comments", &n.Comments},
 		{"policy_approvals", &n.PolicyApprovals},
+		{"plan_files", &n.PlanFiles},
 	} {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+del.table+` WHERE repo = ? AND pr = ?`, pr.repo, pr.number)
 		if err != nil {

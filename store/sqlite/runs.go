@@ -4,22 +4,27 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/csocbot/csocbot/store"
 )
 
-const runColumns = `id, repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, created_at, updated_at`
+const runColumns = `id, repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, mocked_from, created_at, updated_at`
 
 func scanRun(row scanner) (store.Run, error) {
 	var (
 		r                    store.Run
 		summary, policy      sql.NullString
+		mockedFrom           string
 		createdAt, updatedAt string
 	)
 	err := row.Scan(&r.ID, &r.Repo, &r.PR, &r.HeadSHA, &r.Unit, &r.State, &r.PlanPath, &r.PlanSHA256,
-		&summary, &policy, &createdAt, &updatedAt)
+		&summary, &policy, &mockedFrom, &createdAt, &updatedAt)
 	if err != nil {
 		return store.Run{}, err
+	}
+	if mockedFrom != "" {
+		r.MockedFrom = strings.Split(mockedFrom, "\n")
 	}
 	r.Summary, r.Policy = rawJSON(summary), rawJSON(policy)
 	if r.CreatedAt, err = parseTime(createdAt); err != nil {
@@ -36,17 +41,19 @@ func (s *Store) UpsertRun(ctx context.Context, run store.Run) (store.Run, error)
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		_, now := s.clock()
 		r, err = scanRun(tx.QueryRowContext(ctx, `
-			INSERT INTO runs (repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO runs (repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, mocked_from, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (repo, pr, head_sha, unit) DO UPDATE SET
 				state = excluded.state,
+				mocked_from = excluded.mocked_from,
 				plan_path = excluded.plan_path,
 				plan_sha256 = excluded.plan_sha256,
 				summary = excluded.summary,
 				policy = excluded.policy,
 				updated_at = excluded.updated_at
 			RETURNING `+runColumns,
-			run.Repo, run.PR, run.HeadSHA, run.Unit, run.State, run.PlanPath, run.PlanSHA256, nullJSON(run.Summary), nullJSON(run.Policy), now, now))
+			run.Repo, run.PR, run.HeadSHA, run.Unit, run.State, run.PlanPath, run.PlanSHA256, nullJSON(run.Summary), nullJSON(run.Policy),
+			strings.Join(run.MockedFrom, "\n"), now, now))
 		return err
 	})
 	if err != nil {

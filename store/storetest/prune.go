@@ -10,9 +10,10 @@ import (
 )
 
 // testPrune checks what Prune deletes and what it keeps: deliveries and
-// finished jobs by age, a pull request's runs, comments and approvals all
-// together once none has changed for the retention and the pull request
-// has no active job; never a queued or running job.
+// finished jobs by age, a pull request's runs, comments, approvals and plan
+// files all together once none has changed for the retention and the pull
+// request has no active job; never a queued or running job, a lock or an
+// audit entry.
 func testPrune(t *testing.T, newDB NewDatabase) {
 	c := newClock()
 	s := openNew(t, newDB, c)
@@ -55,6 +56,20 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 			t.Fatal(err)
 		}
 	}
+	savePlan := func(pr int, head string) {
+		t.Helper()
+		if err := s.SavePlanFile(ctx, store.PlanFile{Repo: "o/r", PR: pr, HeadSHA: head, Unit: "live/vpc", SHA256: "ab12", Plan: []byte("sealed")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audit := func() store.AuditEntry {
+		t.Helper()
+		e, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "alice", Action: "plan", Repo: "o/r", PR: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
 
 	// Made long ago.
 	doneJob := deliver("d-done", store.NewJob{Kind: store.KindNotice, Key: "notice"})
@@ -81,6 +96,13 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 	run("o/r", 4, "aaa")
 	run("o/r", 5, "aaa")
 	comment(6, 600)
+	savePlan(1, "aaa")
+	savePlan(3, "aaa")
+	run("o/r", 8, "aaa")
+	if _, ok, err := s.TryLock(ctx, store.Lock{Repo: "o/r", Unit: "live/vpc", PR: 1}); !ok || err != nil {
+		t.Fatalf("locking: %v, %v", ok, err)
+	}
+	oldAudit := audit()
 
 	// Made at the cutoff, which keeps them.
 	c.set(cutoff)
@@ -95,6 +117,8 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 	comment(2, 200)
 	run("o/r", 5, "aaa") // updated
 	run("other/r", 1, "aaa")
+	savePlan(8, "bbb")
+	recentAudit := audit()
 
 	jobExists := func(id int64) func(t *testing.T) bool {
 		return func(t *testing.T) bool {
@@ -132,6 +156,31 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 			return len(approvals) > 0
 		}
 	}
+	planFileExists := func(pr int, head string) func(t *testing.T) bool {
+		return func(t *testing.T) bool {
+			_, err := s.PlanFile(ctx, "o/r", pr, "live/vpc", head)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+	}
+	lockExists := func(t *testing.T) bool {
+		locks, err := s.Locks(ctx, "o/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(locks) == 1
+	}
+	auditExists := func(seq int64) func(t *testing.T) bool {
+		return func(t *testing.T) bool {
+			entries, err := s.Audit(ctx, store.AuditFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Seq == seq })
+		}
+	}
 	records := []struct {
 		name   string
 		exists func(t *testing.T) bool
@@ -158,10 +207,17 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		{"o/r#6 comment", commentExists(6, 600)},
 		{"o/r#7 run at the cutoff", runsExist("o/r", 7, "aaa")},
 		{"other/r#1 recent run", runsExist("other/r", 1, "aaa")},
+		{"o/r#1 plan file", planFileExists(1, "aaa")},
+		{"o/r#3 plan file (queued job)", planFileExists(3, "aaa")},
+		{"o/r#8 old run", runsExist("o/r", 8, "aaa")},
+		{"o/r#8 recent plan file", planFileExists(8, "bbb")},
+		{"o/r#1 lock", lockExists},
+		{"old audit entry", auditExists(oldAudit.Seq)},
+		{"recent audit entry", auditExists(recentAudit.Seq)},
 	}
 	prunedAtCutoff := []string{
 		"old job done", "old job failed", "old job superseded",
-		"o/r#1 runs at aaa", "o/r#1 runs at bbb", "o/r#1 comment", "o/r#1 approval", "o/r#6 comment",
+		"o/r#1 runs at aaa", "o/r#1 runs at bbb", "o/r#1 comment", "o/r#1 approval", "o/r#1 plan file", "o/r#6 comment",
 	}
 	steps := []struct {
 		name      string
@@ -173,7 +229,7 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		{
 			name:      "at the cutoff",
 			olderThan: cutoff,
-			want:      store.PruneCounts{Deliveries: 2, Jobs: 3, Runs: 2, Comments: 2, PolicyApprovals: 1},
+			want:      store.PruneCounts{Deliveries: 2, Jobs: 3, Runs: 2, Comments: 2, PolicyApprovals: 1, PlanFiles: 1},
 			gone:      prunedAtCutoff,
 			kept:      []string{"d-recent"},
 		},
@@ -186,10 +242,11 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		{
 			name:      "everything so far",
 			olderThan: recent.Add(time.Hour),
-			want:      store.PruneCounts{Deliveries: 1, Jobs: 3, Runs: 4, Comments: 1},
+			want:      store.PruneCounts{Deliveries: 1, Jobs: 3, Runs: 5, Comments: 1, PlanFiles: 1},
 			gone: append(slices.Clone(prunedAtCutoff),
 				"old job done since", "old job done at the cutoff", "recent delivery's job done",
-				"o/r#2 old run", "o/r#2 recent comment", "o/r#5 run updated since", "o/r#7 run at the cutoff", "other/r#1 recent run"),
+				"o/r#2 old run", "o/r#2 recent comment", "o/r#5 run updated since", "o/r#7 run at the cutoff", "other/r#1 recent run",
+				"o/r#8 old run", "o/r#8 recent plan file"),
 		},
 	}
 	for _, step := range steps {

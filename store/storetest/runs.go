@@ -34,12 +34,25 @@ func testUpsertRun(t *testing.T, newDB NewDatabase) {
 			sameRow: true,
 		},
 		{
+			name:    "the dependencies whose mock outputs a plan used are kept",
+			run:     store.Run{Repo: "o/r", PR: 3, HeadSHA: "aaa", Unit: "live/prod/vpc", State: store.RunPlanned, MockedFrom: []string{"live/prod/iam", "live/prod/kms"}},
+			sameRow: true,
+		},
+		{
 			name: "another head is another run",
 			run:  store.Run{Repo: "o/r", PR: 3, HeadSHA: "bbb", Unit: "live/prod/vpc", State: store.RunNoChanges},
 		},
 		{
 			name: "another unit is another run",
 			run:  store.Run{Repo: "o/r", PR: 3, HeadSHA: "aaa", Unit: "live/prod/eks", State: store.RunFailed, Summary: json.RawMessage(`{"error":"boom"}`)},
+		},
+		{
+			name: "applying",
+			run:  store.Run{Repo: "o/r", PR: 3, HeadSHA: "aaa", Unit: "live/prod/rds", State: store.RunApplying, PlanPath: "/plans/2.tfplan", PlanSHA256: "cd34"},
+		},
+		{
+			name: "interrupted",
+			run:  store.Run{Repo: "o/r", PR: 3, HeadSHA: "aaa", Unit: "live/prod/s3", State: store.RunInterrupted, PlanSHA256: "ef56"},
 		},
 		{
 			name:    "unknown state",

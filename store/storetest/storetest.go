@@ -7,6 +7,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,13 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"Comments", testComments},
 		{"PolicyApprovals", testPolicyApprovals},
 		{"RunPolicyAndBlockedState", testRunPolicyAndBlockedState},
+		{"TryLock", testTryLock},
+		{"Unlock", testUnlock},
+		{"LockConcurrent", testLockConcurrent},
+		{"PlanFiles", testPlanFiles},
+		{"AppendAudit", testAppendAudit},
+		{"AuditConcurrent", testAuditConcurrent},
+		{"VerifyAudit", testVerifyAudit},
 		{"Prune", testPrune},
 	}
 	for _, tt := range tests {
@@ -164,6 +172,6 @@ func jobsEqual(a, b store.Job) bool {
 func runsEqual(a, b store.Run) bool {
 	return a.ID == b.ID && a.Repo == b.Repo && a.PR == b.PR && a.HeadSHA == b.HeadSHA && a.Unit == b.Unit &&
 		a.State == b.State && a.PlanPath == b.PlanPath && a.PlanSHA256 == b.PlanSHA256 &&
-		string(a.Summary) == string(b.Summary) && string(a.Policy) == string(b.Policy) &&
+		string(a.Summary) == string(b.Summary) && string(a.Policy) == string(b.Policy) && slices.Equal(a.MockedFrom, b.MockedFrom) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
 }

@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"slices"
 
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/terragrunt"
@@ -52,6 +55,7 @@ func ConfigOf(ctx context.Context, modules *engine.ModuleReader, files fs.FS, un
 		for _, d := range cfg.Dependencies {
 			out.Dependencies = append(out.Dependencies, policy.Dependency{Name: d.Name, Path: d.ConfigPath})
 		}
+		out.AssumedRoles = terragruntRoles(cfg)
 	}
 	mods, err := modules.Read(ctx, files, unitPath, cfg)
 	if err != nil {
@@ -107,6 +111,61 @@ func addModule(out *policy.Config, m engine.Module) {
 			Resource: address(m.Address, p.Resource), Type: p.Type, File: p.File, Origin: origin,
 		})
 	}
+	for _, r := range m.Decl.AssumedRoles {
+		out.AssumedRoles = append(out.AssumedRoles, policy.AssumedRole{
+			RoleARN: r.RoleARN, Unknown: r.Unknown, Via: r.Block, Provider: r.Provider, Module: m.Address,
+			File: r.File, Line: r.Line, Origin: origin,
+		})
+	}
+}
+
+// terragruntRoles are the roles Terragrunt assumes for a unit: its
+// iam_role, and the role of its remote_state configuration (role_arn, or
+// role_arn in assume_role or assume_role_with_web_identity).
+func terragruntRoles(cfg *terragrunt.Config) []policy.AssumedRole {
+	var out []policy.AssumedRole
+	add := func(via string, v cty.Value) {
+		switch {
+		case v == cty.NilVal || (v.IsKnown() && v.IsNull()):
+			return
+		case !v.IsWhollyKnown():
+			out = append(out, policy.AssumedRole{Unknown: true, Via: via, File: cfg.Path})
+			return
+		}
+		v, _ = v.UnmarkDeep()
+		if s, err := convert.Convert(v, cty.String); err == nil && s.AsString() != "" {
+			out = append(out, policy.AssumedRole{RoleARN: s.AsString(), Via: via, File: cfg.Path})
+		}
+	}
+	add("iam_role", cfg.IAMRole)
+	if rs := cfg.RemoteState; rs != nil {
+		add("remote_state", rs.Config["role_arn"])
+		for _, block := range []string{"assume_role", "assume_role_with_web_identity"} {
+			add("remote_state", attribute(rs.Config[block], "role_arn"))
+		}
+	}
+	return out
+}
+
+// attribute is v's attribute or key name: unknown when v is, cty.NilVal
+// when v has none.
+func attribute(v cty.Value, name string) cty.Value {
+	switch {
+	case v == cty.NilVal:
+		return cty.NilVal
+	case !v.IsKnown():
+		return cty.DynamicVal
+	case v.IsNull():
+		return cty.NilVal
+	}
+	v, _ = v.Unmark()
+	switch t := v.Type(); {
+	case t.IsObjectType() && t.HasAttribute(name):
+		return v.GetAttr(name)
+	case t.IsMapType() && v.HasIndex(cty.StringVal(name)).True():
+		return v.Index(cty.StringVal(name))
+	}
+	return cty.NilVal
 }
 
 func block(module string, b tfconfig.Block, origin policy.Origin) policy.ConfigBlock {
@@ -122,6 +181,15 @@ func address(module, local string) string {
 		return local
 	}
 	return module + "." + local
+}
+
+// Credentials is a unit's credential profile in the input's terms; the
+// zero profile is none.
+func Credentials(p config.CredentialProfile) policy.Credentials {
+	return policy.Credentials{
+		Profile: p.Name, Kind: string(p.Kind), PlanRoleARN: p.PlanRoleARN, ApplyRoleARN: p.ApplyRoleARN,
+		AllowedRoles: slices.Clone(p.AllowedRoles),
+	}
 }
 
 // ChangedFiles lists a diff's changes in the input's terms.

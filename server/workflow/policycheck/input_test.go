@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/terragrunt"
 	"github.com/csocbot/csocbot/policy"
@@ -158,5 +159,101 @@ func TestChangedFiles(t *testing.T) {
 	want := []policy.ChangedFile{{Path: "a", Status: "added"}, {Path: "b", Status: "modified"}, {Path: "c", Status: "removed"}, {Path: "e", Status: "renamed"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ChangedFiles = %+v", got)
+	}
+}
+
+func TestConfigAssumedRoles(t *testing.T) {
+	files := fstest.MapFS{
+		"root.hcl": {Data: []byte(`
+iam_role = "arn:aws:iam::123456789012:role/terragrunt"
+remote_state {
+  backend = "s3"
+  config = {
+    bucket      = "state"
+    key         = "${path_relative_to_include()}/terraform.tfstate"
+    assume_role = { role_arn = get_env("STATE_ROLE") }
+  }
+}
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite"
+  contents  = <<EOF
+provider "aws" {
+  assume_role {
+    role_arn = "arn:aws:iam::123456789012:role/generated"
+  }
+}
+EOF
+}
+`)},
+		"live/prod/roles/terragrunt.hcl": {Data: []byte(`
+include "root" { path = find_in_parent_folders("root.hcl") }
+terraform {
+  source = "../../../modules/roles"
+}
+`)},
+		"modules/roles/main.tf": {Data: []byte(`variable "role" {}
+
+provider "aws" {
+  alias = "data"
+  assume_role_with_web_identity {
+    role_arn = var.role
+  }
+}
+
+module "child" {
+  source = "../child"
+}
+`)},
+		"modules/child/main.tf": {Data: []byte(`provider "aws" {
+  assume_role {
+    role_arn = "arn:aws:iam::210987654321:role/child"
+  }
+}
+`)},
+	}
+	ev, err := terragrunt.New(terragrunt.Options{Root: "/repo", FS: files, UnknownEnv: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ev.EvaluateUnit(context.Background(), "live/prod/roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Config(files, "live/prod/roles", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []policy.AssumedRole{
+		{RoleARN: "arn:aws:iam::123456789012:role/terragrunt", Via: "iam_role", File: "live/prod/roles/terragrunt.hcl"},
+		{Unknown: true, Via: "remote_state", File: "live/prod/roles/terragrunt.hcl"},
+		{Unknown: true, Via: "assume_role_with_web_identity", Provider: "aws.data", File: "modules/roles/main.tf", Line: 5},
+		{RoleARN: "arn:aws:iam::210987654321:role/child", Via: "assume_role", Provider: "aws", Module: "module.child", File: "modules/child/main.tf", Line: 2},
+		{RoleARN: "arn:aws:iam::123456789012:role/generated", Via: "assume_role", Provider: "aws", File: "live/prod/roles/provider.tf", Line: 2,
+			Origin: policy.Origin{Generated: true}},
+	}
+	if !reflect.DeepEqual(got.AssumedRoles, want) {
+		gotJSON, _ := json.Marshal(got.AssumedRoles)
+		wantJSON, _ := json.Marshal(want)
+		t.Errorf("assumed roles\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	p := config.CredentialProfile{
+		Name: "gen3-prod", Kind: config.CredentialsAssumeRole, ExternalID: "gen3-csoc", Region: "us-east-1",
+		PlanRoleARN: "arn:aws:iam::123456789012:role/plan", ApplyRoleARN: "arn:aws:iam::123456789012:role/apply",
+		AllowedRoles: []string{"arn:aws:iam::123456789012:role/gen3-*"},
+	}
+	want := policy.Credentials{
+		Profile: "gen3-prod", Kind: "aws_assume_role",
+		PlanRoleARN: "arn:aws:iam::123456789012:role/plan", ApplyRoleARN: "arn:aws:iam::123456789012:role/apply",
+		AllowedRoles: []string{"arn:aws:iam::123456789012:role/gen3-*"},
+	}
+	if got := Credentials(p); !reflect.DeepEqual(got, want) {
+		t.Errorf("Credentials = %+v, want %+v", got, want)
+	}
+	if got := Credentials(config.CredentialProfile{}); !reflect.DeepEqual(got, policy.Credentials{}) {
+		t.Errorf("Credentials of no profile = %+v, want the zero value", got)
 	}
 }

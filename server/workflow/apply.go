@@ -1,0 +1,455 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/planner/detect"
+	"github.com/csocbot/csocbot/planner/engine"
+	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/server/credentials"
+	"github.com/csocbot/csocbot/store"
+)
+
+// ApplyStore is the slice of the store the apply workflow uses.
+type ApplyStore interface {
+	Runs(ctx context.Context, repo string, pr int, headSHA string) ([]store.Run, error)
+	UpsertRun(ctx context.Context, run store.Run) (store.Run, error)
+	Locks(ctx context.Context, repo string) ([]store.Lock, error)
+	ApprovalReader
+	PlanFiles
+	Auditor
+}
+
+// Applier applies saved plans (planner/engine).
+type Applier interface {
+	ApplySaved(ctx context.Context, req engine.ApplyRequest) (*engine.Run, error)
+}
+
+// Apply is what an apply job does: it checks who asks and what the
+// configuration requires of every unit, then applies the plans saved at
+// the pull request's head in dependency order, with credentials minted
+// for this run, and reports and audits each step.
+type Apply struct {
+	Engine       Applier
+	Config       *config.Config
+	Policies     *policy.Engine // nil: no policy set is configured
+	PullRequests PullRequests
+	Store        ApplyStore
+	Credentials  Minter
+	Sealer       Sealer
+	Reporters    []Reporter
+	Logger       *slog.Logger
+}
+
+// ApplyRequest is one `apply` command.
+type ApplyRequest struct {
+	Change Change
+	// Actor is who gave the command.
+	Actor string
+	// Repo reads the revisions, Detector works out the units and their
+	// dependencies at Head (the revision the plans were made of), as
+	// for the plan.
+	Repo     *gitrepo.Repo
+	Detector *detect.Detector
+	Base     string // the base branch's latest commit
+	Head     string
+	Root     string
+	Key      string
+	// Units and Dirs narrow the units, as for plan; with neither, every
+	// unit with a saved plan at the head is applied.
+	Units, Dirs []string
+}
+
+// ApplyOutcome is what an apply did.
+type ApplyOutcome struct {
+	// Refused lists why nothing was applied; empty when the apply ran.
+	Refused []string
+	Run     *engine.Run
+}
+
+// Run carries out the apply req names and reports it.
+func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error) {
+	log := a.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := req.Change
+	units, plans, refused, err := a.check(ctx, req)
+	if err != nil {
+		return ApplyOutcome{}, err
+	}
+	if len(refused) > 0 {
+		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "refusal", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Outcome: "refused", Detail: "apply: " + strings.Join(refused, "; ")})
+		msg := fmt.Sprintf("@%s: csocbot did not apply anything:\n\n- %s", req.Actor, strings.Join(refused, "\n- "))
+		return ApplyOutcome{Refused: refused}, report(ctx, a.Reporters, Report{Change: c, Comment: &Comment{Markdown: msg}})
+	}
+
+	envs, roles, err := a.mint(ctx, req, units)
+	if err != nil {
+		msg := fmt.Sprintf("@%s: csocbot could not get the credentials to apply, so nothing was applied:\n\n```\n%v\n```", req.Actor, err)
+		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "refusal", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Outcome: "failed", Detail: "credentials: " + err.Error()})
+		return ApplyOutcome{Refused: []string{err.Error()}}, report(ctx, a.Reporters, Report{Change: c, Comment: &Comment{Markdown: msg}})
+	}
+	var statuses []Status
+	for _, u := range units {
+		statuses = append(statuses, Status{Kind: ApplyUnitStatus, Unit: u.Path, State: Pending, Description: "Applying…"})
+		a.setRunState(ctx, c, u.Path, store.RunApplying)
+		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "apply_started", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: u.Path, PlanSHA256: plans[u.Path].SHA256, RoleARN: roles[u.Path]})
+	}
+	statuses = append(statuses, Status{Kind: ApplyStatus, State: Pending, Description: fmt.Sprintf("Applying %s", pluralize(len(units), "unit"))})
+	if err := report(ctx, a.Reporters, Report{Change: c, Statuses: statuses}); err != nil {
+		log.Warn("could not report the start of an apply", "error", err)
+	}
+
+	snap, err := req.Repo.Snapshot(ctx, req.Head)
+	if err != nil {
+		return ApplyOutcome{}, err
+	}
+	start := time.Now()
+	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs})
+	if err != nil && run == nil {
+		return ApplyOutcome{}, err
+	}
+	log.Info("applied", "units", len(units), "duration", time.Since(start))
+	for _, res := range run.Results {
+		state, outcome := store.RunApplyFailed, "failed"
+		switch res.Status {
+		case engine.Applied:
+			state, outcome = store.RunApplied, "ok"
+			if err := a.Store.DeletePlanFile(ctx, c.Repo, c.PR, res.Path, c.HeadSHA); err != nil {
+				log.Warn("could not delete an applied plan file", "unit", res.Path, "error", err)
+			}
+		case engine.Skipped:
+			state, outcome = store.RunPlanned, "skipped"
+		}
+		a.setRunState(ctx, c, res.Path, state)
+		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "apply_finished", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: res.Path,
+			PlanSHA256: plans[res.Path].SHA256, RoleARN: roles[res.Path], Outcome: outcome, Detail: firstLine(res.SkipReason + errText(res.Err))})
+	}
+	rep := Report{Change: c, Comment: &Comment{Markdown: a.markdown(req, run, plans, roles)}, Statuses: applyStatuses(run)}
+	return ApplyOutcome{Run: run}, errors.Join(err, report(ctx, a.Reporters, rep))
+}
+
+// check works out the units to apply and their saved plans, and every
+// reason not to apply at all.
+func (a *Apply) check(ctx context.Context, req ApplyRequest) ([]detect.Unit, map[string]engine.SavedPlan, []string, error) {
+	c := req.Change
+	if !a.Config.Apply.Enabled {
+		return nil, nil, []string{"`apply` is not enabled on this server (apply.enabled in its configuration)"}, nil
+	}
+	if a.Sealer == nil {
+		return nil, nil, []string{"this server keeps no plan files to apply: its configuration has no plan_encryption key"}, nil
+	}
+	pr, err := a.PullRequests.PullRequest(ctx, c.Repo, c.PR)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
+	}
+	if !pr.Open {
+		return nil, nil, []string{"the pull request is closed"}, nil
+	}
+	if pr.HeadSHA != c.HeadSHA {
+		return nil, nil, []string{fmt.Sprintf("the pull request's head moved to `%s` while the command waited; plan again", short(pr.HeadSHA))}, nil
+	}
+	runs, err := a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	facts := applyFacts{Author: pr.Author, HeadSHA: c.HeadSHA, Mergeable: pr.Mergeable, Runs: map[string]store.Run{}, Dependencies: map[string][]string{}}
+	for _, r := range runs {
+		facts.Runs[r.Unit] = r
+	}
+	found, err := req.Detector.DetectIn(ctx, req.Repo, req.Base, req.Head)
+	if err != nil {
+		return nil, nil, []string{"csocbot could not work out the units of this pull request: " + err.Error()}, nil
+	}
+	for _, u := range found.Units {
+		facts.Dependencies[u.Path] = u.Dependencies
+	}
+	if facts.Approvals, err = a.PullRequests.Approvals(ctx, c.Repo, c.PR); err != nil {
+		return nil, nil, nil, fmt.Errorf("read the reviews of %s#%d: %w", c.Repo, c.PR, err)
+	}
+	if a.Policies != nil {
+		facts.PolicySets = a.Policies.Sets()
+		if facts.PolicyApprovals, err = ApprovalsAt(ctx, a.Store, c.Repo, c.PR, c.HeadSHA); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	mb, err := req.Repo.MergeBase(req.Base, c.HeadSHA)
+	facts.Undiverged = err == nil && mb == req.Base
+
+	// The units: those asked for, else every one planned with changes.
+	var units []detect.Unit
+	var refused []string
+	for _, u := range selectRequested(found.Units, func(u detect.Unit) string { return u.Path }, req.Units, req.Dirs) {
+		run, ok := facts.Runs[u.Path]
+		switch {
+		case len(req.Units)+len(req.Dirs) == 0 && (!ok || run.State != store.RunPlanned):
+			continue // nothing to apply there
+		case ok && run.State == store.RunApplied:
+			continue // applied at this head already
+		case ok && run.State == store.RunNoChanges:
+			refused = append(refused, fmt.Sprintf("`%s`: its plan has no changes, so there is nothing to apply", u.Path))
+			continue
+		}
+		units = append(units, u)
+	}
+	for _, p := range req.Units {
+		if !slices.ContainsFunc(found.Units, func(u detect.Unit) bool { return u.Path == p }) {
+			refused = append(refused, fmt.Sprintf("`%s` is not a unit this pull request affects", p))
+		}
+	}
+	if len(units) == 0 && len(refused) == 0 {
+		refused = append(refused, fmt.Sprintf("there is no plan with changes at `%s` left to apply", short(c.HeadSHA)))
+	}
+	applying := map[string]bool{}
+	for _, u := range units {
+		applying[u.Path] = true
+	}
+	locks, err := a.Store.Locks(ctx, c.Repo)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plans := map[string]engine.SavedPlan{}
+	for _, u := range units {
+		rule := a.Config.ApplyRuleOf(c.Repo, u.Path)
+		var why []string
+		if ok, err := a.mayApply(ctx, rule, req.Actor, c.Repo); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
+			why = append(why, "only "+ruleAppliers(rule)+" may apply it")
+		}
+		why = append(why, facts.unmet(rule, u.Path, applying)...)
+		if i := slices.IndexFunc(locks, func(l store.Lock) bool { return l.Unit == u.Path }); i >= 0 && locks[i].PR != c.PR {
+			why = append(why, fmt.Sprintf("pull request #%d holds its lock", locks[i].PR))
+		}
+		if len(why) == 0 {
+			plan, err := a.savedPlan(ctx, c, u.Path, req.Base, facts.Runs[u.Path])
+			if err != nil {
+				why = append(why, err.Error())
+			}
+			plans[u.Path] = plan
+		}
+		if len(why) > 0 {
+			refused = append(refused, fmt.Sprintf("`%s`: %s", u.Path, strings.Join(why, "; ")))
+		}
+	}
+	return units, plans, refused, nil
+}
+
+// mayApply reports whether actor may apply under rule.
+func (a *Apply) mayApply(ctx context.Context, rule config.ApplyRule, actor, repo string) (bool, error) {
+	if !rule.Restricted() || slices.ContainsFunc(rule.Users, func(u string) bool { return strings.EqualFold(u, actor) }) {
+		return true, nil
+	}
+	for _, team := range rule.Teams {
+		org, slug, _ := strings.Cut(team, "/")
+		ok, err := a.PullRequests.IsTeamMember(ctx, org, slug, actor)
+		if err != nil {
+			return false, fmt.Errorf("check %s's membership of %s: %w", actor, team, err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func ruleAppliers(rule config.ApplyRule) string {
+	var who []string
+	for _, t := range rule.Teams {
+		who = append(who, "members of `"+t+"`")
+	}
+	for _, u := range rule.Users {
+		who = append(who, "`"+u+"`")
+	}
+	return strings.Join(who, " and ")
+}
+
+// savedPlan reads and opens the plan reviewers saw, refusing one made
+// against another base than the base branch's latest commit.
+func (a *Apply) savedPlan(ctx context.Context, c Change, unit, base string, run store.Run) (engine.SavedPlan, error) {
+	f, err := a.Store.PlanFile(ctx, c.Repo, c.PR, unit, c.HeadSHA)
+	if errors.Is(err, store.ErrNotFound) {
+		return engine.SavedPlan{}, errors.New("its plan file is not kept (planned before apply was enabled, or already applied); plan again")
+	}
+	if err != nil {
+		return engine.SavedPlan{}, err
+	}
+	if f.SHA256 != run.PlanSHA256 {
+		return engine.SavedPlan{}, errors.New("its saved plan is not the one reported on this pull request; plan again")
+	}
+	if a.Config.CheckoutStrategy == config.CheckoutMerge && f.BaseSHA != base {
+		return engine.SavedPlan{}, fmt.Errorf("it was planned merged into `%s`, and the base branch has moved to `%s` since; plan again", short(f.BaseSHA), short(base))
+	}
+	ad := planFileData(f)
+	plan, err := a.Sealer.OpenBytes(f.Plan, ad)
+	if err != nil {
+		return engine.SavedPlan{}, fmt.Errorf("its saved plan cannot be read (%v); plan again", err)
+	}
+	var lock []byte
+	if f.LockFile != nil {
+		if lock, err = a.Sealer.OpenBytes(f.LockFile, append(ad, "lock"...)); err != nil {
+			return engine.SavedPlan{}, fmt.Errorf("its saved lock file cannot be read (%v); plan again", err)
+		}
+	}
+	return engine.SavedPlan{Bytes: plan, SHA256: f.SHA256, LockFile: lock}, nil
+}
+
+// planFileData binds a sealed plan file to where it belongs, so that no
+// blob can be swapped for another unit's, head's or pull request's.
+func planFileData(f store.PlanFile) []byte {
+	return []byte(strings.Join([]string{"csocbot-plan-v1", f.Repo, fmt.Sprint(f.PR), f.HeadSHA, f.BaseSHA, f.Unit, f.SHA256}, "\x00"))
+}
+
+// mint gets each unit's apply credentials, one minting per profile.
+func (a *Apply) mint(ctx context.Context, req ApplyRequest, units []detect.Unit) (map[string]map[string]string, map[string]string, error) {
+	envs, roles := map[string]map[string]string{}, map[string]string{}
+	if a.Credentials == nil {
+		return envs, roles, nil
+	}
+	byProfile := map[string]credentials.Credentials{}
+	for _, u := range units {
+		profile := a.Config.CredentialsOf(req.Change.Repo, u.Path)
+		creds, ok := byProfile[profile]
+		if !ok {
+			var err error
+			creds, err = a.Credentials.Mint(ctx, profile, credentials.Request{
+				Purpose: credentials.Apply, Repo: req.Change.Repo, PR: req.Change.PR, User: req.Actor, HeadSHA: req.Change.HeadSHA,
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			byProfile[profile] = creds
+		}
+		envs[u.Path] = environ(creds.Environ())
+		roles[u.Path] = creds.RoleARN
+	}
+	return envs, roles, nil
+}
+
+func environ(lines []string) map[string]string {
+	env := map[string]string{}
+	for _, l := range lines {
+		k, v, _ := strings.Cut(l, "=")
+		env[k] = v
+	}
+	return env
+}
+
+func (a *Apply) setRunState(ctx context.Context, c Change, unit string, state store.RunState) {
+	runs, err := a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
+	if err == nil {
+		for _, r := range runs {
+			if r.Unit == unit {
+				r.State = state
+				_, err = a.Store.UpsertRun(ctx, r)
+				break
+			}
+		}
+	}
+	if err != nil && a.Logger != nil {
+		a.Logger.Warn("could not record a run's state", "unit", unit, "state", state, "error", err)
+	}
+}
+
+// audit appends e; a failure to audit is logged loudly, since the apply
+// itself has happened or is refused either way.
+func (a *Apply) audit(ctx context.Context, e store.AuditEntry) {
+	if _, err := a.Store.AppendAudit(ctx, e); err != nil && a.Logger != nil {
+		a.Logger.Error("could not append to the audit log", "action", e.Action, "unit", e.Unit, "error", err)
+	}
+}
+
+// applyStatuses are a status per unit and one for the whole apply.
+func applyStatuses(run *engine.Run) []Status {
+	var out []Status
+	counts := map[engine.Status]int{}
+	for _, res := range run.Results {
+		counts[res.Status]++
+		st := Status{Kind: ApplyUnitStatus, Unit: res.Path, State: Success, Description: fmt.Sprintf("Applied in %s", res.Duration.Round(time.Second))}
+		switch res.Status {
+		case engine.Failed:
+			st.State, st.Description = Failure, "Apply failed: "+res.FailedCommand
+		case engine.Skipped:
+			st.State, st.Description = Failure, "Not applied: "+res.SkipReason
+		}
+		out = append(out, st)
+	}
+	state := Success
+	if counts[engine.Applied] != len(run.Results) {
+		state = Failure
+	}
+	return append(out, Status{Kind: ApplyStatus, State: state,
+		Description: fmt.Sprintf("%d applied, %d failed, %d not applied", counts[engine.Applied], counts[engine.Failed], counts[engine.Skipped])})
+}
+
+// markdown is the apply's reply: who asked, which plans with which role,
+// and per unit the result, with the output's tail where one failed.
+func (a *Apply) markdown(req ApplyRequest, run *engine.Run, plans map[string]engine.SavedPlan, roles map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### csocbot apply of `%s`\n\nAsked by @%s. Each unit's plan is the one reviewed at `%s`, checked by its sha256 before it ran.\n\n",
+		short(req.Change.HeadSHA), req.Actor, short(req.Change.HeadSHA))
+	b.WriteString("| Unit | Result | Plan sha256 | Role |\n|:--|:--|:--|:--|\n")
+	var left []string
+	for _, res := range run.Results {
+		result := "✅ applied"
+		switch res.Status {
+		case engine.Failed:
+			result = "❌ failed"
+			left = append(left, res.Path)
+		case engine.Skipped:
+			result = "⏭️ not applied: " + res.SkipReason
+			left = append(left, res.Path)
+		}
+		role := roles[res.Path]
+		if role == "" {
+			role = "none"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | `%s` |\n", res.Path, result, shortDigest(plans[res.Path].SHA256), role)
+	}
+	for _, res := range run.Results {
+		if res.Status == engine.Failed {
+			fmt.Fprintf(&b, "\n<details open><summary>❌ <code>%s</code>: %s failed</summary>\n\n```\n%s\n```\n\n</details>\n", res.Path, res.FailedCommand, strings.TrimSpace(res.ErrorTail))
+		}
+	}
+	prefix := a.Config.CommandPrefix
+	if prefix == "" {
+		prefix = config.DefaultCommandPrefix
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(&b, "\n**Left to apply:** %s. Fix what failed, push and plan again, or comment `%s apply` to retry what was not applied.\n", codeList(left), prefix)
+	} else {
+		fmt.Fprintf(&b, "\nEvery unit applied. Merge the pull request; its locks are released when it is merged or closed (or comment `%s unlock`).\n", prefix)
+	}
+	return b.String()
+}
+
+func codeList(items []string) string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = "`" + s + "`"
+	}
+	return strings.Join(out, ", ")
+}
+
+func shortDigest(d string) string { return d[:min(12, len(d))] }
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
