@@ -81,6 +81,9 @@ type Config struct {
 	Cleanup Cleanup
 	// Apply says whether and how units are applied.
 	Apply Apply
+	// API is the operators' HTTP API; nil when api is not set, which
+	// turns it off.
+	API *API
 	// Warnings are settings that are valid but dangerous, one message
 	// each (with file and line), for the server to log loudly at start.
 	Warnings []string

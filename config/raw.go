@@ -43,6 +43,7 @@ type rawConfig struct {
 	Credentials             rawCredentials       `yaml:"credentials"`
 	Cleanup                 rawCleanup           `yaml:"cleanup"`
 	Apply                   rawApply             `yaml:"apply"`
+	API                     rawAPI               `yaml:"api"`
 }
 
 type rawCleanup struct {

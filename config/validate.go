@@ -166,6 +166,7 @@ func (v *validator) config(r *rawConfig) *Config {
 	c.Sandbox = v.sandbox(r.Sandbox)
 	c.Cleanup = v.cleanup(r.Cleanup, c.Plan.Timeout)
 	c.Apply = v.apply(r.Apply, c.Environments)
+	c.API = v.api(r.API)
 	return c
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/server/workflow"
@@ -43,6 +45,14 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &a); err != nil {
 		return fmt.Errorf("decode apply job: %w", err)
 	}
+	// One apply of a pull request at a time: two apply comments given
+	// together would otherwise both find its plans unapplied and apply
+	// them twice, in the same working directory.
+	unlock, err := lockApplies(ctx, s, prKey(a.Repo, a.PR))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	baseSHA, err := s.repos.Fetch(ctx, a.Repo, s.cfg.GitHub.CloneURL(a.Repo), a.BaseRef, []int{a.PR})
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", a.Repo, err)
@@ -66,6 +76,28 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 		Dirs:     a.Dirs,
 	})
 	return err
+}
+
+// applyLocks serialise the applies of each pull request within the
+// process: map[applyLockKey]chan struct{}, a channel of one slot.
+var applyLocks sync.Map
+
+type applyLockKey struct {
+	s   *Server
+	key string
+}
+
+// lockApplies waits until no other apply of the pull request key runs in
+// s, or ctx ends, and returns the function that lets the next one run.
+func lockApplies(ctx context.Context, s *Server, key string) (func(), error) {
+	v, _ := applyLocks.LoadOrStore(applyLockKey{s, key}, make(chan struct{}, 1))
+	slot := v.(chan struct{})
+	select {
+	case slot <- struct{}{}:
+		return func() { <-slot }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the pull request's other apply: %w", ctx.Err())
+	}
 }
 
 // unlock releases the locks a pull request holds, those of units or all,
@@ -114,17 +146,21 @@ func (s *Server) audit(ctx context.Context, e store.AuditEntry) {
 
 // interruptApply records an apply a stopped process left running: its
 // units that were applying are interrupted (never applied again by
-// themselves), the audit log says so, and the reply tells what to check.
-func (s *Server) interruptApply(ctx context.Context, job store.Job) {
+// themselves), the audit log says so, their statuses and the apply's
+// turn to error, and it returns what the reply should add: which units
+// were being applied and what to check.
+func (s *Server) interruptApply(ctx context.Context, job store.Job) string {
 	var a applyJob
 	if err := json.Unmarshal(job.Payload, &a); err != nil {
-		return
+		return ""
 	}
 	runs, err := s.store.Runs(ctx, a.Repo, a.PR, a.HeadSHA)
 	if err != nil {
 		s.log.Error("could not read the runs of an interrupted apply", "job", job.ID, "error", err)
-		return
+		return ""
 	}
+	repo, repoErr := vcs.ParseRepo(a.Repo)
+	var interrupted []string
 	for _, r := range runs {
 		if r.State != store.RunApplying {
 			continue
@@ -135,8 +171,24 @@ func (s *Server) interruptApply(ctx context.Context, job store.Job) {
 		}
 		s.audit(ctx, store.AuditEntry{Actor: "csocbot", Action: "interrupted", Repo: a.Repo, PR: a.PR, HeadSHA: a.HeadSHA, Unit: r.Unit,
 			PlanSHA256: r.PlanSHA256, Outcome: "interrupted", Detail: fmt.Sprintf("job %d stopped with the process", job.ID)})
-		if repo, err := vcs.ParseRepo(a.Repo); err == nil {
+		if repoErr == nil {
 			s.status(ctx, job.ID, repo, a.HeadSHA, vcs.ApplyUnitContext(r.Unit), vcs.StatusError, "Interrupted: check the state, then plan again")
 		}
+		interrupted = append(interrupted, code(r.Unit))
 	}
+	if len(interrupted) == 0 {
+		// It stopped before any unit started, or after every one ended
+		// (and their statuses were set).
+		return ""
+	}
+	// The apply's own status was left pending.
+	if repoErr == nil {
+		s.status(ctx, job.ID, repo, a.HeadSHA, vcs.ApplyContext, vcs.StatusError, fmt.Sprintf("Interrupted while applying %d unit(s): check the state", len(interrupted)))
+	}
+	what := "it may be partly applied, and its lock stays held"
+	if len(interrupted) > 1 {
+		what = "they may be partly applied, and their locks stay held"
+	}
+	return fmt.Sprintf(" It was applying %s at `%.7s` when it stopped: %s. Check the state (`terraform plan` shows what is left), then plan again and apply the new plan.",
+		strings.Join(interrupted, ", "), a.HeadSHA, what)
 }

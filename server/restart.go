@@ -31,12 +31,13 @@ func (s *Server) recoverAfterRestart(ctx context.Context) ([]store.Job, error) {
 func (s *Server) reportRecovered(ctx context.Context, failed []store.Job) {
 	for _, j := range failed {
 		s.log.Warn("a job was running when csocbot last stopped; it is failed, not run again", "job", j.ID, "kind", j.Kind, "key", j.Key)
+		var known string
 		if j.Kind == store.KindApply {
-			s.interruptApply(ctx, j)
+			known = s.interruptApply(ctx, j)
 		}
 		s.reportFailedJob(ctx, j, fmt.Sprintf(
-			"csocbot stopped while it was running a `%s` job for this pull request (job %d), perhaps because the job crashed it, so it does not run it again by itself.",
-			j.Kind, j.ID), "csocbot stopped while planning")
+			"csocbot stopped while it was running a `%s` job for this pull request (job %d), perhaps because the job crashed it, so it does not run it again by itself.%s",
+			j.Kind, j.ID, known), "csocbot stopped while planning")
 	}
 }
 

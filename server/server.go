@@ -107,6 +107,9 @@ type Server struct {
 	intake    intakeStats
 	refusals  *sampler // one log line per second for refused deliveries
 
+	apiRefusals    *sampler      // one log line per second for refused API requests
+	auditHeadEvery time.Duration // how often the audit chain is verified and its head logged
+
 	mu        sync.Mutex
 	running   map[int64]runningJob        // job id -> how to cancel it, for supersession
 	detectors map[string]*detect.Detector // repo -> detector with warm caches
@@ -149,6 +152,9 @@ func New(d Deps) (*Server, error) {
 		permissions:    d.Permissions,
 		permissionMemo: newMemo[vcs.Permission](permissionTTL, permissionMemo),
 		refusalMemo:    newMemo[struct{}](refusalTTL, refusalMemo),
+
+		apiRefusals:    newSampler(time.Second),
+		auditHeadEvery: auditHeadInterval,
 	}
 	s.prs = pullRequests{gh: d.GitHub}
 	reporters := []workflow.Reporter{githubReporter{s}}
@@ -185,14 +191,18 @@ func (s *Server) isSelf(login string) bool {
 	return self != "" && strings.EqualFold(login, self)
 }
 
-// Handler serves POST /events, GET /healthz, GET /readyz and GET
-// /jobs/{id}, which commit statuses link to.
+// Handler serves POST /events, GET /healthz, GET /readyz, GET
+// /jobs/{id}, which commit statuses link to, and the operators' API (see
+// api.go): GET /api/audit, GET /api/locks and DELETE /api/locks.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/events", s.handleEvents)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /jobs/{id}", s.handleJob)
+	mux.HandleFunc("GET /api/audit", s.api(s.handleAudit))
+	mux.HandleFunc("GET /api/locks", s.api(s.handleLocks))
+	mux.HandleFunc("DELETE /api/locks", s.api(s.handleReleaseLock))
 	return mux
 }
 
@@ -210,6 +220,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.reportRecovered(ctx, failed) })
 	wg.Go(func() { s.learnBotLogin(ctx) })
 	wg.Go(func() { s.cleanDisk(ctx) })
+	wg.Go(func() { s.logAuditHead(ctx) })
 	for i := range max(s.cfg.Workers, 1) {
 		name := fmt.Sprintf("worker-%d", i)
 		wg.Go(func() { s.work(ctx, name) })

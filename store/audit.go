@@ -13,27 +13,28 @@ import (
 // AuditEntry is one record of the audit log: a command, an event or an
 // outcome. The log is a hash chain: each entry's Hash covers its contents
 // and the Hash of the entry before it, so editing, inserting or deleting an
-// entry breaks the chain at that point ([AuditVerifier]).
+// entry breaks the chain at that point ([AuditVerifier]). Its JSON form is
+// what `csocbot audit --json` and the server's GET /api/audit print.
 type AuditEntry struct {
-	Seq  int64     // set by the store: 1, 2, … with no gaps
-	Time time.Time // set by the store
+	Seq  int64     `json:"seq"`  // set by the store: 1, 2, … with no gaps
+	Time time.Time `json:"time"` // set by the store
 	// Actor is the GitHub login that caused the entry, "csocbot" for the
 	// bot itself, or an operator's name.
-	Actor string
+	Actor string `json:"actor"`
 	// Action is what happened: "webhook", "plan", "policy", "approval",
 	// "override", "lock", "unlock", "apply_started", "apply_finished",
 	// "refusal", "interrupted", …
-	Action     string
-	Repo       string // owner/name
-	PR         int
-	HeadSHA    string
-	Unit       string
-	PlanSHA256 string
-	RoleARN    string // the cloud role the run used, never its credentials
-	Outcome    string // "ok", "failed", "refused", "denied", …
-	Detail     string // a short text, never a secret
-	PrevHash   string // set by the store: the previous entry's Hash, "" for the first
-	Hash       string // set by the store: [AuditEntry.ComputeHash]
+	Action     string `json:"action"`
+	Repo       string `json:"repo"` // owner/name
+	PR         int    `json:"pr"`
+	HeadSHA    string `json:"head_sha"`
+	Unit       string `json:"unit"`
+	PlanSHA256 string `json:"plan_sha256"`
+	RoleARN    string `json:"role_arn"`  // the cloud role the run used, never its credentials
+	Outcome    string `json:"outcome"`   // "ok", "failed", "refused", "denied", …
+	Detail     string `json:"detail"`    // a short text, never a secret
+	PrevHash   string `json:"prev_hash"` // set by the store: the previous entry's Hash, "" for the first
+	Hash       string `json:"hash"`      // set by the store: [AuditEntry.ComputeHash]
 }
 
 // AuditFilter selects audit entries for [Store.Audit]. Zero fields select

@@ -398,13 +398,13 @@ type Comment struct {
 // plans and applies the unit until it releases it (merged, closed,
 // unlocked). There is one lock per repository, unit and workspace.
 type Lock struct {
-	Repo      string // owner/name
-	Unit      string // the unit's path in the repository
-	Workspace string // "" for the default workspace
-	PR        int
-	HeadSHA   string    // the head that last planned the unit
-	Holder    string    // the GitHub login whose plan took the lock
-	Acquired  time.Time // set by the store when the pull request took it
+	Repo      string    `json:"repo"`      // owner/name
+	Unit      string    `json:"unit"`      // the unit's path in the repository
+	Workspace string    `json:"workspace"` // "" for the default workspace
+	PR        int       `json:"pr"`
+	HeadSHA   string    `json:"head_sha"` // the head that last planned the unit
+	Holder    string    `json:"holder"`   // the GitHub login whose plan took the lock
+	Acquired  time.Time `json:"acquired"` // set by the store when the pull request took it
 }
 
 // PlanFile is the saved plan of a unit at a pull request head, sealed by

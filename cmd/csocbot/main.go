@@ -34,6 +34,8 @@ func commands() []command {
 		{"preview", "plan the affected units for real and print the pull request comment", runPreview},
 		{"serve", "run the webhook server (--check checks everything it needs and exits)", runServe},
 		{"policy", "test a policy folder's Rego tests, or evaluate policies against a saved plan", runPolicy},
+		{"audit", "print the audit log (audit verify checks its hash chain)", runAudit},
+		{"locks", "list the units' locks, or release one (an operator's release, audited)", runLocks},
 		{"version", "print csocbot's version", runVersion},
 	}
 }

@@ -195,6 +195,9 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) ([]detect.Unit, map
 			continue // nothing to apply there
 		case ok && run.State == store.RunApplied:
 			continue // applied at this head already
+		case ok && run.State == store.RunApplying:
+			refused = append(refused, fmt.Sprintf("`%s`: another apply of it is running; wait for its result", u.Path))
+			continue
 		case ok && run.State == store.RunNoChanges:
 			refused = append(refused, fmt.Sprintf("`%s`: its plan has no changes, so there is nothing to apply", u.Path))
 			continue
