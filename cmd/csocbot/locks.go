@@ -20,27 +20,7 @@ func runLocks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(w, "       csocbot locks release --config FILE --repo R --unit U [--workspace W]")
 		fmt.Fprintln(w, "\nRun `csocbot locks list -h` or `csocbot locks release -h` for their flags.")
 	}
-	if len(args) == 0 {
-		usage(stderr)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "list":
-		return runLocksList(ctx, args[1:], stdout, stderr)
-	case "release":
-		return runLocksRelease(ctx, args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		if len(args) > 1 {
-			fmt.Fprintf(stderr, "unexpected argument %q\n", args[1])
-			usage(stderr)
-			return exitError{code: 2}
-		}
-		usage(stdout)
-		return nil
-	}
-	fmt.Fprintf(stderr, "unknown locks command %q\n", args[0])
-	usage(stderr)
-	return exitError{code: 2}
+	return runGroup(ctx, "locks", usage, []subcommand{{"list", runLocksList}, {"release", runLocksRelease}}, args, stdout, stderr)
 }
 
 // runLocksList prints the locks held.

@@ -25,27 +25,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(w, "       csocbot policy eval --policies DIR [--plan PLAN.json] [--unit PATH [--repo DIR]] [--env ENV] [--input EXTRA.json] [--json]")
 		fmt.Fprintln(w, "\nRun `csocbot policy test -h` or `csocbot policy eval -h` for their flags.")
 	}
-	if len(args) == 0 {
-		usage(stderr)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "test":
-		return runPolicyTest(ctx, args[1:], stdout, stderr)
-	case "eval":
-		return runPolicyEval(ctx, args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		if len(args) > 1 {
-			fmt.Fprintf(stderr, "unexpected argument %q\n", args[1])
-			usage(stderr)
-			return exitError{code: 2}
-		}
-		usage(stdout)
-		return nil
-	}
-	fmt.Fprintf(stderr, "unknown policy command %q\n", args[0])
-	usage(stderr)
-	return exitError{code: 2}
+	return runGroup(ctx, "policy", usage, []subcommand{{"test", runPolicyTest}, {"eval", runPolicyEval}}, args, stdout, stderr)
 }
 
 // runPolicyTest runs the Rego unit tests of a policy folder.

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,10 +83,11 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := req.Change
-	units, plans, refused, err := a.check(ctx, req)
+	chk, err := a.check(ctx, req)
 	if err != nil {
 		return ApplyOutcome{}, err
 	}
+	units, plans, refused := chk.units, chk.plans, chk.refused
 	if len(refused) > 0 {
 		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "refusal", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Outcome: "refused", Detail: "apply: " + strings.Join(refused, "; ")})
 		msg := fmt.Sprintf("@%s: csocbot did not apply anything:\n\n- %s", req.Actor, strings.Join(refused, "\n- "))
@@ -101,7 +103,7 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 	var statuses []Status
 	for _, u := range units {
 		statuses = append(statuses, Status{Kind: ApplyUnitStatus, Unit: u.Path, State: Pending, Description: "Applying…"})
-		a.setRunState(ctx, c, u.Path, store.RunApplying)
+		a.setRunState(ctx, chk.runs[u.Path], store.RunApplying)
 		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "apply_started", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: u.Path, PlanSHA256: plans[u.Path].SHA256, RoleARN: roles[u.Path]})
 	}
 	statuses = append(statuses, Status{Kind: ApplyStatus, State: Pending, Description: fmt.Sprintf("Applying %s", pluralize(len(units), "unit"))})
@@ -130,7 +132,7 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		case engine.Skipped:
 			state, outcome = store.RunPlanned, "skipped"
 		}
-		a.setRunState(ctx, c, res.Path, state)
+		a.setRunState(ctx, chk.runs[res.Path], state)
 		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "apply_finished", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: res.Path,
 			PlanSHA256: plans[res.Path].SHA256, RoleARN: roles[res.Path], Outcome: outcome, Detail: firstLine(res.SkipReason + errText(res.Err))})
 	}
@@ -138,29 +140,38 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 	return ApplyOutcome{Run: run}, errors.Join(err, report(ctx, a.Reporters, rep))
 }
 
+// checked is what check found: the units to apply, their saved plans
+// and runs at the head, or every reason not to apply at all.
+type checked struct {
+	units   []detect.Unit
+	plans   map[string]engine.SavedPlan
+	runs    map[string]store.Run
+	refused []string
+}
+
 // check works out the units to apply and their saved plans, and every
 // reason not to apply at all.
-func (a *Apply) check(ctx context.Context, req ApplyRequest) ([]detect.Unit, map[string]engine.SavedPlan, []string, error) {
+func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 	c := req.Change
 	if !a.Config.Apply.Enabled {
-		return nil, nil, []string{"`apply` is not enabled on this server (apply.enabled in its configuration)"}, nil
+		return checked{refused: []string{"`apply` is not enabled on this server (apply.enabled in its configuration)"}}, nil
 	}
 	if a.Sealer == nil {
-		return nil, nil, []string{"this server keeps no plan files to apply: its configuration has no plan_encryption key"}, nil
+		return checked{refused: []string{"this server keeps no plan files to apply: its configuration has no plan_encryption key"}}, nil
 	}
 	pr, err := a.PullRequests.PullRequest(ctx, c.Repo, c.PR)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
+		return checked{}, fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
 	}
 	if !pr.Open {
-		return nil, nil, []string{"the pull request is closed"}, nil
+		return checked{refused: []string{"the pull request is closed"}}, nil
 	}
 	if pr.HeadSHA != c.HeadSHA {
-		return nil, nil, []string{fmt.Sprintf("the pull request's head moved to `%s` while the command waited; plan again", short(pr.HeadSHA))}, nil
+		return checked{refused: []string{fmt.Sprintf("the pull request's head moved to `%s` while the command waited; plan again", short(pr.HeadSHA))}}, nil
 	}
 	runs, err := a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
 	if err != nil {
-		return nil, nil, nil, err
+		return checked{}, err
 	}
 	facts := applyFacts{Author: pr.Author, HeadSHA: c.HeadSHA, Mergeable: pr.Mergeable, Runs: map[string]store.Run{}, Dependencies: map[string][]string{}}
 	for _, r := range runs {
@@ -168,18 +179,18 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) ([]detect.Unit, map
 	}
 	found, err := req.Detector.DetectIn(ctx, req.Repo, req.Base, req.Head)
 	if err != nil {
-		return nil, nil, []string{"csocbot could not work out the units of this pull request: " + err.Error()}, nil
+		return checked{refused: []string{"csocbot could not work out the units of this pull request: " + err.Error()}}, nil
 	}
 	for _, u := range found.Units {
 		facts.Dependencies[u.Path] = u.Dependencies
 	}
 	if facts.Approvals, err = a.PullRequests.Approvals(ctx, c.Repo, c.PR); err != nil {
-		return nil, nil, nil, fmt.Errorf("read the reviews of %s#%d: %w", c.Repo, c.PR, err)
+		return checked{}, fmt.Errorf("read the reviews of %s#%d: %w", c.Repo, c.PR, err)
 	}
 	if a.Policies != nil {
 		facts.PolicySets = a.Policies.Sets()
 		if facts.PolicyApprovals, err = ApprovalsAt(ctx, a.Store, c.Repo, c.PR, c.HeadSHA); err != nil {
-			return nil, nil, nil, err
+			return checked{}, err
 		}
 	}
 	mb, err := req.Repo.MergeBase(req.Base, c.HeadSHA)
@@ -218,14 +229,14 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) ([]detect.Unit, map
 	}
 	locks, err := a.Store.Locks(ctx, c.Repo)
 	if err != nil {
-		return nil, nil, nil, err
+		return checked{}, err
 	}
 	plans := map[string]engine.SavedPlan{}
 	for _, u := range units {
 		rule := a.Config.ApplyRuleOf(c.Repo, u.Path)
 		var why []string
 		if ok, err := a.mayApply(ctx, rule, req.Actor, c.Repo); err != nil {
-			return nil, nil, nil, err
+			return checked{}, err
 		} else if !ok {
 			why = append(why, "only "+ruleAppliers(rule)+" may apply it")
 		}
@@ -244,7 +255,7 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) ([]detect.Unit, map
 			refused = append(refused, fmt.Sprintf("`%s`: %s", u.Path, strings.Join(why, "; ")))
 		}
 	}
-	return units, plans, refused, nil
+	return checked{units: units, plans: plans, runs: facts.Runs, refused: refused}, nil
 }
 
 // mayApply reports whether actor may apply under rule.
@@ -347,19 +358,10 @@ func environ(lines []string) map[string]string {
 	return env
 }
 
-func (a *Apply) setRunState(ctx context.Context, c Change, unit string, state store.RunState) {
-	runs, err := a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
-	if err == nil {
-		for _, r := range runs {
-			if r.Unit == unit {
-				r.State = state
-				_, err = a.Store.UpsertRun(ctx, r)
-				break
-			}
-		}
-	}
-	if err != nil && a.Logger != nil {
-		a.Logger.Warn("could not record a run's state", "unit", unit, "state", state, "error", err)
+func (a *Apply) setRunState(ctx context.Context, run store.Run, state store.RunState) {
+	run.State = state
+	if _, err := a.Store.UpsertRun(ctx, run); err != nil && a.Logger != nil {
+		a.Logger.Warn("could not record a run's state", "unit", run.Unit, "state", state, "error", err)
 	}
 }
 
@@ -423,10 +425,7 @@ func (a *Apply) markdown(req ApplyRequest, run *engine.Run, plans map[string]eng
 			fmt.Fprintf(&b, "\n<details open><summary>❌ <code>%s</code>: %s failed</summary>\n\n```\n%s\n```\n\n</details>\n", res.Path, res.FailedCommand, strings.TrimSpace(res.ErrorTail))
 		}
 	}
-	prefix := a.Config.CommandPrefix
-	if prefix == "" {
-		prefix = config.DefaultCommandPrefix
-	}
+	prefix := cmp.Or(a.Config.CommandPrefix, config.DefaultCommandPrefix)
 	if len(left) > 0 {
 		fmt.Fprintf(&b, "\n**Left to apply:** %s. Fix what failed, push and plan again, or comment `%s apply` to retry what was not applied.\n", codeList(left), prefix)
 	} else {

@@ -1,10 +1,12 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 
+	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/server/credentials"
@@ -29,10 +31,7 @@ func (p *Plan) lock(ctx context.Context, req PlanRequest, units []detect.Unit) (
 			free = append(free, u)
 			continue
 		}
-		prefix := p.Config.CommandPrefix
-		if prefix == "" {
-			prefix = "csocbot"
-		}
+		prefix := cmp.Or(p.Config.CommandPrefix, config.DefaultCommandPrefix)
 		locked = append(locked, detect.UnitError{Path: u.Path, Error: fmt.Sprintf(
 			"is locked by pull request #%d (planned at %s by %s): csocbot plans it here once #%d is merged or closed, or someone comments `%s unlock` there",
 			holder.PR, short(holder.HeadSHA), holder.Holder, holder.PR, prefix)})

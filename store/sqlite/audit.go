@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/csocbot/csocbot/store"
 )
@@ -78,16 +77,8 @@ func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEn
 		where = append(where, `at >= ?`)
 		args = append(args, formatTime(f.Since))
 	}
-	q := `SELECT ` + auditColumns + ` FROM audit_log`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
 	// The newest first, so that a limit keeps the newest; reversed below.
-	q += ` ORDER BY seq DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	q, args := selectWhere(auditColumns, "audit_log", where, "seq DESC", f.Limit, args)
 	entries, err := queryAll(ctx, s.db, scanAudit, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit log: %w", err)

@@ -336,15 +336,7 @@ func (s *Store) ListJobs(ctx context.Context, filter store.JobFilter) ([]store.J
 			args = append(args, st)
 		}
 	}
-	q := `SELECT ` + jobColumns + ` FROM jobs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	q += ` ORDER BY id DESC`
-	if filter.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, filter.Limit)
-	}
+	q, args := selectWhere(jobColumns, "jobs", where, "id DESC", filter.Limit, args)
 	jobs, err := queryAll(ctx, s.db, scanJob, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing jobs: %w", err)

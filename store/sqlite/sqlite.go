@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -304,4 +305,20 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 		return nil, err
 	}
 	return out, nil
+}
+
+// selectWhere builds a query of columns from table with the conditions
+// in where (all of them), ordered by order, at most limit rows when limit
+// is positive, and returns it with its arguments.
+func selectWhere(columns, table string, where []string, order string, limit int, args []any) (string, []any) {
+	q := `SELECT ` + columns + ` FROM ` + table
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY ` + order
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	return q, args
 }
