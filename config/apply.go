@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Requirement is a condition every unit must meet when it is applied.
@@ -30,6 +31,10 @@ const (
 	RequireUndiverged Requirement = "undiverged"
 )
 
+// defaultShutdownGrace lets most applies finish; a pod's
+// terminationGracePeriodSeconds must be longer.
+const defaultShutdownGrace = 10 * time.Minute
+
 var requirements = []Requirement{RequireApproved, RequireMergeable, RequireFreshPlan, RequirePoliciesPassed, RequireDependenciesApplied, RequireUndiverged}
 
 // defaultRequirements hold where the configuration says nothing: an
@@ -45,6 +50,10 @@ type Apply struct {
 	Default ApplyRule
 	// Rules are per environment, first match wins.
 	Rules []ApplyRule
+	// ShutdownGrace is how long a clean shutdown waits for a running
+	// apply to finish: terraform cut off mid-apply leaves state and
+	// resources half changed, so it is never cancelled sooner.
+	ShutdownGrace time.Duration
 }
 
 // ApplyRule is who may apply some units and what must hold first.
@@ -58,6 +67,10 @@ type ApplyRule struct {
 	Requirements []Requirement
 	// Approvals is how many approving reviews RequireApproved needs.
 	Approvals int
+	// CodeOwners adds to RequireApproved that every changed path of the
+	// unit with owners in the base branch's CODEOWNERS is approved by one
+	// of them.
+	CodeOwners bool
 }
 
 // Requires reports whether the rule has requirement r.
@@ -85,7 +98,10 @@ type rawApply struct {
 	Users        list[scalar[string]] `yaml:"users"`
 	Requirements list[scalar[string]] `yaml:"requirements"`
 	Approvals    scalar[int]          `yaml:"approvals"`
+	CodeOwners   scalar[bool]         `yaml:"codeowners"`
 	Rules        list[rawApplyRule]   `yaml:"rules"`
+	// ShutdownGrace is a duration like 10m.
+	ShutdownGrace scalar[string] `yaml:"shutdown_grace"`
 }
 
 type rawApplyRule struct {
@@ -95,16 +111,19 @@ type rawApplyRule struct {
 	Users        list[scalar[string]] `yaml:"users"`
 	Requirements list[scalar[string]] `yaml:"requirements"`
 	Approvals    scalar[int]          `yaml:"approvals"`
+	CodeOwners   scalar[bool]         `yaml:"codeowners"`
 }
 
 func (v *validator) apply(r rawApply, envs []Environment) Apply {
-	a := Apply{Enabled: boolOr(r.Enabled, false)}
+	a := Apply{Enabled: boolOr(r.Enabled, false), ShutdownGrace: v.duration(r.ShutdownGrace, "apply.shutdown_grace", defaultShutdownGrace)}
 	a.Default = ApplyRule{
 		Teams:        v.applyTeams(r.Teams, "apply.teams"),
 		Users:        v.applyUsers(r.Users, "apply.users"),
 		Requirements: v.applyRequirements(r.Requirements, "apply.requirements", defaultRequirements),
 		Approvals:    v.number(r.Approvals, "apply.approvals", 1, 1, maxApprovals),
+		CodeOwners:   boolOr(r.CodeOwners, false),
 	}
+	v.codeOwnersNeedApproved(a.Default, r.CodeOwners, "apply")
 	known := map[string]bool{}
 	for _, e := range envs {
 		known[e.Name] = true
@@ -116,7 +135,9 @@ func (v *validator) apply(r rawApply, envs []Environment) Apply {
 			Users:        v.applyUsers(rr.Users, key+".users"),
 			Requirements: v.applyRequirements(rr.Requirements, key+".requirements", a.Default.Requirements),
 			Approvals:    v.number(rr.Approvals, key+".approvals", a.Default.Approvals, 1, maxApprovals),
+			CodeOwners:   boolOr(rr.CodeOwners, a.Default.CodeOwners),
 		}
+		v.codeOwnersNeedApproved(rule, rr.CodeOwners, key)
 		if len(rr.Environments.Items) == 0 {
 			v.errs.add(rr.Line, key+".environments", "required: the environments (environments[].name) the rule is for")
 		}
@@ -178,4 +199,12 @@ func (v *validator) applyRequirements(l list[scalar[string]], key string, def []
 		out = append(out, Requirement(q.Value))
 	}
 	return out
+}
+
+// codeOwnersNeedApproved checks that a rule asking for code owners'
+// approval has the approved requirement it refines.
+func (v *validator) codeOwnersNeedApproved(rule ApplyRule, s scalar[bool], key string) {
+	if rule.CodeOwners && !rule.Requires(RequireApproved) {
+		v.errs.add(s.Line, key+".codeowners", "code owners' approval is part of the approved requirement: add approved to %s.requirements", key)
+	}
 }

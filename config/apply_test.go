@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,9 @@ apply:
 	if !c.Apply.Enabled {
 		t.Error("apply.enabled was not read")
 	}
+	if c.Apply.ShutdownGrace != defaultShutdownGrace {
+		t.Errorf("apply.shutdown_grace defaults to %s, want %s", c.Apply.ShutdownGrace, defaultShutdownGrace)
+	}
 	tests := []struct {
 		unit         string
 		teams, users []string
@@ -46,6 +50,42 @@ apply:
 		}
 		if !r.Restricted() {
 			t.Errorf("%s: rule with teams or users is not restricted", tt.unit)
+		}
+	}
+}
+
+func TestApplyModesAndCodeOwners(t *testing.T) {
+	c, err := parse(base + `  - {name: csoc/merged, kind: infra, apply_mode: after_merge}
+  - {name: csoc/auto, kind: infra, apply_mode: comment, automerge: true}
+environments:
+  - {name: prod, paths: ["live/*/prod/**"]}
+apply:
+  enabled: true
+  codeowners: true
+  rules:
+    - environments: [prod]
+      codeowners: false
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][2]bool{"csoc/infra": {false, false}, "csoc/merged": {true, false}, "csoc/auto": {false, true}} {
+		r, _ := c.Repository(name)
+		if r.ApplyAfterMerge != want[0] || r.Automerge != want[1] {
+			t.Errorf("%s: after merge %v, automerge %v; want %v", name, r.ApplyAfterMerge, r.Automerge, want)
+		}
+	}
+	if !c.ApplyRuleOf("csoc/infra", "terraform/dns").CodeOwners || c.ApplyRuleOf("csoc/infra", "live/a/prod/vpc").CodeOwners {
+		t.Error("apply.codeowners is the default's and a rule's own codeowners overrides it")
+	}
+
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"unknown mode", base + "  - {name: a/b, kind: infra, apply_mode: on_push}\n", `repositories[1].apply_mode: expected comment or after_merge; got "on_push"`},
+		{"automerge after merge", base + "  - {name: a/b, kind: infra, apply_mode: after_merge, automerge: true}\n", "repositories[1].automerge: a repository that applies after merge cannot merge after apply"},
+		{"codeowners without approved", base + "apply: {codeowners: true, requirements: [fresh_plan]}\n", "apply.codeowners: code owners' approval is part of the approved requirement"},
+	} {
+		if _, err := parse(tt.yaml); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
 		}
 	}
 }

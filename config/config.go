@@ -18,6 +18,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -70,6 +71,8 @@ type Config struct {
 	// Environments map unit paths to environment names, first match
 	// first; see EnvironmentOf.
 	Environments []Environment
+	// GitOps configures the reading of gitops repositories.
+	GitOps GitOps
 	// Sandbox says how terraform, terragrunt and what they start are
 	// confined while they run pull request content.
 	Sandbox Sandbox
@@ -153,6 +156,14 @@ type Repository struct {
 	// (terragrunt_version, default terragrunt.version); "" when neither
 	// is set. Units using syntax it rejects are warned about.
 	TerragruntVersion string
+	// ApplyAfterMerge (apply_mode: after_merge) applies a pull request's
+	// saved plans once it is merged, branch protection deciding who may
+	// merge; otherwise (apply_mode: comment, the default) a `csocbot
+	// apply` comment applies them before the merge.
+	ApplyAfterMerge bool
+	// Automerge merges a pull request once every unit it affects has
+	// applied cleanly at its head (comment mode only).
+	Automerge bool
 }
 
 // RepoKind is what a repository holds.
@@ -280,6 +291,10 @@ type Environment struct {
 	// Credentials names the credential profile of the units' runs; ""
 	// means Config.Credentials.Default.
 	Credentials string
+	// Prod marks a production environment, where stricter policies
+	// apply (prod: true; default true for an environment named prod or
+	// production).
+	Prod bool
 }
 
 // PolicySet is a server-side folder (or OPA bundle) of Rego rules and who
@@ -397,6 +412,16 @@ func Parse(data []byte, source string, lookupEnv func(string) (string, bool), re
 // clone_url names whatever host its payload says, and csocbot's token must
 // never be sent there.
 func (g GitHub) CloneURL(repo string) string { return g.WebURL + repo + ".git" }
+
+// Host is the host (and port, if any) of WebURL: the only host csocbot
+// sends its GitHub credentials to.
+func (g GitHub) Host() string {
+	u, err := url.Parse(g.WebURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
 
 // Repository returns the configured repository named owner/repo, ignoring
 // case as GitHub does.

@@ -184,7 +184,8 @@ func TestDefaults(t *testing.T) {
 		Terragrunt:       Terragrunt{Env: map[string]string{}},
 		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
 		Cleanup:          Cleanup{Interval: time.Hour, MaxAge: 7 * 24 * time.Hour, KeepRecords: 90 * 24 * time.Hour},
-		Apply:            Apply{Default: ApplyRule{Requirements: defaultRequirements, Approvals: 1}},
+		GitOps:           GitOps{ChartHosts: []string{"github.com"}, RenderTimeout: time.Minute, MaxRenderedBytes: 64 << 20},
+		Apply:            Apply{Default: ApplyRule{Requirements: defaultRequirements, Approvals: 1}, ShutdownGrace: 10 * time.Minute},
 
 		CommandPermissions:    map[string]string{"plan": "write", "apply": "write", "unlock": "write", "help": "none"},
 		MaxCommandsPerComment: 10,
@@ -267,7 +268,8 @@ cleanup: {interval: 15m, max_age: 48h, keep_records: 720h}
 		Terragrunt:       Terragrunt{Env: map[string]string{"REGION": "us-east-1", "PORT": "8080"}, AllowRunCmd: true, AllowSopsDecrypt: true, Version: "0.63.6"},
 		Sandbox:          Sandbox{ConnectPorts: []uint16{22, 53, 443}},
 		Cleanup:          Cleanup{Interval: 15 * time.Minute, MaxAge: 48 * time.Hour, KeepRecords: 30 * 24 * time.Hour},
-		Apply:            Apply{Default: ApplyRule{Requirements: defaultRequirements, Approvals: 1}},
+		GitOps:           GitOps{ChartHosts: []string{"ghe.example.com"}, RenderTimeout: time.Minute, MaxRenderedBytes: 64 << 20},
+		Apply:            Apply{Default: ApplyRule{Requirements: defaultRequirements, Approvals: 1}, ShutdownGrace: 10 * time.Minute},
 
 		CommandPermissions:    map[string]string{"plan": "maintain", "apply": "write", "unlock": "write", "help": "read"},
 		MaxCommandsPerComment: 3,
@@ -463,6 +465,7 @@ func TestErrors(t *testing.T) {
 		{"parallelism", base + "plan: {parallelism: -1}\n", []string{"config.yaml:6: plan.parallelism: expected a number from 0 to 64, got -1"}},
 		{"timeout", base + "plan:\n  timeout: 30\n", []string{`config.yaml:7: plan.timeout: expected a positive duration like 30m or 1h30m; got "30"`}},
 		{"timeout negative", base + "plan:\n  timeout: -5m\n", []string{`config.yaml:7: plan.timeout: expected a positive duration like 30m or 1h30m; got "-5m"`}},
+		{"shutdown grace", base + "apply:\n  shutdown_grace: 0s\n", []string{`config.yaml:7: apply.shutdown_grace: expected a positive duration like 30m or 1h30m; got "0s"`}},
 		{"checkout strategy", base + "checkout_strategy: rebase\n", []string{`config.yaml:6: checkout_strategy: expected merge or branch; got "rebase"`}},
 
 		// Terraform and Terragrunt.

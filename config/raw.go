@@ -38,6 +38,7 @@ type rawConfig struct {
 	Terraform               rawTerraform         `yaml:"terraform"`
 	Terragrunt              rawTerragrunt        `yaml:"terragrunt"`
 	Environments            list[rawEnvironment] `yaml:"environments"`
+	GitOps                  rawGitOps            `yaml:"gitops"`
 	Policies                list[rawPolicySet]   `yaml:"policies"`
 	Sandbox                 rawSandbox           `yaml:"sandbox"`
 	Credentials             rawCredentials       `yaml:"credentials"`
@@ -91,6 +92,8 @@ type rawRepository struct {
 	AllowForkAutoplan scalar[bool]   `yaml:"allow_fork_autoplan"`
 	DraftAutoplan     scalar[bool]   `yaml:"draft_autoplan"`
 	TerragruntVersion scalar[string] `yaml:"terragrunt_version"`
+	ApplyMode         scalar[string] `yaml:"apply_mode"`
+	Automerge         scalar[bool]   `yaml:"automerge"`
 }
 
 type rawCommands struct {
@@ -138,6 +141,7 @@ type rawEnvironment struct {
 	Region       scalar[string]       `yaml:"region"`
 	Tags         rawStringMap         `yaml:"tags"`
 	Credentials  scalar[string]       `yaml:"credentials"`
+	Prod         scalar[bool]         `yaml:"prod"`
 }
 
 type rawCredentials struct {

@@ -163,6 +163,7 @@ func (v *validator) config(r *rawConfig) *Config {
 	c.Credentials = v.credentials(r.Credentials)
 	c.Environments = v.environments(r.Environments, c.Repositories, c.Credentials.Profiles)
 	c.Policies = v.policies(r.Policies, c.Repositories, c.Environments)
+	c.GitOps = v.gitops(r.GitOps, c.GitHub)
 	c.Sandbox = v.sandbox(r.Sandbox)
 	c.Cleanup = v.cleanup(r.Cleanup, c.Plan.Timeout)
 	c.Apply = v.apply(r.Apply, c.Environments)
@@ -438,7 +439,12 @@ func (v *validator) repositories(l list[rawRepository]) []Repository {
 			AllowForkAutoplan: boolOr(r.AllowForkAutoplan, false),
 			DraftAutoplan:     boolOr(r.DraftAutoplan, false),
 			TerragruntVersion: v.terragruntVersion(r.TerragruntVersion, key+".terragrunt_version"),
+			ApplyAfterMerge:   oneOf(v, r.ApplyMode, key+".apply_mode", "comment", "after_merge") == "after_merge",
+			Automerge:         boolOr(r.Automerge, false),
 		})
+		if repos[len(repos)-1].Automerge && repos[len(repos)-1].ApplyAfterMerge {
+			v.errs.add(r.Automerge.Line, key+".automerge", "a repository that applies after merge cannot merge after apply: remove automerge or apply_mode: after_merge")
+		}
 	}
 	return repos
 }
@@ -569,6 +575,7 @@ func (v *validator) environments(l list[rawEnvironment], repos []Repository, pro
 			first[where] = r.Name.Line
 		}
 		e.Account, e.Region = r.Account.Value, r.Region.Value
+		e.Prod = boolOr(r.Prod, e.Name == "prod" || e.Name == "production")
 		if r.Account.ok() && !accountRE.MatchString(e.Account) {
 			v.errs.add(r.Account.Line, key+".account", "expected a 12-digit AWS account id, like \"123456789012\" (quoted); got %q", e.Account)
 		}

@@ -33,6 +33,101 @@ type Input struct {
 	// replaced). Rules that look at a few resource types iterate only
 	// those instead of every change.
 	ChangesByType map[string][]Change `json:"changes_by_type"`
+	// Values describes one Argo CD application of a gitops repository and
+	// what the pull request changes in its Helm values; nil (absent from
+	// the document) for Terraform units.
+	Values *Values `json:"values,omitempty"`
+}
+
+// Values is one Argo CD application's Helm values before and after the
+// pull request. Secret-looking values are already masked (ValuesMasked)
+// by whoever builds the input.
+type Values struct {
+	Application ValuesApp `json:"application"`
+	Environment ValuesEnv `json:"environment"`
+	// ValueFiles are the application's value files in this repository,
+	// in Helm's order.
+	ValueFiles []ValueFile `json:"value_files"`
+	// Before and After are the merged values (chart defaults left out)
+	// at the base and head of the pull request.
+	Before map[string]any `json:"before"`
+	After  map[string]any `json:"after"`
+	// Changes are the differences between Before and After, sorted by
+	// path.
+	Changes []ValuesChange `json:"changes"`
+	// Objects are the rendered Kubernetes objects that change, when the
+	// chart could be rendered.
+	Objects []ObjectChange `json:"objects"`
+}
+
+// ValuesMasked replaces secret-looking values in Values.Before, After and
+// Changes.
+const ValuesMasked = "(masked)"
+
+// ValuesApp is the Argo CD Application.
+type ValuesApp struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	Project   string `json:"project"`
+	// File is the manifest (or wrapper chart template) defining it, from
+	// the repository root.
+	File    string         `json:"file"`
+	Sources []ValuesSource `json:"sources"`
+}
+
+// ValuesSource is one of the application's sources.
+type ValuesSource struct {
+	RepoURL        string `json:"repo_url"`
+	Path           string `json:"path"`
+	Chart          string `json:"chart"`
+	TargetRevision string `json:"target_revision"`
+	Ref            string `json:"ref"`
+}
+
+// ValuesEnv is what csocbot knows of the environment the application
+// deploys to.
+type ValuesEnv struct {
+	Name string `json:"name"`
+	Prod bool   `json:"prod"`
+	// Cluster is the first folder of the application's path; Account is
+	// its cluster-values accountNumber.
+	Cluster  string `json:"cluster"`
+	Account  string `json:"account"`
+	Hostname string `json:"hostname"`
+}
+
+// ValueFile is a value file the application lists.
+type ValueFile struct {
+	// Path is from the repository root.
+	Path string `json:"path"`
+	// Exists is false when the file is missing at the pull request's head.
+	Exists bool `json:"exists"`
+}
+
+// ValuesChange is one changed value.
+type ValuesChange struct {
+	// Path is dotted keys, ["key.with.dots"] for keys with dots or
+	// spaces, [name=x] for list items with a name-like key, else [3].
+	Path string `json:"path"`
+	// Op is "added", "removed" or "changed".
+	Op     string `json:"op"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
+	// BeforeType and AfterType are "string", "number", "bool", "map",
+	// "list" or "null".
+	BeforeType  string `json:"before_type"`
+	AfterType   string `json:"after_type"`
+	TypeChanged bool   `json:"type_changed"`
+}
+
+// ObjectChange is a rendered Kubernetes object the change adds, removes or
+// changes.
+type ObjectChange struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// Op is "added", "removed" or "changed".
+	Op string `json:"op"`
 }
 
 // PR describes the pull request being planned.
@@ -323,6 +418,20 @@ func (in Input) withDefaults() Input {
 	in.Config.RequiredProviders = orEmpty(in.Config.RequiredProviders)
 	in.Config.AssumedRoles = orEmpty(in.Config.AssumedRoles)
 	in.Changes = orEmpty(in.Changes)
+	if in.Values != nil {
+		v := *in.Values // copy: the caller's document is not modified
+		v.Application.Sources = orEmpty(v.Application.Sources)
+		v.ValueFiles = orEmpty(v.ValueFiles)
+		v.Changes = orEmpty(v.Changes)
+		v.Objects = orEmpty(v.Objects)
+		if v.Before == nil {
+			v.Before = map[string]any{}
+		}
+		if v.After == nil {
+			v.After = map[string]any{}
+		}
+		in.Values = &v
+	}
 	in.ChangesByType = make(map[string][]Change)
 	for _, c := range in.Changes {
 		in.ChangesByType[c.Type] = append(in.ChangesByType[c.Type], c)

@@ -22,6 +22,9 @@ type applyJob struct {
 	Units   []string `json:"units,omitempty"`
 	Dirs    []string `json:"dirs,omitempty"`
 	Actor   string   `json:"actor"`
+	// AfterMerge is an apply of a merged pull request (apply_mode:
+	// after_merge), which then releases it as closing does.
+	AfterMerge bool `json:"after_merge,omitempty"`
 }
 
 // queueApply queues an apply. It is not superseded by a newer plan or
@@ -63,19 +66,23 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 	}
 	defer g.Close()
 	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(a.Repo))
-	_, err = s.apply.Run(ctx, workflow.ApplyRequest{
-		Change:   workflow.Change{Repo: a.Repo, PR: a.PR, HeadSHA: a.HeadSHA, BaseRef: a.BaseRef, Job: job.ID},
-		Actor:    a.Actor,
-		Repo:     g,
-		Detector: s.detector(a.Repo, g, root),
-		Base:     baseSHA,
-		Head:     a.HeadSHA,
-		Root:     root,
-		Key:      workPrefix(a.Repo, a.PR) + "apply-" + a.HeadSHA,
-		Units:    a.Units,
-		Dirs:     a.Dirs,
+	out, err := s.apply.Run(ctx, workflow.ApplyRequest{
+		Change:     workflow.Change{Repo: a.Repo, PR: a.PR, HeadSHA: a.HeadSHA, BaseRef: a.BaseRef, Job: job.ID},
+		Actor:      a.Actor,
+		Repo:       g,
+		Detector:   s.detector(a.Repo, g, root),
+		Base:       baseSHA,
+		Head:       a.HeadSHA,
+		Root:       root,
+		Key:        workPrefix(a.Repo, a.PR) + "apply-" + a.HeadSHA,
+		Units:      a.Units,
+		Dirs:       a.Dirs,
+		AfterMerge: a.AfterMerge,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.afterApply(ctx, a, out)
 }
 
 // applyLocks serialise the applies of each pull request within the

@@ -15,7 +15,7 @@ import (
 )
 
 // testKeys is a keyring with one fresh key, for plan files.
-func testKeys(t *testing.T) *seal.Keyring {
+func testKeys(t testing.TB) *seal.Keyring {
 	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server/workflow"
@@ -116,6 +117,17 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 		s.log.Info("policy approval", "repo", c.Repo, "pr", c.PR, "head", head, "set", set.Name, "approver", c.Author, "new", created)
 	}
 
+	if rc, _ := s.cfg.Repository(c.Repo); rc.Kind == config.KindGitOps {
+		// The csocbot/values status and comment show overrides: check
+		// the head again.
+		if approvedNow {
+			if err := s.queuePlan(ctx, planJob{Repo: c.Repo, PR: c.PR, HeadSHA: head, BaseRef: pr.Base.Ref, Trigger: "approve_policies by " + c.Author}); err != nil {
+				return "", err
+			}
+			lines = append(lines, "csocbot checks the values again, with the override.")
+		}
+		return strings.Join(lines, "\n\n"), nil
+	}
 	state, desc := workflow.PolicyState(v, s.policies.Sets(), approvals)
 	s.status(ctx, 0, repo, head, vcs.PolicyContext, vcs.StatusState(state), desc)
 	if approvedNow && blockedUnitsCleared(runs, units, s.policies.Sets(), approvals) {

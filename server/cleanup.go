@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -31,6 +32,11 @@ func touch(dir string) error {
 // directories, which nobody will look at or apply any more, and forgets
 // its refs in the mirror.
 func (s *Server) pullRequestClosed(ctx context.Context, c closedJob) error {
+	if rc, _ := s.cfg.Repository(c.Repo); rc.Kind == config.KindGitOps && c.Merged {
+		if err := s.announceSync(ctx, c); err != nil {
+			return err
+		}
+	}
 	if err := s.releasePullRequest(ctx, c); err != nil {
 		return fmt.Errorf("release the locks and plan files of %s#%d: %w", c.Repo, c.PR, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/csocbot/csocbot/config"
 	"slices"
 	"strings"
 
@@ -121,6 +122,13 @@ func (s *Server) runCommand(ctx context.Context, c commentJob, gate *commandGate
 			Units: cmd.Units, Dirs: cmd.Dirs, Trigger: c.Author,
 		})
 	case command.Apply:
+		rc, _ := s.cfg.Repository(c.Repo)
+		if rc.Kind == config.KindGitOps {
+			return "This is a gitops repository: Argo CD deploys what merges, so there is nothing for csocbot to apply. Check the `csocbot/values` status and the values comment, get the reviews branch protection asks for, and merge.", nil
+		}
+		if rc.ApplyAfterMerge {
+			return "This repository applies after merge: csocbot applies the reviewed plans when the pull request is merged, so there is no `apply` command here. Plan, get the reviews branch protection asks for, and merge.", nil
+		}
 		pr, err := gate.pullRequest(ctx)
 		if err != nil {
 			return "", err

@@ -12,6 +12,14 @@ type GitHub interface {
 	PullRequestReader
 	Commenter
 	StatusSetter
+	Merger
+}
+
+// Merger merges pull requests, for automerge.
+type Merger interface {
+	// MergePullRequest merges a pull request whose head is still headSHA,
+	// and returns the commit that merged it.
+	MergePullRequest(ctx context.Context, repo vcs.Repo, number int, headSHA string) (string, error)
 }
 
 // PullRequestReader reads pull requests, for the comment commands and the

@@ -43,6 +43,10 @@ type noticeJob struct {
 type closedJob struct {
 	Repo string `json:"repo"`
 	PR   int    `json:"pr"`
+	// Merged and HeadSHA say whether and at which head the pull request
+	// merged, for the note on what Argo CD will sync.
+	Merged  bool   `json:"merged,omitempty"`
+	HeadSHA string `json:"head_sha,omitempty"`
 }
 
 // refreshJob is the payload of a refresh_repo job.
@@ -89,9 +93,12 @@ func (s *Server) jobFor(ev webhook.Event) (job store.NewJob, ok bool, why string
 		switch ev.Action {
 		case "opened", "reopened", "synchronize", "ready_for_review":
 		case "closed":
+			if pr.Merged && repo.ApplyAfterMerge {
+				return s.afterMergeJob(repo.Name, ev)
+			}
 			// Queued plans of the pull request are superseded: nobody
 			// will read them.
-			job, err = newJob(store.KindPullRequestClosed, prKey(repo.Name, ev.Number), closedJob{Repo: repo.Name, PR: ev.Number})
+			job, err = newJob(store.KindPullRequestClosed, prKey(repo.Name, ev.Number), closedJob{Repo: repo.Name, PR: ev.Number, Merged: pr.Merged, HeadSHA: pr.HeadSHA})
 			job.Supersedes = store.KindPlan
 			return job, err == nil, "clean-up queued", err
 		default:

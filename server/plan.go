@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,13 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusPending, "Planning…")
+	rc, _ := s.cfg.Repository(p.Repo)
+	gitops := rc.Kind == config.KindGitOps
+	if gitops {
+		s.status(ctx, job.ID, repo, p.HeadSHA, vcs.ValuesContext, vcs.StatusPending, "Checking values…")
+	} else {
+		s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusPending, "Planning…")
+	}
 
 	baseSHA, err := s.repos.Fetch(ctx, p.Repo, s.cfg.GitHub.CloneURL(p.Repo), p.BaseRef, []int{p.PR})
 	if err != nil {
@@ -51,8 +58,23 @@ func (s *Server) runPlan(ctx context.Context, job store.Job) error {
 		}
 		msg := fmt.Sprintf("This pull request conflicts with %s in %s, so csocbot cannot plan what would land. Rebase or merge %s and push.",
 			code(p.BaseRef), strings.Join(paths, ", "), code(p.BaseRef))
-		s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusFailure, "Conflicts with "+p.BaseRef)
+		statusContext := vcs.PlanContext
+		if gitops {
+			statusContext = vcs.ValuesContext
+		}
+		s.status(ctx, job.ID, repo, p.HeadSHA, statusContext, vcs.StatusFailure, "Conflicts with "+p.BaseRef)
 		return s.reply(ctx, repo, p.PR, msg)
+	}
+	if gitops {
+		_, err := s.values.Run(ctx, workflow.ValuesRequest{
+			Change: workflow.Change{Repo: p.Repo, PR: p.PR, HeadSHA: p.HeadSHA, BaseRef: p.BaseRef, Job: job.ID},
+			Repo:   g,
+			Base:   from,
+			Head:   rev,
+			IsSelf: s.isRepository(p.Repo),
+			Actor:  p.Trigger,
+		})
+		return err
 	}
 	// The native engine reads the revision from git and needs no checkout;
 	// the terragrunt engine runs terragrunt in one.
@@ -100,6 +122,20 @@ func (s *Server) planRevisions(ctx context.Context, g *gitrepo.Repo, p planJob, 
 	}
 	mb, err := g.MergeBase(baseSHA, p.HeadSHA)
 	return mb, p.HeadSHA, nil, err
+}
+
+// isRepository returns whether an Application's repoURL names repo on the
+// configured GitHub: its `ref: values` source is then the repository
+// being checked, read at the pull request's revision.
+func (s *Server) isRepository(repo string) func(repoURL string) bool {
+	return func(repoURL string) bool {
+		u, err := url.Parse(repoURL)
+		if err != nil || !strings.EqualFold(u.Host, s.cfg.GitHub.Host()) {
+			return false
+		}
+		name := strings.TrimSuffix(strings.Trim(u.Path, "/"), ".git")
+		return strings.EqualFold(name, repo)
+	}
 }
 
 // status sets a commit status linking to job (none when 0); a failure is

@@ -45,6 +45,8 @@ func (r githubReporter) Report(ctx context.Context, rep workflow.Report) error {
 			context = vcs.ApplyContext
 		case workflow.ApplyUnitStatus:
 			context = vcs.ApplyUnitContext(st.Unit)
+		case workflow.ValuesStatus:
+			context = vcs.ValuesContext
 		}
 		r.s.status(ctx, c.Job, repo, c.HeadSHA, context, vcs.StatusState(st.State), st.Description)
 	}
@@ -90,6 +92,7 @@ func (p pullRequests) PullRequest(ctx context.Context, repo string, number int) 
 	return workflow.PullRequest{
 		Author: pr.Author, Labels: pr.Labels, BaseRef: pr.Base.Ref, BaseSHA: pr.Base.SHA, HeadRef: pr.Head.Ref, HeadSHA: pr.Head.SHA,
 		Open: pr.State == "open" && !pr.Merged, Mergeable: mergeable(pr.MergeableState),
+		Merged: pr.Merged, MergeCommitSHA: pr.MergeCommitSHA,
 	}, nil
 }
 

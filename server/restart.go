@@ -105,6 +105,26 @@ func (s *Server) releaseOnShutdown(ctx context.Context, log *slog.Logger, job st
 	}
 }
 
+// interruptOnShutdown records an apply the shutdown's grace cut short as
+// a crash is recorded at the next start (see reportRecovered), but at
+// once: its applying units are interrupted, the job fails, and the pull
+// request is told.
+func (s *Server) interruptOnShutdown(ctx context.Context, log *slog.Logger, job store.Job, cause error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
+	defer cancel()
+	log.Warn("the shutdown's grace ended during an apply; it is interrupted", "grace", s.cfg.Apply.ShutdownGrace, "error", cause)
+	// The units first: a failed job is not looked at again at the next
+	// start, a running one is.
+	known := s.interruptApply(ctx, job)
+	if _, err := s.store.Fail(ctx, job.ID, fmt.Errorf("stopped by a shutdown after apply.shutdown_grace (%s): %w", s.cfg.Apply.ShutdownGrace, cause)); err != nil {
+		log.Error("could not record the interrupted apply; the next start reports it", "error", err)
+		return
+	}
+	s.reportFailedJob(ctx, job, fmt.Sprintf(
+		"csocbot was shut down while it was running a `%s` job for this pull request (job %d), and the apply did not finish within its grace (apply.shutdown_grace, %s), so it was stopped; it does not run it again by itself.%s",
+		job.Kind, job.ID, s.cfg.Apply.ShutdownGrace, known), "csocbot stopped while applying")
+}
+
 // pullRequestOf parses a job key made by prKey.
 func pullRequestOf(key string) (vcs.Repo, int, bool) {
 	name, number, ok := strings.Cut(key, "#")

@@ -23,6 +23,7 @@ import (
 	"github.com/csocbot/csocbot/planner/detect"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/gitrepo"
+	"github.com/csocbot/csocbot/planner/helmrender"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
@@ -74,6 +75,9 @@ type Deps struct {
 	// Sealer encrypts the plan files kept for apply; nil keeps none, and
 	// apply says so.
 	Sealer workflow.Sealer
+	// Charts renders gitops repositories' charts; nil diffs their values
+	// only.
+	Charts *helmrender.Renderer
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -85,9 +89,10 @@ type Server struct {
 	engine   *engine.Engine
 	policies *policy.Engine // nil when no policy set is configured
 	log      *slog.Logger
-	plan     *workflow.Plan  // what a plan job does
-	apply    *workflow.Apply // what an apply job does
-	prs      pullRequests    // the workflows' pull request reads
+	plan     *workflow.Plan   // what a plan job does
+	values   *workflow.Values // what a plan job does on a gitops repository
+	apply    *workflow.Apply  // what an apply job does
+	prs      pullRequests     // the workflows' pull request reads
 	botLogin atomic.Pointer[string]
 	lookup   func(context.Context) (string, error)
 	maxBody  int64
@@ -163,6 +168,10 @@ func New(d Deps) (*Server, error) {
 		Locks: d.Store, PlanFiles: d.Store, Sealer: d.Sealer, Audit: d.Store, Credentials: d.Credentials,
 		Reporters: reporters, Logger: d.Logger,
 	}
+	s.values = &workflow.Values{
+		Config: d.Config, Policies: d.Policies, PullRequests: s.prs, Store: d.Store, Charts: d.Charts,
+		Audit: d.Store, Reporters: reporters, Logger: d.Logger,
+	}
 	s.apply = &workflow.Apply{
 		Engine: d.Engine, Config: d.Config, Policies: d.Policies, PullRequests: s.prs, Store: d.Store,
 		Credentials: d.Credentials, Sealer: d.Sealer, Reporters: reporters, Logger: d.Logger,
@@ -207,7 +216,8 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Run deals with the jobs a previous process left running, then runs jobs
-// with cfg.Workers workers until ctx ends, and waits for them to stop.
+// with cfg.Workers workers until ctx ends, and waits for them to stop: a
+// running apply is let finish, for up to apply.shutdown_grace.
 func (s *Server) Run(ctx context.Context) error {
 	// The jobs a stopped process left running are failed, not run again;
 	// each pull request is told in the background, so GitHub being slow
@@ -228,8 +238,24 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ready.Store(true)
 	<-ctx.Done()
 	s.ready.Store(false)
+	if n := s.runningApplies(); n > 0 {
+		s.log.Info("waiting for the running applies to finish before stopping", "applies", n, "grace", s.cfg.Apply.ShutdownGrace)
+	}
 	wg.Wait()
 	return nil
+}
+
+// runningApplies counts the apply jobs this process runs.
+func (s *Server) runningApplies() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.running {
+		if r.kind == store.KindApply {
+			n++
+		}
+	}
+	return n
 }
 
 // wake tells an idle worker that a job was queued.
@@ -275,10 +301,17 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // runJob runs one claimed job with a context that supersession and the
-// plan timeout can cancel, and records how it ended.
+// plan timeout can cancel, and records how it ended. A shutdown cancels
+// a plan at once, but lets an apply finish (see graceful).
 func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 	log = log.With("job", job.ID, "kind", job.Kind, "key", job.Key)
-	jobCtx, cancel := context.WithTimeout(ctx, s.cfg.Plan.Timeout)
+	base := ctx
+	if job.Kind == store.KindApply {
+		var stop context.CancelFunc
+		base, stop = graceful(ctx, s.cfg.Apply.ShutdownGrace)
+		defer stop()
+	}
+	jobCtx, cancel := context.WithTimeout(base, s.cfg.Plan.Timeout)
 	defer cancel()
 	s.mu.Lock()
 	s.running[job.ID] = runningJob{key: job.Key, kind: job.Kind, cancel: cancel}
@@ -303,11 +336,18 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 			log.Error("could not mark the job done", "error", err)
 		}
 		log.Info("job done", "duration", time.Since(start))
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && jobCtx.Err() != nil && job.Kind == store.KindApply:
+		// The shutdown's grace ended before the apply did.
+		s.interruptOnShutdown(ctx, log, job, err)
+	case ctx.Err() != nil && jobCtx.Err() != nil:
 		// The server is stopping cleanly: the job did not fail, and runs
 		// again at the next start if that is safe.
 		s.releaseOnShutdown(ctx, log, job)
 	default:
+		// An apply may end while the server stops: its failure is
+		// recorded all the same.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
+		defer cancel()
 		after, ferr := s.store.Fail(ctx, job.ID, err)
 		if errors.Is(ferr, store.ErrNotRunning) {
 			log.Info("job superseded", "error", err)
@@ -321,6 +361,30 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 		if after.State == store.JobFailed {
 			s.reportFinalFailure(ctx, after, err)
 		}
+	}
+}
+
+// recordGrace bounds recording how a job ended once the server's
+// context has ended.
+const recordGrace = 30 * time.Second
+
+// graceful returns a context that ctx ending does not cancel at once, but
+// grace later: a shutdown lets what runs with it finish, within bounds.
+// stop releases its resources.
+func graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	g, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel(fmt.Errorf("the shutdown's grace (apply.shutdown_grace, %s) ended", grace))
+		case <-g.Done():
+		}
+	})
+	return g, func() {
+		stopAfter()
+		cancel(context.Canceled)
 	}
 }
 

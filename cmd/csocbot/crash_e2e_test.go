@@ -52,6 +52,9 @@ type crashServer struct {
 	pr      int
 	head    string
 	dataDir string
+	mark    string        // made when terraform starts applying slowRoot
+	st      *sqlite.Store // the process's store, read alongside
+	waitErr error         // how the process exited, once exited is closed
 }
 
 // TestServeKilledDuringAnApply kills a real csocbot serve process (kill
@@ -61,6 +64,55 @@ type crashServer struct {
 // interruption, the apply statuses turn to error, and nothing is applied
 // again by itself.
 func TestServeKilledDuringAnApply(t *testing.T) {
+	s := startSlowApply(t, 30*time.Second, "")
+	ctx, st, repo, pr, head := context.Background(), s.st, s.repo, s.pr, s.head
+	s.kill()
+
+	s.start()
+	s.waitFor("the interruption comment", func() bool { return s.commentSaying("csocbot stopped while it was running a `apply` job") != "" })
+	reply := s.commentSaying("csocbot stopped while it was running a `apply` job")
+	for _, want := range []string{"does not run it again by itself", "It was applying `" + slowRoot + "`", "partly applied", "lock stays held", "plan again"} {
+		if !strings.Contains(reply, want) {
+			t.Errorf("the interruption comment lacks %q:\n%s", want, reply)
+		}
+	}
+	if got := s.runState(); got != store.RunInterrupted {
+		t.Errorf("the run is %q, want interrupted", got)
+	}
+	locks, err := st.Locks(ctx, repo)
+	if err != nil || len(locks) != 1 || locks[0].Unit != slowRoot || locks[0].PR != pr {
+		t.Errorf("locks after the restart: %+v (%v); want %s still held by #%d", locks, err, slowRoot, pr)
+	}
+	statuses := s.fake.Statuses(repo, head)
+	for _, context := range []string{"csocbot/apply", "csocbot/apply: " + slowRoot} {
+		if st, ok := newestStatus(statuses, context); !ok || st.State != "error" {
+			t.Errorf("status %s: %+v (found %v), want error", context, st, ok)
+		}
+	}
+
+	// Nothing applies again by itself: no apply job is left to run, and
+	// after a few polls of the queue there is still one apply_started.
+	jobs, err := st.ListJobs(ctx, store.JobFilter{States: []store.JobState{store.JobQueued, store.JobRunning}})
+	if err != nil || len(jobs) != 0 {
+		t.Errorf("active jobs after the restart: %+v (%v)", jobs, err)
+	}
+	time.Sleep(3 * time.Second) // the workers poll the queue every second
+	if got, want := s.auditOf(slowRoot), "plan:ok apply_started: interrupted:interrupted"; !strings.HasSuffix(got, want) || strings.Count(got, "apply_started") != 1 {
+		t.Errorf("audit of %s: %s; want it to end %s, with one apply_started", slowRoot, got, want)
+	}
+	var v store.AuditVerifier
+	if err := st.AuditChain(ctx, v.Add); err != nil {
+		t.Errorf("the audit chain does not verify after the crash: %v", err)
+	}
+	s.stop()
+}
+
+// startSlowApply starts a real csocbot serve process, with
+// apply.shutdown_grace set to grace unless it is "", on a pull request
+// whose slowRoot takes takes to apply; it has the process plan the pull
+// request and apply slowRoot, and returns once terraform is applying.
+func startSlowApply(t *testing.T, takes time.Duration, grace string) *crashServer {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds csocbot and runs it for real")
 	}
@@ -78,7 +130,7 @@ func TestServeKilledDuringAnApply(t *testing.T) {
 	src := gittest.New(t, filepath.Join("..", "..", "testdata", "infra"))
 	base := src.CommitAll("base")
 	src.Git("checkout", "-q", "-b", "slow")
-	src.Write(slowRoot+"/main.tf", "resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"touch "+mark+" && sleep 30\"\n  }\n}\n")
+	src.Write(slowRoot+"/main.tf", fmt.Sprintf("resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"touch %s && sleep %d\"\n  }\n}\n", mark, int(takes.Seconds())))
 	head := src.CommitAll("a slow apply")
 	src.Git("checkout", "-q", "main")
 	src.Git("update-ref", "refs/pull/2/head", head)
@@ -139,11 +191,14 @@ apply:
   enabled: true
   requirements: [fresh_plan]
 `
+	if grace != "" {
+		yaml += "  shutdown_grace: " + grace + "\n"
+	}
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := &crashServer{
-		t: t, bin: bin, config: config, addr: addr, secret: secret, fake: fake, repo: repo, pr: pr, head: head, dataDir: dataDir,
+		t: t, bin: bin, config: config, addr: addr, secret: secret, fake: fake, repo: repo, pr: pr, head: head, dataDir: dataDir, mark: mark,
 		env: append(os.Environ(), "CSOCBOT_GITHUB_TOKEN="+token, "CSOCBOT_WEBHOOK_SECRET="+secret,
 			"CSOCBOT_PLAN_KEYS=test:"+base64.StdEncoding.EncodeToString(key), "SSL_CERT_FILE="+caFile),
 	}
@@ -155,6 +210,7 @@ apply:
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	s.st = st
 	s.deliver("pull_request", "open", s.payload("pull_request/opened.payload.json", func(m map[string]any) {
 		m["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = head
 		m["pull_request"].(map[string]any)["base"].(map[string]any)["ref"] = "main"
@@ -172,66 +228,22 @@ apply:
 		c["body"], c["id"] = posted.Body, float64(posted.ID)
 		c["user"].(map[string]any)["login"] = "alice"
 	}))
-	runState := func() store.RunState {
-		runs, _ := st.Runs(ctx, repo, pr, head)
-		for _, r := range runs {
-			if r.Unit == slowRoot {
-				return r.State
-			}
-		}
-		return ""
-	}
 	s.waitFor("terraform to be applying", func() bool {
 		_, err := os.Stat(mark)
-		return err == nil && runState() == store.RunApplying
+		return err == nil && s.runState() == store.RunApplying
 	})
-	s.kill()
+	return s
+}
 
-	s.start()
-	s.waitFor("the interruption comment", func() bool { return s.commentSaying("csocbot stopped while it was running a `apply` job") != "" })
-	reply := s.commentSaying("csocbot stopped while it was running a `apply` job")
-	for _, want := range []string{"does not run it again by itself", "It was applying `" + slowRoot + "`", "partly applied", "lock stays held", "plan again"} {
-		if !strings.Contains(reply, want) {
-			t.Errorf("the interruption comment lacks %q:\n%s", want, reply)
+// runState is slowRoot's run's state at the head, "" when it has none.
+func (s *crashServer) runState() store.RunState {
+	runs, _ := s.st.Runs(context.Background(), s.repo, s.pr, s.head)
+	for _, r := range runs {
+		if r.Unit == slowRoot {
+			return r.State
 		}
 	}
-	if got := runState(); got != store.RunInterrupted {
-		t.Errorf("the run is %q, want interrupted", got)
-	}
-	locks, err := st.Locks(ctx, repo)
-	if err != nil || len(locks) != 1 || locks[0].Unit != slowRoot || locks[0].PR != pr {
-		t.Errorf("locks after the restart: %+v (%v); want %s still held by #%d", locks, err, slowRoot, pr)
-	}
-	statuses := fake.Statuses(repo, head)
-	for _, context := range []string{"csocbot/apply", "csocbot/apply: " + slowRoot} {
-		if st, ok := newestStatus(statuses, context); !ok || st.State != "error" {
-			t.Errorf("status %s: %+v (found %v), want error", context, st, ok)
-		}
-	}
-
-	// Nothing applies again by itself: no apply job is left to run, and
-	// after a few polls of the queue there is still one apply_started.
-	jobs, err := st.ListJobs(ctx, store.JobFilter{States: []store.JobState{store.JobQueued, store.JobRunning}})
-	if err != nil || len(jobs) != 0 {
-		t.Errorf("active jobs after the restart: %+v (%v)", jobs, err)
-	}
-	time.Sleep(3 * time.Second) // the workers poll the queue every second
-	entries, err := st.Audit(ctx, store.AuditFilter{Repo: repo, PR: pr, Unit: slowRoot})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, a := range entries {
-		actions = append(actions, a.Action+":"+a.Outcome)
-	}
-	if got, want := strings.Join(actions, " "), "plan:ok apply_started: interrupted:interrupted"; !strings.HasSuffix(got, want) || strings.Count(got, "apply_started") != 1 {
-		t.Errorf("audit of %s: %s; want it to end %s, with one apply_started", slowRoot, got, want)
-	}
-	var v store.AuditVerifier
-	if err := st.AuditChain(ctx, v.Add); err != nil {
-		t.Errorf("the audit chain does not verify after the crash: %v", err)
-	}
-	s.stop()
+	return ""
 }
 
 // start starts csocbot serve and waits until it is ready.
@@ -248,7 +260,7 @@ func (s *crashServer) start() {
 		s.t.Fatal(err)
 	}
 	s.exited = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.exited) }()
+	go func() { s.waitErr = s.cmd.Wait(); close(s.exited) }()
 	s.t.Cleanup(s.kill)
 	s.waitFor("csocbot to be ready", func() bool {
 		resp, err := http.Get("http://" + s.addr + "/readyz")

@@ -39,7 +39,12 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var policyDirs listFlag
 	fs.Var(&policyDirs, "policies", "a policy folder (or OPA bundle) to check every unit against, before and after its plan, as the server does (repeatable)")
 	environments := envMapFlag{}
-	fs.Var(&environments, "environment", "NAME=GLOB: units whose path matches GLOB belong to environment NAME, for policies, e.g. prod='live/*/*/prod/**' (repeatable, first match wins)")
+	fs.Var(&environments, "environment", "NAME=GLOB: units (or, in a gitops repository, Application folders) whose path matches GLOB belong to environment NAME, for policies, e.g. prod='live/*/*/prod/**' (repeatable, first match wins; an environment named prod or production is a production one)")
+	kind := fs.String("kind", "auto", "what the repository holds: infra (Terragrunt units, Terraform roots), gitops (Argo CD Applications and Helm values), or auto")
+	charts := chartRepoFlag{}
+	fs.Var(charts, "chart-repo", "URL=DIR: render charts of the git repository URL from the local folder or clone DIR instead of fetching it, e.g. https://github.com/uc-cdis/gen3-helm=../gen3-helm (gitops; repeatable)")
+	var chartHosts listFlag
+	fs.Var(&chartHosts, "chart-host", "a further host charts may be fetched from, besides github.com (gitops; repeatable)")
 	root, err := change.parse(fs, args)
 	if err != nil {
 		return err
@@ -76,6 +81,21 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	head, err := repo.ResolveCommit(change.head)
 	if err != nil {
 		return err
+	}
+	headFiles, err := repo.Snapshot(ctx, head.String())
+	if err != nil {
+		return err
+	}
+	switch k, err := repoKind(ctx, *kind, headFiles); {
+	case err != nil:
+		return err
+	case k == config.KindGitOps:
+		<-binCh // gitops needs no terraform
+		return valuesPreview{
+			repo: repo, base: change.base, head: change.head, headSHA: head.String(),
+			policies: policies, environments: environments.list, charts: charts, chartHosts: chartHosts,
+			cacheDir: *cacheDir, asJSON: *asJSON, logger: logger,
+		}.run(ctx, stdout)
 	}
 	bf := <-binCh
 	if bf.err != nil {
@@ -178,12 +198,15 @@ type stdoutReporter struct {
 }
 
 func (r stdoutReporter) Report(_ context.Context, rep workflow.Report) error {
-	if rep.Plan == nil {
+	if rep.Plan == nil && rep.Values == nil {
 		return nil
 	}
 	if r.json {
 		enc := json.NewEncoder(r.w)
 		enc.SetIndent("", "  ")
+		if rep.Values != nil {
+			return enc.Encode(rep.Values)
+		}
 		return enc.Encode(previewJSON(rep.Plan))
 	}
 	for i, p := range comment.Split(rep.Comment.Markdown, comment.MaxCommentLength) {

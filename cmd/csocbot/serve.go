@@ -145,7 +145,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	srv, err := server.New(server.Deps{
 		Config: cfg, Store: st, GitHub: found.github, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
 		Policies: found.policies, LookupBotLogin: found.lookupBotLogin,
-		Credentials: minter, Sealer: sealerOf(cfg),
+		Credentials: minter, Sealer: sealerOf(cfg), Charts: chartsOf(cfg, found.github.GitToken, log),
 	})
 	if err != nil {
 		return fail(err)
@@ -184,7 +184,8 @@ func loadPolicies(ctx context.Context, cfg *config.Config) (*policy.Engine, erro
 // serve runs the HTTP server on ln and work (the workers) as one group:
 // when ctx ends or either of them stops, the other is stopped too. Once
 // both have stopped it calls closeStore, and returns the first error.
-// Running jobs stay recorded and are dealt with at the next start.
+// work lets a running apply finish (apply.shutdown_grace); other running
+// jobs stay recorded and are dealt with at the next start.
 func serve(ctx context.Context, ln net.Listener, handler http.Handler, work func(context.Context) error, closeStore func(), log *slog.Logger) error {
 	defer closeStore()
 	ctx, stop := context.WithCancel(ctx)

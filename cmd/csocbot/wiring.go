@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
 
 	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/planner/helmrender"
 	"github.com/csocbot/csocbot/server/credentials"
+	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/server/workflow"
 )
 
@@ -29,4 +34,19 @@ func credentialsOf(ctx context.Context, cfg *config.Config) (workflow.Minter, er
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
 	return p, nil
+}
+
+// chartsOf renders the charts of gitops repositories; nil when no
+// repository is one.
+func chartsOf(cfg *config.Config, token repocache.TokenFunc, log *slog.Logger) *helmrender.Renderer {
+	if !slices.ContainsFunc(cfg.Repositories, func(r config.Repository) bool { return r.Kind == config.KindGitOps }) {
+		return nil
+	}
+	return &helmrender.Renderer{
+		Git:            newChartMirrors(filepath.Join(cfg.DataDir, "charts"), cfg.GitHub, token, log),
+		AllowHosts:     cfg.GitOps.ChartHosts,
+		Timeout:        cfg.GitOps.RenderTimeout,
+		MaxOutputBytes: cfg.GitOps.MaxRenderedBytes,
+		Logger:         log,
+	}
 }

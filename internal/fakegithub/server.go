@@ -533,6 +533,7 @@ func (s *Server) routeTable() []route {
 		r("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", authToken, s.getPull),
 		r("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", authToken, s.listFiles),
 		r("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", authToken, s.listReviews),
+		r("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", authToken, s.mergePull),
 
 		r("POST", "/repos/{owner}/{repo}/statuses/{sha}", authToken, s.createStatus),
 		r("GET", "/repos/{owner}/{repo}/commits/{ref}/statuses", authToken, s.listStatuses),

@@ -36,6 +36,7 @@ func (c *APIClient) PullRequest(ctx context.Context, repo vcs.Repo, number int) 
 		Head:           newBranch(w.GetHead()),
 		Draft:          w.GetDraft(),
 		Merged:         w.GetMerged(),
+		MergeCommitSHA: w.GetMergeCommitSHA(),
 		MergeableState: w.GetMergeableState(),
 	}
 	for _, l := range w.Labels {

@@ -41,6 +41,9 @@ type PullRequest struct {
 	Head    Branch
 	Draft   bool
 	Merged  bool
+	// MergeCommitSHA is, once Merged, the commit that merged it: a merge
+	// commit, the squashed commit, or the last rebased one.
+	MergeCommitSHA string
 	// MergeableState is GitHub's verdict on merging, such as clean,
 	// blocked, behind, dirty or unstable. GitHub computes it in the
 	// background: "unknown" means not yet.
@@ -181,6 +184,12 @@ const ApplyContext = "csocbot/apply"
 
 // ApplyUnitContext is the commit status context of one unit's apply.
 func ApplyUnitContext(unit string) string { return ApplyContext + ": " + unit }
+
+// ValuesContext is the commit status context of a gitops pull request's
+// values check: failure while an Application cannot be read or rendered,
+// or a policy set fails and is not overridden. Branch protection can
+// require it.
+const ValuesContext = "csocbot/values"
 
 // StatusState is the state of a commit status.
 type StatusState string

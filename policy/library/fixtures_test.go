@@ -24,9 +24,17 @@ import (
 // (see testdata/plans/README.md).
 const plansDir = "../../testdata/plans"
 
+// valuesDir holds the fixtures of the values rules: <case>.input.json is a
+// whole input document for one Argo CD application of a gitops repository
+// (see testdata/values/README.md).
+const valuesDir = "../../testdata/values"
+
 // preRules are the library's rules that read only input.unit and
-// input.config, so the engine runs them before the plan as well.
-var preRules = map[string]bool{"assumed_roles": true, "module_source_pinned": true, "untrusted_code": true}
+// input.config, or only input.values, so the engine runs them before the
+// plan as well.
+var preRules = map[string]bool{"assumed_roles": true, "module_source_pinned": true, "untrusted_code": true,
+	"values_plaintext_secrets": true, "values_prod_image_tags": true, "values_image_tag_type": true,
+	"values_account_consistency": true, "values_argocd_hygiene": true}
 
 // want is what one rule reports: one substring per message, so the number
 // of messages is checked too.
@@ -39,9 +47,10 @@ type want struct {
 // fixtureCase is one fixture and every result the library gives for it
 // after the plan. Rules not listed must report nothing.
 type fixtureCase struct {
-	name string
-	plan bool // has a <name>.plan.json
-	want []want
+	name   string
+	plan   bool // has a <name>.plan.json
+	values bool // a gitops application's document in valuesDir
+	want   []want
 }
 
 var fixtureCases = []fixtureCase{
@@ -121,6 +130,40 @@ var fixtureCases = []fixtureCase{
 		{"untrusted_code", policy.Deny, []string{"calls run_cmd()"}},
 		{"module_source_pinned", policy.Warn, []string{`it pins the branch "develop"`}},
 	}},
+	{name: "values_plaintext_secrets_pass", values: true},
+	{name: "values_plaintext_secrets_fail", values: true, want: []want{
+		{"values_plaintext_secrets", policy.Deny, []string{
+			"fence.usersync.slack_webhook sets a plaintext secret",
+			"global.postgres.master.password sets a plaintext secret",
+		}},
+	}},
+	{name: "values_prod_image_tags_pass", values: true},
+	{name: "values_prod_image_tags_fail", values: true, want: []want{
+		{"values_prod_image_tags", policy.Deny, []string{
+			`fence.image.tag is set to "master" (was "2026.07"): a moving tag`,
+			`guppy.image.tag is set to "feat_es7" (was "2026.07"): a feature-branch build`,
+		}},
+	}},
+	{name: "values_image_tag_type_pass", values: true},
+	{name: "values_image_tag_type_fail", values: true, want: []want{
+		{"values_image_tag_type", policy.Deny, []string{
+			`fence.image.tag is the number 2026.1, not a string (it was the string "2026.07")`,
+			`sheepdog.image.tag is the number 2026.1`,
+		}},
+	}},
+	{name: "values_account_consistency_pass", values: true},
+	{name: "values_account_consistency_fail", values: true, want: []want{
+		{"values_account_consistency", policy.Deny, []string{
+			`fence.serviceAccount.annotations["eks.amazonaws.com/role-arn"] is the role arn:aws:iam::742378880825:role/gen3_service/ardac1prd-default-fence-sa in account 742378880825`,
+		}},
+	}},
+	{name: "values_argocd_hygiene_pass", values: true},
+	{name: "values_argocd_hygiene_fail", values: true, want: []want{
+		{"values_argocd_hygiene", policy.Deny, []string{
+			`follows targetRevision "feat/deployment-canary", which looks like a feature branch`,
+			"lists the value file midrcprod/data.midrc.org/values/fence.yaml, which does not exist",
+		}},
+	}},
 }
 
 // loadLibrary loads this folder as the "gen3" set, as the server does.
@@ -150,11 +193,15 @@ func loadPlan(t *testing.T, name string) *tfjson.Plan {
 	return &p
 }
 
-// loadInput reads <name>.input.json (unit and config) and, if the case has
-// one, its plan.
+// loadInput reads <name>.input.json (unit and config, or for a values case
+// the whole document) and, if the case has one, its plan.
 func loadInput(t *testing.T, c fixtureCase) policy.Input {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(plansDir, c.name+".input.json"))
+	dir := plansDir
+	if c.values {
+		dir = valuesDir
+	}
+	b, err := os.ReadFile(filepath.Join(dir, c.name+".input.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +210,13 @@ func loadInput(t *testing.T, c fixtureCase) policy.Input {
 	in := policy.Input{Version: policy.InputVersion}
 	if err := dec.Decode(&in); err != nil {
 		t.Fatalf("%s.input.json: %v", c.name, err)
+	}
+	if c.values {
+		// A gitops application has no unit, config or plan.
+		if in.Values == nil || in.Values.Application.Name == "" || in.Unit.Path != "" || in.Config.Source != "" {
+			t.Fatalf("%s.input.json: values.application.name is required, unit and config must be empty", c.name)
+		}
+		return in
 	}
 	if in.Unit.Path == "" || in.Unit.Kind == "" || in.Unit.Environment == "" {
 		t.Fatalf("%s.input.json: unit.path, unit.kind and unit.environment are required", c.name)
@@ -219,6 +273,11 @@ func TestFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	valueFiles, err := filepath.Glob(filepath.Join(valuesDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, valueFiles...)
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".json"), ".plan")
 		name = strings.TrimSuffix(name, ".input")

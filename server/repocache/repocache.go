@@ -102,6 +102,10 @@ type FetchRefs struct {
 	Branch string
 	// PullRequests are pull request numbers whose heads to fetch.
 	PullRequests []int
+	// Revision is a branch, tag or commit SHA of a repository csocbot
+	// reads but does not watch, such as a chart's: every branch and tag
+	// is fetched, and the revision resolved among them.
+	Revision string
 }
 
 // Fetched reports the commits the fetched refs point to.
@@ -110,6 +114,8 @@ type Fetched struct {
 	Branch string
 	// PullRequests maps each pull request number asked for to its head commit.
 	PullRequests map[int]string
+	// Revision is the commit FetchRefs.Revision resolved to.
+	Revision string
 }
 
 // Fetch brings the mirror of repoFullName ("owner/name") up to date with the
@@ -352,6 +358,12 @@ func (r FetchRefs) refSpecs() ([]config.RefSpec, error) {
 		}
 		specs = append(specs, config.RefSpec(fmt.Sprintf("+refs/pull/%d/head:%s", pr, pullHeadRef(pr))))
 	}
+	if r.Revision != "" {
+		if strings.HasPrefix(r.Revision, "-") || strings.ContainsAny(r.Revision, " ~^:?*[\\") {
+			return nil, fmt.Errorf("%q is not a branch, tag or commit", r.Revision)
+		}
+		specs = append(specs, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
+	}
 	if len(specs) == 0 {
 		return nil, errors.New("no branch or pull request to fetch")
 	}
@@ -366,6 +378,9 @@ func (r FetchRefs) describe() string {
 	}
 	for _, pr := range r.PullRequests {
 		parts = append(parts, "pull request #"+strconv.Itoa(pr))
+	}
+	if r.Revision != "" {
+		parts = append(parts, "revision "+r.Revision)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -391,7 +406,41 @@ func (r FetchRefs) resolve(repo *git.Repository) (Fetched, error) {
 		}
 		f.PullRequests[pr] = ref.Hash().String()
 	}
+	if r.Revision != "" {
+		h, err := resolveRevision(repo, r.Revision)
+		if err != nil {
+			return Fetched{}, err
+		}
+		f.Revision = h.String()
+	}
 	return f, nil
+}
+
+// fullSHA is a commit named by its full SHA-1.
+var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// resolveRevision resolves a branch, then a tag (peeled to its commit),
+// then a full commit SHA, the order Argo CD tries a targetRevision in.
+func resolveRevision(repo *git.Repository, rev string) (plumbing.Hash, error) {
+	if ref, err := repo.Reference(branchRef(rev), true); err == nil {
+		return ref.Hash(), nil
+	}
+	if ref, err := repo.Reference(plumbing.NewTagReferenceName(rev), true); err == nil {
+		if tag, err := repo.TagObject(ref.Hash()); err == nil {
+			c, err := tag.Commit()
+			if err != nil {
+				return plumbing.ZeroHash, fmt.Errorf("tag %s does not point at a commit: %w", rev, err)
+			}
+			return c.Hash, nil
+		}
+		return ref.Hash(), nil
+	}
+	if fullSHA.MatchString(rev) {
+		if _, err := repo.CommitObject(plumbing.NewHash(rev)); err == nil {
+			return plumbing.NewHash(rev), nil
+		}
+	}
+	return plumbing.ZeroHash, fmt.Errorf("revision %q is no branch or tag of the repository, nor a full SHA of a commit on one of them", rev)
 }
 
 // checkCloneURL accepts an HTTPS URL, or an HTTP one to a loopback address

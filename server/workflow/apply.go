@@ -67,6 +67,10 @@ type ApplyRequest struct {
 	// Units and Dirs narrow the units, as for plan; with neither, every
 	// unit with a saved plan at the head is applied.
 	Units, Dirs []string
+	// AfterMerge applies a merged pull request's plans (apply_mode:
+	// after_merge): the base is then the merge commit's first parent, not
+	// Base, and approved and mergeable are left to branch protection.
+	AfterMerge bool
 }
 
 // ApplyOutcome is what an apply did.
@@ -74,6 +78,9 @@ type ApplyOutcome struct {
 	// Refused lists why nothing was applied; empty when the apply ran.
 	Refused []string
 	Run     *engine.Run
+	// Complete is whether every unit the pull request affects is now
+	// applied at the head, or had nothing to apply.
+	Complete bool
 }
 
 // Run carries out the apply req names and reports it.
@@ -91,6 +98,9 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 	if len(refused) > 0 {
 		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "refusal", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Outcome: "refused", Detail: "apply: " + strings.Join(refused, "; ")})
 		msg := fmt.Sprintf("@%s: csocbot did not apply anything:\n\n- %s", req.Actor, strings.Join(refused, "\n- "))
+		if req.AfterMerge {
+			msg += "\n\n" + afterMergeLeft
+		}
 		return ApplyOutcome{Refused: refused}, report(ctx, a.Reporters, Report{Change: c, Comment: &Comment{Markdown: msg}})
 	}
 
@@ -121,7 +131,19 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		return ApplyOutcome{}, err
 	}
 	log.Info("applied", "units", len(units), "duration", time.Since(start))
+	// What was applied is recorded even when ctx ended meanwhile (a
+	// shutdown's grace): an apply left unrecorded could be applied again.
+	// Units cut off mid-apply (cut) stay applying, for the caller to
+	// report interrupted as after a crash.
+	cut := err != nil && ctx.Err() != nil
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	finished := &engine.Run{Binary: run.Binary}
 	for _, res := range run.Results {
+		if cut && res.Status == engine.Failed {
+			continue
+		}
+		finished.Results = append(finished.Results, res)
 		state, outcome := store.RunApplyFailed, "failed"
 		switch res.Status {
 		case engine.Applied:
@@ -136,9 +158,18 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "apply_finished", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: res.Path,
 			PlanSHA256: plans[res.Path].SHA256, RoleARN: roles[res.Path], Outcome: outcome, Detail: firstLine(res.SkipReason + errText(res.Err))})
 	}
+	if cut {
+		statuses := applyStatuses(finished)
+		statuses = statuses[:len(statuses)-1] // the apply's own is the caller's
+		return ApplyOutcome{Run: run}, errors.Join(err, report(ctx, a.Reporters, Report{Change: c, Statuses: statuses}))
+	}
 	rep := Report{Change: c, Comment: &Comment{Markdown: a.markdown(req, run, plans, roles)}, Statuses: applyStatuses(run)}
-	return ApplyOutcome{Run: run}, errors.Join(err, report(ctx, a.Reporters, rep))
+	return ApplyOutcome{Run: run, Complete: err == nil && chk.complete(run)}, errors.Join(err, report(ctx, a.Reporters, rep))
 }
+
+// recordTimeout bounds recording an apply's results once its context
+// has ended.
+const recordTimeout = 30 * time.Second
 
 // checked is what check found: the units to apply, their saved plans
 // and runs at the head, or every reason not to apply at all.
@@ -147,6 +178,10 @@ type checked struct {
 	plans   map[string]engine.SavedPlan
 	runs    map[string]store.Run
 	refused []string
+	// affected are every unit the pull request affects; broken is whether
+	// some could not be worked out.
+	affected []string
+	broken   bool
 }
 
 // check works out the units to apply and their saved plans, and every
@@ -163,11 +198,16 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 	if err != nil {
 		return checked{}, fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
 	}
-	if !pr.Open {
-		return checked{refused: []string{"the pull request is closed"}}, nil
+	if why := pullRequestState(req, pr); why != "" {
+		return checked{refused: []string{why}}, nil
 	}
 	if pr.HeadSHA != c.HeadSHA {
 		return checked{refused: []string{fmt.Sprintf("the pull request's head moved to `%s` while the command waited; plan again", short(pr.HeadSHA))}}, nil
+	}
+	if req.AfterMerge {
+		if req.Base, err = mergedOnto(req.Repo, pr.MergeCommitSHA); err != nil {
+			return checked{refused: []string{err.Error()}}, nil
+		}
 	}
 	runs, err := a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
 	if err != nil {
@@ -232,8 +272,23 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 		return checked{}, err
 	}
 	plans := map[string]engine.SavedPlan{}
+	files := map[string]store.PlanFile{}
+	facts.PlannedAt = map[string]time.Time{}
 	for _, u := range units {
-		rule := a.Config.ApplyRuleOf(c.Repo, u.Path)
+		f, err := a.Store.PlanFile(ctx, c.Repo, c.PR, u.Path, c.HeadSHA)
+		switch {
+		case err == nil:
+			files[u.Path], facts.PlannedAt[u.Path] = f, f.CreatedAt
+		case !errors.Is(err, store.ErrNotFound):
+			return checked{}, err
+		}
+	}
+	rules := a.rules(req, units)
+	if facts.Owners, err = a.codeOwners(ctx, req, found, units, rules, facts); err != nil {
+		return checked{}, err
+	}
+	for _, u := range units {
+		rule := rules[u.Path]
 		var why []string
 		if ok, err := a.mayApply(ctx, rule, req.Actor, c.Repo); err != nil {
 			return checked{}, err
@@ -245,7 +300,8 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 			why = append(why, fmt.Sprintf("pull request #%d holds its lock", locks[i].PR))
 		}
 		if len(why) == 0 {
-			plan, err := a.savedPlan(ctx, c, u.Path, req.Base, facts.Runs[u.Path])
+			f, kept := files[u.Path]
+			plan, err := a.savedPlan(c, req.Base, facts.Runs[u.Path], f, kept)
 			if err != nil {
 				why = append(why, err.Error())
 			}
@@ -255,7 +311,7 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 			refused = append(refused, fmt.Sprintf("`%s`: %s", u.Path, strings.Join(why, "; ")))
 		}
 	}
-	return checked{units: units, plans: plans, runs: facts.Runs, refused: refused}, nil
+	return checked{units: units, plans: plans, runs: facts.Runs, refused: refused, affected: unitPaths(found.Units), broken: len(found.Errors) > 0}, nil
 }
 
 // mayApply reports whether actor may apply under rule.
@@ -287,15 +343,12 @@ func ruleAppliers(rule config.ApplyRule) string {
 	return strings.Join(who, " and ")
 }
 
-// savedPlan reads and opens the plan reviewers saw, refusing one made
-// against another base than the base branch's latest commit.
-func (a *Apply) savedPlan(ctx context.Context, c Change, unit, base string, run store.Run) (engine.SavedPlan, error) {
-	f, err := a.Store.PlanFile(ctx, c.Repo, c.PR, unit, c.HeadSHA)
-	if errors.Is(err, store.ErrNotFound) {
+// savedPlan opens the plan reviewers saw, f (kept false when the store
+// has none), refusing one made against another base than the base
+// branch's latest commit.
+func (a *Apply) savedPlan(c Change, base string, run store.Run, f store.PlanFile, kept bool) (engine.SavedPlan, error) {
+	if !kept {
 		return engine.SavedPlan{}, errors.New("its plan file is not kept (planned before apply was enabled, or already applied); plan again")
-	}
-	if err != nil {
-		return engine.SavedPlan{}, err
 	}
 	if f.SHA256 != run.PlanSHA256 {
 		return engine.SavedPlan{}, errors.New("its saved plan is not the one reported on this pull request; plan again")
@@ -426,9 +479,14 @@ func (a *Apply) markdown(req ApplyRequest, run *engine.Run, plans map[string]eng
 		}
 	}
 	prefix := cmp.Or(a.Config.CommandPrefix, config.DefaultCommandPrefix)
-	if len(left) > 0 {
+	switch {
+	case len(left) > 0 && req.AfterMerge:
+		fmt.Fprintf(&b, "\n**Left to apply:** %s. %s\n", codeList(left), afterMergeLeft)
+	case req.AfterMerge:
+		b.WriteString("\nEvery unit applied. Its locks are released now that it is merged.\n")
+	case len(left) > 0:
 		fmt.Fprintf(&b, "\n**Left to apply:** %s. Fix what failed, push and plan again, or comment `%s apply` to retry what was not applied.\n", codeList(left), prefix)
-	} else {
+	default:
 		fmt.Fprintf(&b, "\nEvery unit applied. Merge the pull request; its locks are released when it is merged or closed (or comment `%s unlock`).\n", prefix)
 	}
 	return b.String()

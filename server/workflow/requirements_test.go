@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/policy"
@@ -22,6 +23,8 @@ func TestUnmetRequirements(t *testing.T) {
 		t.Fatal(err)
 	}
 	planned := func(state store.RunState) store.Run { return store.Run{State: state} }
+	planTime := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	outputsChanged := json.RawMessage(`{"Update":1,"Outputs":[{"Name":"vpc_id","Action":"update"}]}`)
 	good := func() applyFacts {
 		return applyFacts{
 			Author: "octocat", HeadSHA: head,
@@ -63,6 +66,18 @@ func TestUnmetRequirements(t *testing.T) {
 		{"a plan made with mock outputs", config.ApplyRule{}, func(f *applyFacts) {
 			f.Runs["eks"] = store.Run{State: store.RunPlanned, MockedFrom: []string{"vpc"}}
 		}, nil, []string{"`fresh_plan`: its plan used mock outputs of `vpc`, which had no state then; apply that dependency first, then plan this unit again"}},
+		{"a dependency applied since the plan, changing outputs", all, func(f *applyFacts) {
+			f.PlannedAt = map[string]time.Time{"eks": planTime}
+			f.Runs["vpc"] = store.Run{State: store.RunApplied, UpdatedAt: planTime.Add(time.Minute), Summary: outputsChanged}
+		}, nil, []string{"`fresh_plan`: its dependency `vpc` was applied after this plan was made, and changed its outputs"}},
+		{"a dependency applied since the plan, outputs unchanged", all, func(f *applyFacts) {
+			f.PlannedAt = map[string]time.Time{"eks": planTime}
+			f.Runs["vpc"] = store.Run{State: store.RunApplied, UpdatedAt: planTime.Add(time.Minute), Summary: json.RawMessage(`{"Update":1}`)}
+		}, nil, nil},
+		{"a dependency applied before the plan", all, func(f *applyFacts) {
+			f.PlannedAt = map[string]time.Time{"eks": planTime}
+			f.Runs["vpc"] = store.Run{State: store.RunApplied, UpdatedAt: planTime.Add(-time.Minute), Summary: outputsChanged}
+		}, nil, nil},
 		{"a dependency left unapplied", all, func(f *applyFacts) { f.Runs["vpc"] = planned(store.RunPlanned) }, nil, []string{"`dependencies_applied`: its dependency `vpc` is not applied yet"}},
 		{"a dependency applied together", all, func(f *applyFacts) { f.Runs["vpc"] = planned(store.RunPlanned) }, []string{"vpc"}, nil},
 		{"requirements not asked for", config.ApplyRule{}, func(f *applyFacts) {

@@ -43,6 +43,8 @@ type Report struct {
 	// Plan is the outcome of a finished plan, for reporters that show
 	// more than its comment (preview's JSON).
 	Plan *PlanOutcome
+	// Values is the outcome of a gitops check, likewise.
+	Values *ValuesOutcome
 }
 
 // Comment is Markdown for the pull request's conversation.
@@ -66,6 +68,8 @@ const (
 	// unit's apply.
 	ApplyStatus
 	ApplyUnitStatus
+	// ValuesStatus is the check of a gitops repository's change.
+	ValuesStatus
 )
 
 // State is the state of a status; the values are GitHub's commit status
@@ -114,6 +118,10 @@ type PullRequest struct {
 	HeadRef, HeadSHA string
 	// Open is false once the pull request is closed or merged.
 	Open bool
+	// Merged is true once it is merged, MergeCommitSHA then the commit
+	// that merged it (the squash, merge or last rebased commit).
+	Merged         bool
+	MergeCommitSHA string
 	// Mergeable is GitHub's verdict; nil while it has none yet.
 	Mergeable *bool
 }
