@@ -87,6 +87,9 @@ type Config struct {
 	// API is the operators' HTTP API; nil when api is not set, which
 	// turns it off.
 	API *API
+	// Slack is where notifications go; nil when slack is not set, which
+	// turns Slack off.
+	Slack *Slack
 	// Warnings are settings that are valid but dangerous, one message
 	// each (with file and line), for the server to log loudly at start.
 	Warnings []string

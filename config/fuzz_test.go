@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(base)
 	f.Add(base + "environments:\n  - {name: prod, paths: ['live/*/*/prod/**', '**'], repositories: [csoc/infra]}\n")
 	f.Add("github:\n  app: {app_id: 1, installation_id: 2, private_key_file: /keys/app.pem}\n  webhook_secret_file: /run/token\nrepositories: [{name: a/b, kind: gitops}]\n")
+	f.Add(base + "environments: [{name: prod, paths: ['**']}]\nslack:\n  token_env: TOKEN\n  default_channel: csoc\n  default_events: [merged, merged, x]\n  routes: [{channel: C0123ABCD, environments: [prod, qa], events: [synced], disable: [synced]}, 1]\n")
 	f.Add("a: &x [1, *x]\n---\nb: 2\n")
 	f.Add("terragrunt: {env: {A: 1, A: [2], 1B: {}, \"C\\nD\": x}}\nworkers: 1.5\n\"a.b\\n\": 1\n")
 	f.Fuzz(func(t *testing.T, data string) {

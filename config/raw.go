@@ -45,6 +45,7 @@ type rawConfig struct {
 	Cleanup                 rawCleanup           `yaml:"cleanup"`
 	Apply                   rawApply             `yaml:"apply"`
 	API                     rawAPI               `yaml:"api"`
+	Slack                   rawSlack             `yaml:"slack"`
 }
 
 type rawCleanup struct {

@@ -168,6 +168,7 @@ func (v *validator) config(r *rawConfig) *Config {
 	c.Cleanup = v.cleanup(r.Cleanup, c.Plan.Timeout)
 	c.Apply = v.apply(r.Apply, c.Environments)
 	c.API = v.api(r.API)
+	c.Slack = v.slack(r.Slack, c.Repositories, c.Environments)
 	return c
 }
 

@@ -112,6 +112,9 @@ func (s *Server) approvePolicies(ctx context.Context, c commentJob, named []stri
 		if workflow.SetOverridden(s.policies.Sets(), set.Name, approvals) {
 			line += " Its failures are overridden at this commit; a new commit needs new approvals."
 			approvedNow = approvedNow || !was
+			if !was {
+				s.notifyOverride(ctx, c, head, set.Name, approvals[set.Name])
+			}
 		}
 		lines = append(lines, line)
 		s.log.Info("policy approval", "repo", c.Repo, "pr", c.PR, "head", head, "set", set.Name, "approver", c.Author, "new", created)

@@ -37,6 +37,7 @@ func (s *Server) pullRequestClosed(ctx context.Context, c closedJob) error {
 			return err
 		}
 	}
+	s.notifyClosed(ctx, c)
 	if err := s.releasePullRequest(ctx, c); err != nil {
 		return fmt.Errorf("release the locks and plan files of %s#%d: %w", c.Repo, c.PR, err)
 	}
@@ -81,7 +82,7 @@ func (s *Server) cleanOnce(ctx context.Context) {
 		s.log.Warn("could not remove old records from the store", "error", err)
 	case pruned != (store.PruneCounts{}):
 		s.log.Info("removed old records from the store", "deliveries", pruned.Deliveries, "jobs", pruned.Jobs, "runs", pruned.Runs,
-			"comments", pruned.Comments, "policy_approvals", pruned.PolicyApprovals, "plan_files", pruned.PlanFiles)
+			"comments", pruned.Comments, "policy_approvals", pruned.PolicyApprovals, "plan_files", pruned.PlanFiles, "slack_deliveries", pruned.SlackDeliveries)
 	}
 	s.log.Debug("cleaned the disk", "duration", time.Since(start))
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/csocbot/csocbot/config"
 	"log/slog"
 	"net/http"
 	"net/http/cgi"
@@ -89,6 +90,9 @@ type e2eOptions struct {
 	// sealer keeps plan files for apply; credentials mints runs'.
 	sealer      workflow.Sealer
 	credentials workflow.Minter
+	// slack and slackConfig post to a Slack.
+	slack       SlackPoster
+	slackConfig *config.Slack
 }
 
 func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
@@ -130,6 +134,7 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 
 	cfg := testConfig(t, "workers: 1\n"+opts.config)
 	cfg.GitHub.WebURL = e.git.URL + "/" // what api_url would name
+	cfg.Slack = opts.slackConfig
 	e.dbPath = filepath.Join(t.TempDir(), "csocbot.db")
 	e.st, err = sqlite.Open(context.Background(), e.dbPath, sqlite.Options{})
 	if err != nil {
@@ -153,7 +158,7 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 		}
 	}
 	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies,
-		Sealer: opts.sealer, Credentials: opts.credentials})
+		Sealer: opts.sealer, Credentials: opts.credentials, Slack: opts.slack})
 	if err != nil {
 		t.Fatal(err)
 	}

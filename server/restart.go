@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/csocbot/csocbot/config"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ func (s *Server) reportRecovered(ctx context.Context, failed []store.Job) {
 		var known string
 		if j.Kind == store.KindApply {
 			known = s.interruptApply(ctx, j)
+			s.notifyInterrupted(ctx, j, known)
 		}
 		s.reportFailedJob(ctx, j, fmt.Sprintf(
 			"csocbot stopped while it was running a `%s` job for this pull request (job %d), perhaps because the job crashed it, so it does not run it again by itself.%s",
@@ -60,7 +62,11 @@ func (s *Server) reportFailedJob(ctx context.Context, job store.Job, what, statu
 		var p planJob
 		if err := json.Unmarshal(job.Payload, &p); err == nil && p.HeadSHA != "" {
 			retry := "; comment " + s.cfg.CommandPrefix + " plan to retry"
-			s.status(ctx, job.ID, repo, p.HeadSHA, vcs.PlanContext, vcs.StatusError,
+			statusContext := vcs.PlanContext
+			if rc, _ := s.cfg.Repository(p.Repo); rc.Kind == config.KindGitOps {
+				statusContext = vcs.ValuesContext
+			}
+			s.status(ctx, job.ID, repo, p.HeadSHA, statusContext, vcs.StatusError,
 				clip(statusWhy, maxStatusDescription-len(retry))+retry)
 		}
 	}

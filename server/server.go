@@ -78,6 +78,9 @@ type Deps struct {
 	// Charts renders gitops repositories' charts; nil diffs their values
 	// only.
 	Charts *helmrender.Renderer
+	// Slack posts to the notification channels; nil (or no slack
+	// section in the configuration) posts nothing.
+	Slack SlackPoster
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -91,11 +94,15 @@ type Server struct {
 	log      *slog.Logger
 	plan     *workflow.Plan   // what a plan job does
 	values   *workflow.Values // what a plan job does on a gitops repository
-	apply    *workflow.Apply  // what an apply job does
-	prs      pullRequests     // the workflows' pull request reads
-	botLogin atomic.Pointer[string]
-	lookup   func(context.Context) (string, error)
-	maxBody  int64
+
+	slack         SlackPoster     // nil: no Slack
+	slackWake     chan struct{}   // a message was queued
+	slackFailures atomic.Int64    // deliveries that failed, to retry
+	apply         *workflow.Apply // what an apply job does
+	prs           pullRequests    // the workflows' pull request reads
+	botLogin      atomic.Pointer[string]
+	lookup        func(context.Context) (string, error)
+	maxBody       int64
 
 	permissions    PermissionReader
 	permissionMemo *memo[vcs.Permission] // by repo and login
@@ -163,6 +170,10 @@ func New(d Deps) (*Server, error) {
 	}
 	s.prs = pullRequests{gh: d.GitHub}
 	reporters := []workflow.Reporter{githubReporter{s}}
+	if d.Slack != nil && d.Config.Slack != nil {
+		s.slack, s.slackWake = d.Slack, make(chan struct{}, 1)
+		reporters = append(reporters, slackReporter{s})
+	}
 	s.plan = &workflow.Plan{
 		Engine: d.Engine, Config: d.Config, Policies: d.Policies, PullRequests: s.prs, Store: d.Store,
 		Locks: d.Store, PlanFiles: d.Store, Sealer: d.Sealer, Audit: d.Store, Credentials: d.Credentials,
@@ -206,6 +217,7 @@ func (s *Server) isSelf(login string) bool {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/events", s.handleEvents)
+	mux.HandleFunc("POST /slack/commands", s.handleSlashCommand)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /jobs/{id}", s.handleJob)
@@ -231,6 +243,9 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.learnBotLogin(ctx) })
 	wg.Go(func() { s.cleanDisk(ctx) })
 	wg.Go(func() { s.logAuditHead(ctx) })
+	if s.slack != nil {
+		wg.Go(func() { s.deliverSlack(ctx) })
+	}
 	for i := range max(s.cfg.Workers, 1) {
 		name := fmt.Sprintf("worker-%d", i)
 		wg.Go(func() { s.work(ctx, name) })

@@ -1,7 +1,8 @@
 // Package store keeps csocbot's durable state: the webhook deliveries it has
 // seen, its job queue, the plan and apply runs of each pull request head,
 // the comments it has posted, the units' locks, the sealed plan files
-// waiting to be applied and the hash-chained audit log.
+// waiting to be applied, the hash-chained audit log, and the Slack threads
+// and outbox of the notifications.
 //
 // It is a package of its own because it is the boundary between the server
 // and its database. The server depends only on the [Store] interface and the

@@ -165,6 +165,45 @@ type Store interface {
 	// returns as it is.
 	AuditChain(ctx context.Context, fn func(AuditEntry) error) error
 
+	// SlackThread returns the thread of pull request pr of repo in
+	// channel, or false when csocbot has not started one there.
+	SlackThread(ctx context.Context, repo string, pr int, channel string) (SlackThread, bool, error)
+
+	// SaveSlackThread records a thread, replacing the one of the same
+	// repository, pull request and channel; the store sets UpdatedAt. It
+	// refuses a thread without a repository, a pull request, a channel or
+	// a TS.
+	SaveSlackThread(ctx context.Context, th SlackThread) error
+
+	// EnqueueSlack adds d to the Slack outbox, pending, and returns it as
+	// stored: the store sets ID and CreatedAt, NextAttempt when it is zero
+	// (to now), and starts Attempts, DeliveredAt and LastError afresh. It
+	// refuses a delivery without a repository, a pull request or a
+	// channel, or whose Event is not JSON.
+	EnqueueSlack(ctx context.Context, d SlackDelivery) (SlackDelivery, error)
+
+	// DueSlackDeliveries returns the pending deliveries whose NextAttempt
+	// is not after now, oldest (first enqueued) first, at most limit of
+	// them when limit is positive.
+	DueSlackDeliveries(ctx context.Context, now time.Time, limit int) ([]SlackDelivery, error)
+
+	// MarkSlackDelivered records that delivery id was delivered at at, so
+	// that it is never sent again. Marking one already delivered changes
+	// nothing; an unknown id is an error wrapping [ErrNotFound].
+	MarkSlackDelivered(ctx context.Context, id int64, at time.Time) error
+
+	// RetrySlackDelivery records a failed attempt to send delivery id:
+	// Attempts goes up by one, LastError becomes lastError and the
+	// delivery is due again at next. An unknown id is an error wrapping
+	// [ErrNotFound], and so is a delivery already delivered.
+	RetrySlackDelivery(ctx context.Context, id int64, next time.Time, lastError string) error
+
+	// SlackDeliveryCounts says how Slack delivery is going now: how many
+	// deliveries are pending, and how many failed attempts those pending
+	// deliveries have had (0 while Slack takes every message at the first
+	// attempt).
+	SlackDeliveryCounts(ctx context.Context) (pending, failedAttempts int, err error)
+
 	// Prune deletes the records last touched before olderThan that
 	// nothing will need, so that the store does not grow forever:
 	//   - webhook deliveries received before then (a redelivery of one
@@ -179,7 +218,8 @@ type Store interface {
 	//     request's records go together: one with work under way keeps
 	//     them all, and one left alone for longer starts afresh, like a
 	//     new pull request, when it is next pushed or commented on. No
-	//     other pull request's plan file is deleted.
+	//     other pull request's plan file is deleted;
+	//   - Slack deliveries delivered before then, never pending ones.
 	// Locks and audit entries are never deleted: a lock is held until it
 	// is released, and the audit log is append-only.
 	// It returns how many of each it deleted.
@@ -197,6 +237,7 @@ type PruneCounts struct {
 	Comments        int64
 	PolicyApprovals int64
 	PlanFiles       int64
+	SlackDeliveries int64
 }
 
 var (

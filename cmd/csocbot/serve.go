@@ -146,6 +146,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		Config: cfg, Store: st, GitHub: found.github, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
 		Policies: found.policies, LookupBotLogin: found.lookupBotLogin,
 		Credentials: minter, Sealer: sealerOf(cfg), Charts: chartsOf(cfg, found.github.GitToken, log),
+		Slack: slackOf(cfg, log),
 	})
 	if err != nil {
 		return fail(err)

@@ -8,7 +8,9 @@ import (
 	"slices"
 
 	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/notify/slack"
 	"github.com/csocbot/csocbot/planner/helmrender"
+	"github.com/csocbot/csocbot/server"
 	"github.com/csocbot/csocbot/server/credentials"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/server/workflow"
@@ -49,4 +51,13 @@ func chartsOf(cfg *config.Config, token repocache.TokenFunc, log *slog.Logger) *
 		MaxOutputBytes: cfg.GitOps.MaxRenderedBytes,
 		Logger:         log,
 	}
+}
+
+// slackOf posts to Slack with the configured bot token; nil without a
+// slack section.
+func slackOf(cfg *config.Config, log *slog.Logger) server.SlackPoster {
+	if cfg.Slack == nil {
+		return nil
+	}
+	return slack.New(cfg.Slack.Token.Reveal(), slack.Options{APIURL: cfg.Slack.APIURL, Logger: log})
 }

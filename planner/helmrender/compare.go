@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 )
@@ -158,7 +159,7 @@ func prunable(bv, av map[string]any, b, a *prepared) map[string]bool {
 	}
 	// Named templates are global to a render: a template left out must not
 	// define a name the templates kept use or define differently.
-	kept := newTemplateNames()
+	kept := newTemplateNames(a.scans)
 	if !kept.addChart(a.c, prune) {
 		return nil
 	}
@@ -204,15 +205,54 @@ var (
 	useRe    = regexp.MustCompile(`\b(?:include|template)\s+"([^"]+)"`)
 )
 
+// templateScan is what one template file defines and uses.
+type templateScan struct {
+	defines, uses []string
+	subcharts     bool // reads .Subcharts
+}
+
+// templateScans keeps the scans of template files by content: every
+// Compare of a Run scans the same chart files, and a library chart's
+// files recur under each subchart using it.
+type templateScans struct {
+	mu    sync.Mutex
+	files map[string]*templateScan
+}
+
+func (s *templateScans) scan(data []byte) *templateScan {
+	s.mu.Lock()
+	ts, ok := s.files[string(data)]
+	s.mu.Unlock()
+	if ok {
+		return ts
+	}
+	text := string(data)
+	ts = &templateScan{subcharts: strings.Contains(text, "Subcharts")}
+	for _, m := range defineRe.FindAllStringSubmatch(text, -1) {
+		ts.defines = append(ts.defines, m[1])
+	}
+	for _, m := range useRe.FindAllStringSubmatch(text, -1) {
+		ts.uses = append(ts.uses, m[1])
+	}
+	s.mu.Lock()
+	if s.files == nil {
+		s.files = map[string]*templateScan{}
+	}
+	s.files[text] = ts
+	s.mu.Unlock()
+	return ts
+}
+
 // templateNames are the named templates the kept templates define (with
 // the files defining them) and use.
 type templateNames struct {
+	scans   *templateScans
 	defined map[string]map[string]bool
 	used    map[string]bool
 }
 
-func newTemplateNames() *templateNames {
-	return &templateNames{defined: map[string]map[string]bool{}, used: map[string]bool{}}
+func newTemplateNames(scans *templateScans) *templateNames {
+	return &templateNames{scans: scans, defined: map[string]map[string]bool{}, used: map[string]bool{}}
 }
 
 // addChart adds the templates of c and its subcharts, but for the top-level
@@ -220,18 +260,18 @@ func newTemplateNames() *templateNames {
 // which would see the subcharts left out.
 func (n *templateNames) addChart(c *chart.Chart, skip map[string]*chart.Chart) bool {
 	for _, t := range c.Templates {
-		data := string(t.Data)
-		if strings.Contains(data, "Subcharts") {
+		ts := n.scans.scan(t.Data)
+		if ts.subcharts {
 			return false
 		}
-		for _, m := range defineRe.FindAllStringSubmatch(data, -1) {
-			if n.defined[m[1]] == nil {
-				n.defined[m[1]] = map[string]bool{}
+		for _, name := range ts.defines {
+			if n.defined[name] == nil {
+				n.defined[name] = map[string]bool{}
 			}
-			n.defined[m[1]][data] = true
+			n.defined[name][string(t.Data)] = true
 		}
-		for _, m := range useRe.FindAllStringSubmatch(data, -1) {
-			n.used[m[1]] = true
+		for _, name := range ts.uses {
+			n.used[name] = true
 		}
 	}
 	for _, d := range c.Dependencies() {
@@ -246,9 +286,8 @@ func (n *templateNames) addChart(c *chart.Chart, skip map[string]*chart.Chart) b
 // templates use or define, in a file they do not share.
 func (n *templateNames) conflicts(c *chart.Chart) bool {
 	for _, t := range c.Templates {
-		data := string(t.Data)
-		for _, m := range defineRe.FindAllStringSubmatch(data, -1) {
-			if (n.used[m[1]] || n.defined[m[1]] != nil) && !n.defined[m[1]][data] {
+		for _, name := range n.scans.scan(t.Data).defines {
+			if (n.used[name] || n.defined[name] != nil) && !n.defined[name][string(t.Data)] {
 				return true
 			}
 		}

@@ -107,6 +107,7 @@ type Run struct {
 	files   memo[[]*archive.BufferedFile]
 	charts  memo[*chart.Chart] // parsed, never processed: copy before use
 	docs    docCache
+	scans   templateScans
 }
 
 // NewRun starts a Run with an empty cache.
@@ -144,6 +145,7 @@ type prepared struct {
 	// imports is whether a dependency of the tree uses import-values, which
 	// lets a subchart's values change the parent's.
 	imports bool
+	scans   *templateScans // the Run's
 }
 
 func (run *Run) timeout() time.Duration {
@@ -165,7 +167,7 @@ func (run *Run) prepare(ctx context.Context, src ChartSource, values map[string]
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{src: src, rel: rel, c: c, rev: rev, depKeys: map[string]bool{}, imports: usesImports(c)}
+	p := &prepared{src: src, rel: rel, c: c, rev: rev, depKeys: map[string]bool{}, imports: usesImports(c), scans: &run.scans}
 	for _, d := range c.Metadata.Dependencies {
 		if d != nil {
 			p.depKeys[d.Name] = true

@@ -141,7 +141,7 @@ func parseObject(doc, namespace string) (Object, bool, error) {
 			}
 		}
 	}
-	out, err := yaml.Marshal(m)
+	out, err := canonicalYAML(m)
 	if err != nil {
 		return Object{}, false, err
 	}

@@ -117,7 +117,12 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		a.audit(ctx, store.AuditEntry{Actor: req.Actor, Action: "apply_started", Repo: c.Repo, PR: c.PR, HeadSHA: c.HeadSHA, Unit: u.Path, PlanSHA256: plans[u.Path].SHA256, RoleARN: roles[u.Path]})
 	}
 	statuses = append(statuses, Status{Kind: ApplyStatus, State: Pending, Description: fmt.Sprintf("Applying %s", pluralize(len(units), "unit"))})
-	if err := report(ctx, a.Reporters, Report{Change: c, Statuses: statuses}); err != nil {
+	var paths []string
+	for _, u := range units {
+		paths = append(paths, u.Path)
+	}
+	started := &ApplyReport{Actor: req.Actor, Units: paths, Roles: roles}
+	if err := report(ctx, a.Reporters, Report{Change: c, Statuses: statuses, Apply: started}); err != nil {
 		log.Warn("could not report the start of an apply", "error", err)
 	}
 
@@ -163,7 +168,8 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		statuses = statuses[:len(statuses)-1] // the apply's own is the caller's
 		return ApplyOutcome{Run: run}, errors.Join(err, report(ctx, a.Reporters, Report{Change: c, Statuses: statuses}))
 	}
-	rep := Report{Change: c, Comment: &Comment{Markdown: a.markdown(req, run, plans, roles)}, Statuses: applyStatuses(run)}
+	rep := Report{Change: c, Comment: &Comment{Markdown: a.markdown(req, run, plans, roles)}, Statuses: applyStatuses(run),
+		Apply: &ApplyReport{Actor: req.Actor, Units: paths, Roles: roles, Run: run}}
 	return ApplyOutcome{Run: run, Complete: err == nil && chk.complete(run)}, errors.Join(err, report(ctx, a.Reporters, rep))
 }
 

@@ -91,6 +91,9 @@ type PlanOutcome struct {
 	// Policy holds each checked unit's policy results, by unit path; nil
 	// when no unit was checked.
 	Policy map[string]*policycheck.UnitResults
+	// Locked are the units another pull request's lock kept from being
+	// planned, each with who holds it.
+	Locked []detect.UnitError
 }
 
 // Run plans the change req names and reports the result.
@@ -143,7 +146,7 @@ func (p *Plan) Run(ctx context.Context, req PlanRequest) (PlanOutcome, error) {
 	if err != nil {
 		return PlanOutcome{}, err
 	}
-	out := PlanOutcome{Detected: found, Run: run}
+	out := PlanOutcome{Detected: found, Run: run, Locked: locked}
 	if checks != nil {
 		checks.AfterPlan(ctx, units, run)
 		out.Policy = checks.All()

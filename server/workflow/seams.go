@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/server/credentials"
 	"github.com/csocbot/csocbot/store"
 )
@@ -45,6 +46,21 @@ type Report struct {
 	Plan *PlanOutcome
 	// Values is the outcome of a gitops check, likewise.
 	Values *ValuesOutcome
+	// Apply is an apply starting or finished, likewise.
+	Apply *ApplyReport
+}
+
+// ApplyReport is what the reports of an apply say of it beside their
+// comment and statuses, for reporters such as chat.
+type ApplyReport struct {
+	// Actor is who asked for the apply.
+	Actor string
+	// Units are the units being applied, in order.
+	Units []string
+	// Roles are the cloud roles each unit's apply used, by unit.
+	Roles map[string]string
+	// Run is the finished apply; nil when it is starting.
+	Run *engine.Run
 }
 
 // Comment is Markdown for the pull request's conversation.

@@ -331,18 +331,39 @@ func (v *Values) check(ctx context.Context, req ValuesRequest, base, head fs.FS,
 	if charts == nil {
 		return
 	}
-	var beforeObjs, afterObjs []helmrender.Object
-	okBefore, okAfter := true, true
-	if before.app != nil {
-		beforeObjs, okBefore = v.render(ctx, charts, before, a, "base")
+	beforeSide, okBefore := v.side(before, a)
+	afterSide, okAfter := v.side(after, a)
+	if !okBefore || !okAfter {
+		return
 	}
-	if after.app != nil {
-		afterObjs, okAfter = v.render(ctx, charts, after, a, "head")
-		v.defaults(ctx, charts, after, a)
+	objects, err := charts.Compare(ctx, beforeSide, afterSide)
+	if err == nil {
+		a.Rendered, a.Objects = true, objects
+		if after.app != nil {
+			v.defaults(ctx, charts, after, a)
+		}
+		return
 	}
-	if okBefore && okAfter {
-		a.Rendered = true
-		a.Objects = helmrender.DiffObjects(beforeObjs, afterObjs)
+	var ce *helmrender.CompareError
+	if !errors.As(err, &ce) {
+		a.Errors = append(a.Errors, fmt.Sprintf("render the chart of %s: %v", a.App.Name, err))
+		return
+	}
+	for _, e := range []struct {
+		err   error
+		s     side
+		where string
+	}{{ce.Base, before, "base"}, {ce.Head, after, "head"}} {
+		switch {
+		case e.err == nil:
+		case errors.Is(e.err, helmrender.ErrHostNotAllowed):
+			if msg := e.err.Error(); !slices.Contains(a.refused, msg) {
+				a.refused = append(a.refused, msg)
+			}
+		default:
+			src, _ := chartSource(e.s.app)
+			a.Errors = append(a.Errors, fmt.Sprintf("render %s at the %s: %v", chartName(src), e.where, e.err))
+		}
 	}
 }
 
@@ -416,27 +437,22 @@ func chartSource(app *gitops.Application) (gitops.Source, bool) {
 	return gitops.Source{}, false
 }
 
-// render renders one side's chart; ok is false when it could not be
-// rendered, with the reason in a.Errors or the policy results.
-func (v *Values) render(ctx context.Context, charts *helmrender.Run, s side, a *AppResult, where string) ([]helmrender.Object, bool) {
+// side is what helmrender compares of one revision of the application:
+// nil when it does not exist there; ok is false when it names no chart.
+func (v *Values) side(s side, a *AppResult) (*helmrender.Side, bool) {
+	if s.app == nil {
+		return nil, true
+	}
 	src, ok := chartSource(s.app)
 	if !ok {
 		a.Errors = append(a.Errors, fmt.Sprintf("application %s names no chart source", s.app.Name))
 		return nil, false
 	}
-	rel := helmrender.Release{Name: releaseName(s.app, src), Namespace: s.app.Destination.Namespace}
-	m, err := charts.Render(ctx, helmrender.ChartSource{RepoURL: src.RepoURL, Path: src.Path, Chart: src.Chart, Revision: src.TargetRevision}, s.merged, rel)
-	if errors.Is(err, helmrender.ErrHostNotAllowed) {
-		if !slices.Contains(a.refused, err.Error()) {
-			a.refused = append(a.refused, err.Error())
-		}
-		return nil, false
-	}
-	if err != nil {
-		a.Errors = append(a.Errors, fmt.Sprintf("render %s at the %s: %v", chartName(src), where, err))
-		return nil, false
-	}
-	return m.Objects, true
+	return &helmrender.Side{
+		Source:  helmrender.ChartSource{RepoURL: src.RepoURL, Path: src.Path, Chart: src.Chart, Revision: src.TargetRevision},
+		Values:  s.merged,
+		Release: helmrender.Release{Name: releaseName(s.app, src), Namespace: s.app.Destination.Namespace},
+	}, true
 }
 
 // defaults notes, per values file the change touches, the keys that

@@ -77,6 +77,12 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 			if _, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "alice", Action: "plan"}); err != nil {
 				t.Error(err)
 			}
+			if _, err := s.EnqueueSlack(ctx, store.SlackDelivery{Repo: "o/r", PR: 1, Channel: "#csoc", Event: []byte(`{}`)}); err != nil {
+				t.Error(err)
+			}
+			if err := s.SaveSlackThread(ctx, store.SlackThread{Repo: "o/r", PR: 1, Channel: "#csoc", TS: "1.2"}); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 }

@@ -38,6 +38,13 @@ func (s *Store) Prune(ctx context.Context, olderThan time.Time) (store.PruneCoun
 	if err != nil {
 		return n, fmt.Errorf("pruning the jobs finished before %s: %w", before, err)
 	}
+	// A pending message stays however old it is: it is still to be sent.
+	n.SlackDeliveries, err = s.deleteInBatches(ctx, `
+		DELETE FROM slack_deliveries WHERE id IN (
+			SELECT id FROM slack_deliveries WHERE delivered_at < ? LIMIT ?)`, before)
+	if err != nil {
+		return n, fmt.Errorf("pruning the Slack messages delivered before %s: %w", before, err)
+	}
 	prs, err := s.untouchedPullRequests(ctx, before)
 	if err != nil {
 		return n, fmt.Errorf("pruning pull requests untouched since %s: %w", before, err)

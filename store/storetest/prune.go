@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -12,7 +13,8 @@ import (
 // testPrune checks what Prune deletes and what it keeps: deliveries and
 // finished jobs by age, a pull request's runs, comments, approvals and plan
 // files all together once none has changed for the retention and the pull
-// request has no active job; never a queued or running job, a lock or an
+// request has no active job; Slack messages delivered before the cutoff;
+// never a queued or running job, a pending Slack message, a lock or an
 // audit entry.
 func testPrune(t *testing.T, newDB NewDatabase) {
 	c := newClock()
@@ -62,6 +64,19 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 			t.Fatal(err)
 		}
 	}
+	slackMessage := func(deliveredAt time.Time) store.SlackDelivery {
+		t.Helper()
+		d, err := s.EnqueueSlack(ctx, store.SlackDelivery{Repo: "o/r", PR: 1, Channel: "#csoc", Event: json.RawMessage(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !deliveredAt.IsZero() {
+			if err := s.MarkSlackDelivered(ctx, d.ID, deliveredAt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
 	audit := func() store.AuditEntry {
 		t.Helper()
 		e, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "alice", Action: "plan", Repo: "o/r", PR: 1})
@@ -103,6 +118,10 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		t.Fatalf("locking: %v, %v", ok, err)
 	}
 	oldAudit := audit()
+	oldPending := slackMessage(time.Time{})
+	slackMessage(old)
+	slackMessage(cutoff)
+	slackMessage(recent)
 
 	// Made at the cutoff, which keeps them.
 	c.set(cutoff)
@@ -181,6 +200,13 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 			return slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Seq == seq })
 		}
 	}
+	slackPending := func(t *testing.T) bool {
+		due, err := s.DueSlackDeliveries(ctx, recent.Add(time.Hour), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(due) == 1 && due[0].ID == oldPending.ID
+	}
 	records := []struct {
 		name   string
 		exists func(t *testing.T) bool
@@ -214,6 +240,7 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		{"o/r#1 lock", lockExists},
 		{"old audit entry", auditExists(oldAudit.Seq)},
 		{"recent audit entry", auditExists(recentAudit.Seq)},
+		{"old pending Slack message", slackPending},
 	}
 	prunedAtCutoff := []string{
 		"old job done", "old job failed", "old job superseded",
@@ -229,7 +256,7 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		{
 			name:      "at the cutoff",
 			olderThan: cutoff,
-			want:      store.PruneCounts{Deliveries: 2, Jobs: 3, Runs: 2, Comments: 2, PolicyApprovals: 1, PlanFiles: 1},
+			want:      store.PruneCounts{Deliveries: 2, Jobs: 3, Runs: 2, Comments: 2, PolicyApprovals: 1, PlanFiles: 1, SlackDeliveries: 1},
 			gone:      prunedAtCutoff,
 			kept:      []string{"d-recent"},
 		},
@@ -242,7 +269,7 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 		{
 			name:      "everything so far",
 			olderThan: recent.Add(time.Hour),
-			want:      store.PruneCounts{Deliveries: 1, Jobs: 3, Runs: 5, Comments: 1, PlanFiles: 1},
+			want:      store.PruneCounts{Deliveries: 1, Jobs: 3, Runs: 5, Comments: 1, PlanFiles: 1, SlackDeliveries: 2},
 			gone: append(slices.Clone(prunedAtCutoff),
 				"old job done since", "old job done at the cutoff", "recent delivery's job done",
 				"o/r#2 old run", "o/r#2 recent comment", "o/r#5 run updated since", "o/r#7 run at the cutoff", "other/r#1 recent run",

@@ -56,6 +56,8 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"AppendAudit", testAppendAudit},
 		{"AuditConcurrent", testAuditConcurrent},
 		{"VerifyAudit", testVerifyAudit},
+		{"SlackThreads", testSlackThreads},
+		{"SlackOutbox", testSlackOutbox},
 		{"Prune", testPrune},
 	}
 	for _, tt := range tests {
