@@ -220,3 +220,38 @@ func TestSlashCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestEndToEndSlackDownDuringAnApply applies while Slack is down: the
+// apply completes and is reported on GitHub, and the apply's messages
+// (started, finished, with the role used) reach Slack once it is back.
+func TestEndToEndSlackDownDuringAnApply(t *testing.T) {
+	state := t.TempDir()
+	f := newFakeSlack(t)
+	e := newE2EWith(t, e2eOptions{
+		config: "apply: {enabled: true, requirements: [fresh_plan]}\n" +
+			"terragrunt:\n  env:\n    CSOCBOT_STATE_DIR: " + state + "\n",
+		sealer:      testKeys(t),
+		slack:       slack.New("xoxb-test", slack.Options{APIURL: f.url, MaxAttempts: 1}),
+		slackConfig: &config.Slack{DefaultChannel: "#csoc-notifications"},
+	})
+	e.gh.SetPermission(e.repo, "alice", "write")
+	e.start()
+	post(t, e.srv.Handler(), delivery{event: "pull_request", id: "open", body: e.openedPayload()})
+	e.waitFor("the plan's Slack reply", func() bool { _, r := f.threads(); return len(r) == 1 })
+
+	f.down.Store(true)
+	e.deliverComment("alice", "csocbot apply -u "+vpc)
+	e.waitFor("the apply reply on GitHub", func() bool { return e.commentSaying("csocbot apply of") != "" })
+	if _, err := os.Stat(filepath.Join(state, vpc, "terraform.tfstate")); err != nil {
+		t.Fatalf("the apply did not complete while Slack was down: %v", err)
+	}
+	f.down.Store(false)
+	e.waitFor("the apply's Slack replies", func() bool { _, r := f.threads(); return len(r) == 3 })
+	_, replies := f.threads()
+	if started, finished := replies[1].Get("blocks"), replies[2].Get("blocks"); !strings.Contains(started, "alice") || !strings.Contains(finished, vpc) {
+		t.Errorf("apply replies:\n%s\n%s", started, finished)
+	}
+	if _, edits := f.sent(); len(edits) == 0 {
+		t.Error("the parent message was not brought to the apply's state")
+	}
+}
