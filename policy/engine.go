@@ -157,10 +157,17 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithObserver has f told how long each Evaluate took, for metrics; the
+// policy package itself stays free of any metrics library.
+func WithObserver(f func(Moment, time.Duration)) Option {
+	return func(e *Engine) { e.observe = f }
+}
+
 // Engine holds the prepared queries of every set. It is safe for concurrent
 // use; Evaluate reloads sets whose files changed.
 type Engine struct {
 	timeout time.Duration
+	observe func(Moment, time.Duration) // nil: nobody is told
 
 	mu   sync.RWMutex
 	sets []*compiledSet
@@ -275,6 +282,9 @@ func (e *Engine) ReloadIfChanged(ctx context.Context) (bool, error) {
 func (e *Engine) Evaluate(ctx context.Context, in Input, m Moment) ([]Result, error) {
 	if m != PrePlan && m != PostPlan {
 		return nil, fmt.Errorf("unknown policy moment %d", m)
+	}
+	if e.observe != nil {
+		defer func(start time.Time) { e.observe(m, time.Since(start)) }(time.Now())
 	}
 	// A failed recompile is reported through the set's Error result.
 	_, _ = e.ReloadIfChanged(ctx)

@@ -22,6 +22,7 @@ import (
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/planner/tfrun"
 	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/server/metrics"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
@@ -93,6 +94,10 @@ type e2eOptions struct {
 	// slack and slackConfig post to a Slack.
 	slack       SlackPoster
 	slackConfig *config.Slack
+	// metrics records, as serve wires it: GitHub's calls, terraform's
+	// commands and policy evaluations too.
+	metrics *metrics.Metrics
+	logger  *slog.Logger // nil discards the logs
 }
 
 func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
@@ -145,7 +150,8 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Options{Binary: bin, CacheDir: t.TempDir(), CLIConfigFile: cli, Env: cfg.Terragrunt.Env, Sandbox: opts.sandbox, Writable: opts.writable})
+	eng, err := engine.New(engine.Options{Binary: bin, CacheDir: t.TempDir(), CLIConfigFile: cli, Env: cfg.Terragrunt.Env, Sandbox: opts.sandbox, Writable: opts.writable,
+		ObserveCommand: opts.metrics.TerraformCommand})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +159,11 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 	e.eng, e.repos = eng, repos
 	var policies *policy.Engine
 	if len(opts.policies) > 0 {
-		if policies, err = policy.Load(context.Background(), opts.policies); err != nil {
+		if policies, err = policy.Load(context.Background(), opts.policies, policy.WithObserver(opts.metrics.PolicyEvaluated)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: gh, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies,
+	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: opts.metrics.GitHub(gh), Metrics: opts.metrics, Sandboxed: opts.sandbox != nil, Logger: opts.logger, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies,
 		Sealer: opts.sealer, Credentials: opts.credentials, Slack: opts.slack})
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("delivery", delivery, "event", eventType)
 	body, code, err := s.readVerified(w, r)
 	if err != nil {
+		// Its headers are a stranger's: they name no series.
+		s.metrics.WebhookHandled("unverified", "refused")
 		if ok, suppressed := s.refusals.allow(); ok {
 			log.Warn("refused a webhook delivery", "status", code, "error", err, "remote", r.RemoteAddr, "refusals_not_logged", suppressed)
 		}
@@ -51,10 +53,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if delivery == "" || eventType == "" {
+		s.metrics.WebhookHandled(eventType, "refused")
 		s.respond(w, http.StatusBadRequest, intakeResponse{Status: "error", Message: "missing " + deliveryHeader + " or " + webhook.EventHeader + " header"})
 		return
 	}
 	resp := intakeResponse{Delivery: delivery, EventType: eventType}
+	defer func() { s.metrics.WebhookHandled(eventType, intakeOutcome(resp.Status, code)) }()
 	ev, err := webhook.Parse(eventType, body)
 	var unsupported *webhook.UnsupportedEventError
 	switch {
@@ -64,8 +68,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		log.Warn("malformed webhook payload", "error", err)
-		resp.Status, resp.Message = "error", err.Error()
-		s.respond(w, http.StatusBadRequest, resp)
+		resp.Status, resp.Message, code = "error", err.Error(), http.StatusBadRequest
+		s.respond(w, code, resp)
 		return
 	}
 	job, ok, why, err := s.jobFor(ev)
@@ -103,6 +107,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	log.Info("queued a job", "job", queued.ID, "kind", queued.Kind, "key", queued.Key)
 	resp.Status, resp.Message = "queued", why
 	s.respond(w, http.StatusAccepted, resp)
+}
+
+// intakeOutcome names a verified delivery's outcome for the metrics:
+// its answer's status, with errors told apart by their code.
+func intakeOutcome(status string, code int) string {
+	switch {
+	case status != "error":
+		return status
+	case code == http.StatusBadRequest:
+		return "malformed"
+	}
+	return "error"
 }
 
 func (s *Server) respond(w http.ResponseWriter, code int, body intakeResponse) {

@@ -25,6 +25,7 @@ import (
 	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/planner/helmrender"
 	"github.com/csocbot/csocbot/policy"
+	"github.com/csocbot/csocbot/server/metrics"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
 )
@@ -81,6 +82,11 @@ type Deps struct {
 	// Slack posts to the notification channels; nil (or no slack
 	// section in the configuration) posts nothing.
 	Slack SlackPoster
+	// Metrics records what the server does and serves it at /metrics;
+	// nil records nothing and serves no /metrics.
+	Metrics *metrics.Metrics
+	// Sandboxed says whether the engine confines runs, for the metrics.
+	Sandboxed bool
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -92,6 +98,7 @@ type Server struct {
 	engine   *engine.Engine
 	policies *policy.Engine // nil when no policy set is configured
 	log      *slog.Logger
+	metrics  *metrics.Metrics // nil records nothing
 	plan     *workflow.Plan   // what a plan job does
 	values   *workflow.Values // what a plan job does on a gitops repository
 
@@ -168,6 +175,8 @@ func New(d Deps) (*Server, error) {
 		apiRefusals:    newSampler(time.Second),
 		auditHeadEvery: auditHeadInterval,
 	}
+	s.metrics = d.Metrics
+	d.Metrics.Watch(metrics.Sources{Store: d.Store, SlackFailures: s.slackFailures.Load, Sandboxed: d.Sandboxed})
 	s.prs = pullRequests{gh: d.GitHub}
 	reporters := []workflow.Reporter{githubReporter{s}}
 	if d.Slack != nil && d.Config.Slack != nil {
@@ -212,8 +221,9 @@ func (s *Server) isSelf(login string) bool {
 }
 
 // Handler serves POST /events, GET /healthz, GET /readyz, GET
-// /jobs/{id}, which commit statuses link to, and the operators' API (see
-// api.go): GET /api/audit, GET /api/locks and DELETE /api/locks.
+// /jobs/{id}, which commit statuses link to, the operators' API (see
+// api.go): GET /api/audit, GET /api/locks and DELETE /api/locks, and,
+// with Deps.Metrics, GET /metrics for Prometheus.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/events", s.handleEvents)
@@ -224,6 +234,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/audit", s.api(s.handleAudit))
 	mux.HandleFunc("GET /api/locks", s.api(s.handleLocks))
 	mux.HandleFunc("DELETE /api/locks", s.api(s.handleReleaseLock))
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 	return mux
 }
 
@@ -304,8 +317,19 @@ func (s *Server) work(ctx context.Context, name string) {
 			}
 			continue
 		}
+		// A retry waits from when its backoff ended, not from when it
+		// was first queued.
+		s.metrics.JobClaimed(string(job.Kind), time.Since(later(job.CreatedAt, job.RunAfter)))
 		s.runJob(ctx, log, job)
 	}
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -338,6 +362,8 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 	}()
 
 	start := time.Now()
+	outcome := "done"
+	defer func() { s.metrics.RunFinished(string(job.Kind), outcome, time.Since(start)) }()
 	err := s.dispatch(jobCtx, job)
 	switch {
 	case err == nil:
@@ -348,15 +374,18 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 			err = nil // superseded while it finished
 		}
 		if err != nil {
+			outcome = "store_error"
 			log.Error("could not mark the job done", "error", err)
 		}
 		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil && jobCtx.Err() != nil && job.Kind == store.KindApply:
 		// The shutdown's grace ended before the apply did.
+		outcome = "interrupted"
 		s.interruptOnShutdown(ctx, log, job, err)
 	case ctx.Err() != nil && jobCtx.Err() != nil:
 		// The server is stopping cleanly: the job did not fail, and runs
 		// again at the next start if that is safe.
+		outcome = "released"
 		s.releaseOnShutdown(ctx, log, job)
 	default:
 		// An apply may end while the server stops: its failure is
@@ -365,15 +394,19 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 		defer cancel()
 		after, ferr := s.store.Fail(ctx, job.ID, err)
 		if errors.Is(ferr, store.ErrNotRunning) {
+			outcome = "superseded"
 			log.Info("job superseded", "error", err)
 			return
 		}
 		if ferr != nil {
+			outcome = "store_error"
 			log.Error("could not record that the job failed", "error", err, "store_error", ferr)
 			return
 		}
+		outcome = "retry"
 		log.Warn("job failed", "error", err, "state", after.State, "attempts", after.Attempts)
 		if after.State == store.JobFailed {
+			outcome = "failed"
 			s.reportFinalFailure(ctx, after, err)
 		}
 	}

@@ -12,12 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/policy"
 	"github.com/csocbot/csocbot/server"
+	"github.com/csocbot/csocbot/server/metrics"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/store/sqlite"
 )
@@ -112,8 +114,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // buildServer wires the server's parts from the configuration.
 func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server.Server, func(), error) {
+	mets := metrics.New(prometheus.NewRegistry())
 	// Checked before the store is opened, which creates its folder.
-	found, problems := checkStartup(ctx, cfg, log)
+	found, problems := checkStartup(ctx, cfg, log, policy.WithObserver(mets.PolicyEvaluated))
 	if len(problems) > 0 {
 		return nil, nil, fmt.Errorf("cannot start (`csocbot serve --check` lists the same):%s", listProblems(problems))
 	}
@@ -133,6 +136,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		EvaluationTimeout: cfg.Terragrunt.EvaluationTimeout,
 		CLIConfigFile:     cfg.Terraform.CLIConfigFile, Logger: log,
 		Sandbox: found.confiner, Writable: cfg.Sandbox.Writable, Terragrunt: found.terragrunt,
+		ObserveCommand: mets.TerraformCommand,
 	})
 	if err != nil {
 		return fail(err)
@@ -143,10 +147,10 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	srv, err := server.New(server.Deps{
-		Config: cfg, Store: st, GitHub: found.github, Repos: server.RepoCache(repos), Engine: eng, Logger: log,
+		Config: cfg, Store: st, GitHub: mets.GitHub(found.github), Repos: server.RepoCache(repos), Engine: eng, Logger: log,
 		Policies: found.policies, LookupBotLogin: found.lookupBotLogin,
 		Credentials: minter, Sealer: sealerOf(cfg), Charts: chartsOf(cfg, found.github.GitToken, log),
-		Slack: slackOf(cfg, log),
+		Slack: slackOf(cfg, log, mets), Metrics: mets, Sandboxed: found.confiner != nil,
 	})
 	if err != nil {
 		return fail(err)
@@ -164,7 +168,7 @@ func count(n int, one, many string) string {
 
 // loadPolicies compiles the configured policy sets; nil when there are
 // none.
-func loadPolicies(ctx context.Context, cfg *config.Config) (*policy.Engine, error) {
+func loadPolicies(ctx context.Context, cfg *config.Config, opts ...policy.Option) (*policy.Engine, error) {
 	if len(cfg.Policies) == 0 {
 		return nil, nil
 	}
@@ -175,7 +179,7 @@ func loadPolicies(ctx context.Context, cfg *config.Config) (*policy.Engine, erro
 			AuthorMayApprove: p.AuthorMayApprove, Repos: p.Repositories, Environments: p.Environments,
 		}
 	}
-	e, err := policy.Load(ctx, sets)
+	e, err := policy.Load(ctx, sets, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("policies: %w", err)
 	}

@@ -46,8 +46,9 @@ type startup struct {
 // terragrunt engine, git for the merge checkout strategy, folders it can
 // write, the sandbox and the policy sets. serve and serve --check both
 // call it, so that --check says "valid" exactly when serve would start. It
-// returns every problem found, each saying what to do.
-func checkStartup(ctx context.Context, cfg *config.Config, log *slog.Logger) (startup, []error) {
+// returns every problem found, each saying what to do. policyOpts are
+// passed to the policy engine.
+func checkStartup(ctx context.Context, cfg *config.Config, log *slog.Logger, policyOpts ...policy.Option) (startup, []error) {
 	var s startup
 	var problems []error
 	add := func(err error) {
@@ -74,7 +75,7 @@ func checkStartup(ctx context.Context, cfg *config.Config, log *slog.Logger) (st
 	}
 	s.confiner, s.sandboxReport, err = serverSandbox(ctx, cfg.Sandbox, log)
 	add(err)
-	s.policies, err = loadPolicies(ctx, cfg)
+	s.policies, err = loadPolicies(ctx, cfg, policyOpts...)
 	add(err)
 	return s, problems
 }

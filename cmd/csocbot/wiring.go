@@ -12,6 +12,7 @@ import (
 	"github.com/csocbot/csocbot/planner/helmrender"
 	"github.com/csocbot/csocbot/server"
 	"github.com/csocbot/csocbot/server/credentials"
+	"github.com/csocbot/csocbot/server/metrics"
 	"github.com/csocbot/csocbot/server/repocache"
 	"github.com/csocbot/csocbot/server/workflow"
 )
@@ -53,11 +54,11 @@ func chartsOf(cfg *config.Config, token repocache.TokenFunc, log *slog.Logger) *
 	}
 }
 
-// slackOf posts to Slack with the configured bot token; nil without a
-// slack section.
-func slackOf(cfg *config.Config, log *slog.Logger) server.SlackPoster {
+// slackOf posts to Slack with the configured bot token, counting its
+// calls in mets; nil without a slack section.
+func slackOf(cfg *config.Config, log *slog.Logger, mets *metrics.Metrics) server.SlackPoster {
 	if cfg.Slack == nil {
 		return nil
 	}
-	return slack.New(cfg.Slack.Token.Reveal(), slack.Options{APIURL: cfg.Slack.APIURL, Logger: log})
+	return mets.Slack(slack.New(cfg.Slack.Token.Reveal(), slack.Options{APIURL: cfg.Slack.APIURL, Logger: log}))
 }

@@ -72,6 +72,9 @@ type Options struct {
 	Terragrunt *TerragruntCLI
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
+	// ObserveCommand, when set, is told each terraform or terragrunt
+	// command's name, duration and error, for metrics.
+	ObserveCommand func(command string, d time.Duration, err error)
 }
 
 // Engine plans and applies units. It is safe for concurrent use.

@@ -104,6 +104,7 @@ func (st *runState) runner(dir, unit string) (*tfrun.Runner, error) {
 		Logger:         e.opts.Logger,
 		Sandbox:        e.opts.Sandbox,
 		Writable:       append([]string{e.runDirOf(dir)}, e.opts.Writable...),
+		Observe:        e.opts.ObserveCommand,
 	})
 }
 

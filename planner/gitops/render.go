@@ -3,6 +3,7 @@ package gitops
 import (
 	"context"
 	"fmt"
+	"github.com/csocbot/csocbot/planner/helmrender"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func renderNow(ctx context.Context, files []*archive.BufferedFile) (r rendered) 
 	}
 	// The zero Engine has no cluster access: lookup returns nothing and
 	// DNS lookups are off.
-	out, err := engine.Engine{}.RenderWithContext(ctx, chrt, vals)
+	out, err := engine.Engine{CustomTemplateFuncs: wrapperFuncs}.RenderWithContext(ctx, chrt, vals)
 	if err != nil {
 		return rendered{err: err}
 	}
@@ -72,3 +73,7 @@ func renderNow(ctx context.Context, files []*archive.BufferedFile) (r rendered) 
 	}
 	return rendered{out: byPath}
 }
+
+// wrapperFuncs bound what a wrapper chart's templates, which a pull
+// request writes, can build in csocbot's process.
+var wrapperFuncs = helmrender.TemplateFuncs()

@@ -76,10 +76,10 @@ var templateFuncs = template.FuncMap{
 	"htpasswd": htpasswd,
 	// Random strings keep their length and alphabet: charts put them in
 	// object names and parse them.
-	"randAlpha":    func(n int) string { return repeatTo("generated", n) },
-	"randAlphaNum": func(n int) string { return repeatTo("generated", n) },
-	"randAscii":    func(n int) string { return repeatTo("generated", n) },
-	"randNumeric":  func(n int) string { return repeatTo("0", n) },
+	"randAlpha":    func(n int) (string, error) { return repeatTo("generated", n) },
+	"randAlphaNum": func(n int) (string, error) { return repeatTo("generated", n) },
+	"randAscii":    func(n int) (string, error) { return repeatTo("generated", n) },
+	"randNumeric":  func(n int) (string, error) { return repeatTo("0", n) },
 	"randBytes": func(n int) (string, error) {
 		if n < 0 {
 			return "", fmt.Errorf("randBytes: negative count %d", n)
@@ -105,11 +105,14 @@ func htpasswd(user, _ string) string {
 	return user + ":" + Generated
 }
 
-func repeatTo(s string, n int) string {
+func repeatTo(s string, n int) (string, error) {
 	if n <= 0 {
-		return ""
+		return "", nil
 	}
-	return strings.Repeat(s, n/len(s)+1)[:n]
+	if err := checkLen("rand", n); err != nil {
+		return "", err
+	}
+	return strings.Repeat(s, n/len(s)+1)[:n], nil
 }
 
 // checkNames checks the IP addresses and DNS names of a certificate.

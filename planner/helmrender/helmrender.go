@@ -220,7 +220,7 @@ func (run *Run) execute(ctx context.Context, p *prepared) (Manifests, error) {
 // templates renders the templates of a prepared chart, by file.
 func (run *Run) templates(ctx context.Context, p *prepared) (map[string]string, error) {
 	out, err := guarded(ctx, func() (map[string]string, error) {
-		return engine.Engine{CustomTemplateFuncs: templateFuncs}.RenderWithContext(ctx, p.c, p.top)
+		return engine.Engine{CustomTemplateFuncs: renderFuncs}.RenderWithContext(ctx, p.c, p.top)
 	})
 	if err != nil {
 		return nil, err
@@ -285,6 +285,9 @@ func describe(src ChartSource) string {
 	}
 	return strings.TrimSpace(src.RepoURL + " " + src.Revision)
 }
+
+// renderFuncs are the template functions of every render.
+var renderFuncs = TemplateFuncs()
 
 // Defaults returns the chart's default values, each subchart's under its
 // name, as Helm coalesces them before the user's values: what a values

@@ -65,6 +65,7 @@ func (r *Runner) Exec(ctx context.Context, command string, argv []string, extraE
 		log.Warn("killed processes left running", "pids", pids)
 	}
 	log.Info("command finished", "duration", time.Since(start), "error", err != nil)
+	r.observe(command, time.Since(start), err)
 	if err == nil {
 		return nil
 	}

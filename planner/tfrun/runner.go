@@ -71,6 +71,9 @@ type Options struct {
 	// appear in what the Runner returns or logs: they are replaced by
 	// "***" in errors and their output and in logged output lines.
 	Secrets []string
+	// Observe, when set, is told each command's name, duration and
+	// error, for metrics.
+	Observe func(command string, d time.Duration, err error)
 }
 
 // proxyVars are copied from the bot's environment so terraform can reach
@@ -102,8 +105,16 @@ type Runner struct {
 	home      string
 	dataDir   string
 	cliConfig string
+	observer  func(command string, d time.Duration, err error) // nil: nobody is told
 
 	mu sync.Mutex
+}
+
+// observe tells Options.Observe, if set, how a command went.
+func (r *Runner) observe(command string, d time.Duration, err error) {
+	if r.observer != nil {
+		r.observer(command, d, err)
+	}
 }
 
 // New returns a Runner for the terraform configuration in dir.
@@ -147,6 +158,7 @@ func New(dir string, opts Options) (*Runner, error) {
 		dataDir:   opts.DataDir,
 		cliConfig: opts.CLIConfigFile,
 		masker:    newMasker(opts.Secrets),
+		observer:  opts.Observe,
 	}
 	if r.limit <= 0 {
 		r.limit = DefaultOutputLimit
@@ -297,6 +309,7 @@ func (r *Runner) run(ctx context.Context, command string, captureStdout bool, fn
 		log.Warn("killed processes terraform left running", "pids", pids)
 	}
 	log.Info("terraform command finished", "duration", time.Since(start), "error", err != nil)
+	r.observe(command, time.Since(start), err)
 	if err == nil {
 		return nil
 	}
