@@ -75,10 +75,11 @@ func TestEndToEndApply(t *testing.T) {
 	if b, err := os.ReadFile(stateFile); err != nil || !strings.Contains(string(b), "10.20.0.0/16") {
 		t.Errorf("the vpc's state does not hold the reviewed change (%v):\n%.300s", err, b)
 	}
-	statuses := e.gh.Statuses(e.repo, e.headSHA)
-	if s, ok := latestStatus(statuses, "csocbot/apply: "+vpc); !ok || s.State != "success" {
-		t.Errorf("apply status of the vpc: %+v (found %v)", s, ok)
-	}
+	// The reply comes before the statuses it reports.
+	e.waitFor("the vpc's apply status", func() bool {
+		s, ok := latestStatus(e.gh.Statuses(e.repo, e.headSHA), "csocbot/apply: "+vpc)
+		return ok && s.State == "success"
+	})
 	runs, _ := e.st.Runs(ctx, e.repo, e.pr, e.headSHA)
 	for _, r := range runs {
 		if r.Unit == vpc && r.State != store.RunApplied {

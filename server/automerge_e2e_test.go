@@ -171,9 +171,11 @@ func TestEndToEndApplyAfterMerge(t *testing.T) {
 			t.Errorf("apply reply lacks %q:\n%s", want, reply)
 		}
 	}
-	if s, ok := latestStatus(e.gh.Statuses(e.repo, e.headSHA), "csocbot/apply"); !ok || s.State != "success" {
-		t.Errorf("apply status: %+v (found %v)", s, ok)
-	}
+	// The reply comes before the statuses it reports.
+	e.waitFor("the apply status", func() bool {
+		s, ok := latestStatus(e.gh.Statuses(e.repo, e.headSHA), "csocbot/apply")
+		return ok && s.State == "success"
+	})
 	ctx := context.Background()
 	e.waitFor("the locks to be released", func() bool {
 		locks, err := e.st.Locks(ctx, e.repo)
