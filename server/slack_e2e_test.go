@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/csocbot/csocbot/config"
+	"github.com/csocbot/csocbot/internal/gittest"
 	"github.com/csocbot/csocbot/notify/slack"
 )
 
@@ -87,13 +88,41 @@ func (f *fakeSlack) threads() (parents, replies []url.Values) {
 }
 
 func slackE2E(t *testing.T) (*e2e, *fakeSlack) {
+	return slackE2EWith(t, nil)
+}
+
+// slackE2EWith is slackE2E with prChange adding to the pull request.
+func slackE2EWith(t *testing.T, prChange func(src *gittest.Repo)) (*e2e, *fakeSlack) {
 	f := newFakeSlack(t)
 	client := slack.New("xoxb-test", slack.Options{APIURL: f.url, MaxAttempts: 1})
 	e := newE2EWith(t, e2eOptions{
 		slack:       client,
 		slackConfig: &config.Slack{DefaultChannel: "#csoc-notifications", APIURL: f.url},
+		prChange:    prChange,
 	})
 	return e, f
+}
+
+// TestEndToEndSlackCarriesNoPlanValues plans a change that puts a
+// password-like value into a unit's inputs: the plan comment on GitHub
+// shows the change, Slack gets the counts only, never a value of the plan.
+func TestEndToEndSlackCarriesNoPlanValues(t *testing.T) {
+	const secret = "s3cr3t-Passw0rd-in-a-plan"
+	e, f := slackE2EWith(t, func(src *gittest.Repo) {
+		src.Replace("live/gen3-prod/us-east-1/prod/vpc/terragrunt.hcl", `name = "gen3-${local.environment}"`, `name = "`+secret+`"`)
+	})
+	e.start()
+	post(t, e.srv.Handler(), delivery{event: "pull_request", id: "slack-values", body: e.openedPayload()})
+	e.waitFor("the plan's Slack reply", func() bool { _, r := f.threads(); return len(r) >= 1 })
+	posts, edits := f.sent()
+	for _, m := range append(posts, edits...) {
+		if strings.Contains(fmt.Sprint(m), secret) {
+			t.Fatalf("a plan value reached Slack: %v", m)
+		}
+	}
+	if _, replies := f.threads(); !strings.Contains(replies[0].Get("blocks"), "+") {
+		t.Errorf("the reply has no plan counts: %s", replies[0].Get("blocks"))
+	}
 }
 
 // TestEndToEndSlackThread plans a pull request twice, with a restart in
