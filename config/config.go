@@ -189,13 +189,34 @@ type Webhook struct {
 	MaxConcurrentReads int
 }
 
+// Store drivers.
+const (
+	// StoreSQLite keeps the state in one file: the embedded default,
+	// for one replica.
+	StoreSQLite = "sqlite"
+	// StorePostgres keeps the state in a PostgreSQL database that any
+	// number of replicas share.
+	StorePostgres = "postgres"
+)
+
 // Store is where csocbot keeps its state.
 type Store struct {
-	// Driver is "sqlite", the only driver so far.
+	// Driver is StoreSQLite or StorePostgres.
 	Driver string
 	// Path is the SQLite database file.
 	Path string
+	// URL is the PostgreSQL connection URL, which may hold a password.
+	URL Secret
+	// Lease is how long a running job stays its replica's without the
+	// replica renewing it: a replica that dies has its plans taken over,
+	// and its applies marked interrupted, a lease after it stopped.
+	Lease time.Duration
 }
+
+// Shared reports whether several processes may run jobs from the store
+// at once, so none may take the running jobs for its own dead
+// predecessor's at start.
+func (s Store) Shared() bool { return s.Driver == StorePostgres }
 
 // Plan configures planning.
 type Plan struct {

@@ -175,7 +175,7 @@ func TestDefaults(t *testing.T) {
 			{Name: "csoc/infra", Kind: KindInfra, Autoplan: true},
 		},
 		CommandPrefix:    "csocbot",
-		Store:            Store{Driver: "sqlite", Path: "/var/lib/csocbot/csocbot.db"},
+		Store:            Store{Driver: "sqlite", Path: "/var/lib/csocbot/csocbot.db", Lease: 30 * time.Second},
 		Webhook:          Webhook{MaxConcurrentReads: 4},
 		Workers:          min(runtime.NumCPU(), 64),
 		Plan:             Plan{Parallelism: 0, Timeout: 30 * time.Minute},
@@ -259,7 +259,7 @@ cleanup: {interval: 15m, max_age: 48h, keep_records: 720h}
 			{Name: "csoc/infra", Kind: KindInfra, AllowForkAutoplan: true, DraftAutoplan: true, TerragruntVersion: "0.69.6"},
 		},
 		CommandPrefix:    "ops-bot",
-		Store:            Store{Driver: "sqlite", Path: "/db/bot.db"},
+		Store:            Store{Driver: "sqlite", Path: "/db/bot.db", Lease: 30 * time.Second},
 		Webhook:          Webhook{MaxConcurrentReads: 2},
 		Workers:          3,
 		Plan:             Plan{Parallelism: 5, Timeout: 90 * time.Minute},
@@ -456,8 +456,12 @@ func TestErrors(t *testing.T) {
 		{"prefix", base + "commands:\n  prefix: csoc bot\n", []string{
 			`config.yaml:7: commands.prefix: expected a single word (a letter, then letters, digits, - or _), like csocbot; got "csoc bot"`,
 		}},
-		{"postgres", base + "store:\n  driver: postgres\n", []string{"config.yaml:7: store.driver: postgres is not supported yet; use sqlite"}},
-		{"store driver", base + "store:\n  driver: mysql\n", []string{`config.yaml:7: store.driver: expected sqlite; got "mysql"`}},
+		{"postgres without url", base + "store:\n  driver: postgres\n", []string{"config.yaml:7: store: the postgres driver needs the database URL (postgres://user:password@host:5432/csocbot): set store.url_file to a file holding it, or store.url_env to an environment variable"}},
+		{"postgres url inline", base + "store:\n  driver: postgres\n  url: postgres://u:pw@db/csocbot\n", []string{"config.yaml:8: store.url: secrets are not accepted inline"}},
+		{"postgres with path", base + "store:\n  driver: postgres\n  url_env: TOKEN\n  path: /db/bot.db\n", []string{"config.yaml:9: store.path: is the SQLite file, and the driver is postgres: remove store.path"}},
+		{"sqlite with url", base + "store:\n  url_env: TOKEN\n", []string{"config.yaml:7: store: a database URL is set but the driver is sqlite: set store.driver: postgres, or remove the URL"}},
+		{"lease", base + "store:\n  lease: 0s\n", []string{`config.yaml:7: store.lease: expected a positive duration like 30m or 1h30m; got "0s"`}},
+		{"store driver", base + "store:\n  driver: mysql\n", []string{`config.yaml:7: store.driver: expected sqlite or postgres; got "mysql"`}},
 		{"store path", base + "store:\n  path: ''\n", []string{"config.yaml:7: store.path: expected a path, got an empty string"}},
 		{"workers zero", base + "workers: 0\n", []string{"config.yaml:6: workers: expected a number from 1 to 64, got 0"}},
 		{"workers many", base + "workers: 65\n", []string{"config.yaml:6: workers: expected a number from 1 to 64, got 65"}},
@@ -558,7 +562,7 @@ environments:
 		"config.yaml:6: repositories[0].name: expected owner/repo",
 		"config.yaml:7: workers: expected a number from 1 to 64, got 100",
 		"config.yaml:8: plan.timeout: expected a positive duration",
-		"config.yaml:9: store.driver: postgres is not supported yet",
+		"config.yaml:9: store: the postgres driver needs the database URL",
 		"config.yaml:11: environments[0].paths[0]: expected a glob relative to the repository root",
 	}
 	if err == nil {
@@ -804,5 +808,37 @@ func TestTerragruntVersionPerRepository(t *testing.T) {
 		if r, _ := c.Repository(name); r.TerragruntVersion != want {
 			t.Errorf("%s: TerragruntVersion %q, want %q", name, r.TerragruntVersion, want)
 		}
+	}
+}
+
+func TestStoreDrivers(t *testing.T) {
+	tests := []struct {
+		name   string
+		yaml   string
+		driver string
+		path   string
+		url    string
+		lease  time.Duration
+		shared bool
+	}{
+		{"default", "", StoreSQLite, "/var/lib/csocbot/csocbot.db", "", 30 * time.Second, false},
+		{"sqlite path", "store: {path: /db/bot.db, lease: 1m}\n", StoreSQLite, "/db/bot.db", "", time.Minute, false},
+		{"postgres from a file", "store: {driver: postgres, url_file: /run/pg}\n", StorePostgres, "", "postgres://csocbot:pw@db:5432/csocbot", 30 * time.Second, true},
+	}
+	testFiles["/run/pg"] = "postgres://csocbot:pw@db:5432/csocbot\n"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parse(base + tt.yaml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := c.Store
+			if st.Driver != tt.driver || st.Path != tt.path || st.URL.Reveal() != tt.url || st.Lease != tt.lease || st.Shared() != tt.shared {
+				t.Errorf("store = %+v (url %q, shared %v)", st, st.URL.Reveal(), st.Shared())
+			}
+			if strings.Contains(fmt.Sprintf("%v %+v", c.Store, c.Store), "pw@") {
+				t.Error("printing the store configuration shows the URL's password")
+			}
+		})
 	}
 }

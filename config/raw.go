@@ -108,8 +108,12 @@ type rawWebhook struct {
 }
 
 type rawStore struct {
-	Driver scalar[string] `yaml:"driver"`
-	Path   scalar[string] `yaml:"path"`
+	Driver  scalar[string] `yaml:"driver"`
+	Path    scalar[string] `yaml:"path"`
+	URL     scalar[string] `yaml:"url"`
+	URLFile scalar[string] `yaml:"url_file"`
+	URLEnv  scalar[string] `yaml:"url_env"`
+	Lease   scalar[string] `yaml:"lease"`
 }
 
 type rawPlan struct {

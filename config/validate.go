@@ -503,17 +503,47 @@ func webURL(apiURL string) string {
 }
 
 func (v *validator) store(r rawStore, dataDir string) Store {
+	st := Store{Driver: StoreSQLite, Lease: v.duration(r.Lease, "store.lease", defaultLease)}
 	if r.Driver.ok() {
 		switch r.Driver.Value {
-		case "sqlite":
-		case "postgres":
-			v.errs.add(r.Driver.Line, "store.driver", "postgres is not supported yet; use sqlite")
+		case StoreSQLite:
+		case StorePostgres:
+			st.Driver = StorePostgres
 		default:
-			v.errs.add(r.Driver.Line, "store.driver", "expected sqlite; got %q", r.Driver.Value)
+			v.errs.add(r.Driver.Line, "store.driver", "expected sqlite or postgres; got %q", r.Driver.Value)
 		}
 	}
-	return Store{Driver: "sqlite", Path: v.path(r.Path, "store.path", filepath.Join(dataDir, storeFileName))}
+	url, hasURL := v.secret("store.url", r.URL, r.URLFile, r.URLEnv)
+	switch {
+	case st.Driver == StorePostgres && !hasURL:
+		v.errs.add(r.Driver.Line, "store", "the postgres driver needs the database URL (postgres://user:password@host:5432/csocbot): set store.url_file to a file holding it, or store.url_env to an environment variable")
+	case st.Driver == StoreSQLite && hasURL:
+		v.errs.add(firstLine(r.URL, r.URLFile, r.URLEnv), "store", "a database URL is set but the driver is sqlite: set store.driver: postgres, or remove the URL")
+	case st.Driver == StorePostgres && r.Path.present():
+		v.errs.add(r.Path.Line, "store.path", "is the SQLite file, and the driver is postgres: remove store.path")
+	}
+	if st.Driver == StorePostgres {
+		st.URL = url
+		return st
+	}
+	st.Path = v.path(r.Path, "store.path", filepath.Join(dataDir, storeFileName))
+	return st
 }
+
+// firstLine is the line of the first of ss that is present.
+func firstLine(ss ...scalar[string]) int {
+	for _, s := range ss {
+		if s.present() {
+			return s.Line
+		}
+	}
+	return 0
+}
+
+// defaultLease is long enough that a replica busy with a large plan
+// renews in time, and short enough that a dead replica's plan is taken
+// over within a minute.
+const defaultLease = 30 * time.Second
 
 func (v *validator) terraform(r rawTerraform, dataDir string) Terraform {
 	t := Terraform{

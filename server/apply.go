@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/csocbot/csocbot/notify/vcs"
 	"github.com/csocbot/csocbot/server/workflow"
@@ -48,14 +47,10 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &a); err != nil {
 		return fmt.Errorf("decode apply job: %w", err)
 	}
-	// One apply of a pull request at a time: two apply comments given
-	// together would otherwise both find its plans unapplied and apply
-	// them twice, in the same working directory.
-	unlock, err := lockApplies(ctx, s, prKey(a.Repo, a.PR))
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	// The store never lets two applies of a pull request run at once,
+	// in this process or another (see store.Store.Claim): two apply
+	// comments given together would otherwise both find its plans
+	// unapplied and apply them twice.
 	baseSHA, err := s.repos.Fetch(ctx, a.Repo, s.cfg.GitHub.CloneURL(a.Repo), a.BaseRef, []int{a.PR})
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", a.Repo, err)
@@ -83,28 +78,6 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 		return err
 	}
 	return s.afterApply(ctx, a, out)
-}
-
-// applyLocks serialise the applies of each pull request within the
-// process: map[applyLockKey]chan struct{}, a channel of one slot.
-var applyLocks sync.Map
-
-type applyLockKey struct {
-	s   *Server
-	key string
-}
-
-// lockApplies waits until no other apply of the pull request key runs in
-// s, or ctx ends, and returns the function that lets the next one run.
-func lockApplies(ctx context.Context, s *Server, key string) (func(), error) {
-	v, _ := applyLocks.LoadOrStore(applyLockKey{s, key}, make(chan struct{}, 1))
-	slot := v.(chan struct{})
-	select {
-	case slot <- struct{}{}:
-		return func() { <-slot }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for the pull request's other apply: %w", ctx.Err())
-	}
 }
 
 // unlock releases the locks a pull request holds, those of units or all,

@@ -163,7 +163,7 @@ func newE2EWith(t testing.TB, opts e2eOptions) *e2e {
 			t.Fatal(err)
 		}
 	}
-	e.srv, err = New(Deps{Config: cfg, Store: e.st, GitHub: opts.metrics.GitHub(gh), Metrics: opts.metrics, Sandboxed: opts.sandbox != nil, Logger: opts.logger, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies,
+	e.srv, err = New(Deps{Config: cfg, Store: e.st, Replica: "replica-a", GitHub: opts.metrics.GitHub(gh), Metrics: opts.metrics, Sandboxed: opts.sandbox != nil, Logger: opts.logger, Repos: RepoCache(repos), Engine: eng, BotLogin: "csocbot-bot", Policies: policies,
 		Sealer: opts.sealer, Credentials: opts.credentials, Slack: opts.slack})
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +352,7 @@ func TestEndToEndInterruptedCommandIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A previous process claimed it and died.
-	if _, ok, err := e.st.Claim(context.Background(), "dead-worker", store.KindCommentCommand); !ok || err != nil {
+	if _, ok, err := e.st.Claim(context.Background(), "dead-worker", time.Minute, store.KindCommentCommand); !ok || err != nil {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 	e.start()

@@ -120,6 +120,12 @@ func newIntakeServerAt(t testing.TB, dbPath string) (*Server, *sqlite.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newIntakeServerOn(t, cfg, st), st
+}
+
+// newIntakeServerOn is a server taking webhooks into st, with cfg.
+func newIntakeServerOn(t testing.TB, cfg *config.Config, st store.Store) *Server {
+	t.Helper()
 	eng, err := engine.New(engine.Options{Binary: tfrun.Binary{Path: "terraform"}, CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +138,7 @@ func newIntakeServerAt(t testing.TB, dbPath string) (*Server, *sqlite.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, st
+	return s
 }
 
 type delivery struct {

@@ -57,7 +57,7 @@ func TestEndToEndCrashedPlanIsFailedNotRunAgain(t *testing.T) {
 	ctx := context.Background()
 	_, resp := post(t, e.srv.Handler(), delivery{event: "pull_request", id: "crash-1", body: e.openedPayload()})
 	// The dead process had claimed the plan and set its status pending.
-	if _, ok, err := e.st.Claim(ctx, "dead-worker", store.KindPlan); !ok || err != nil {
+	if _, ok, err := e.st.Claim(ctx, "dead-worker", time.Minute, store.KindPlan); !ok || err != nil {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 	e.srv.status(ctx, resp.Job, vcs.Repo{Owner: "Codertocat", Name: "Hello-World"}, e.headSHA, vcs.PlanContext, vcs.StatusPending, "Planning…")

@@ -2,9 +2,9 @@ package server
 
 import (
 	"log/slog"
-	"os"
 	"testing"
 
+	"github.com/csocbot/csocbot/internal/pgtest"
 	"github.com/csocbot/csocbot/planner/sandbox"
 )
 
@@ -13,5 +13,5 @@ import (
 func TestMain(m *testing.M) {
 	sandbox.Main() // the test binary is the launcher of sandboxed runs
 	slog.SetDefault(slog.New(slog.DiscardHandler))
-	os.Exit(m.Run())
+	pgtest.Main(m) // runs the tests, then stops the PostgreSQL they started
 }

@@ -197,7 +197,7 @@ func TestEndToEndLogsCarryIDs(t *testing.T) {
 	want := map[string]map[string]any{
 		"queued a job":               {"delivery": "logs-1", "event": "pull_request", "job": float64(resp.Job)},
 		"refused a webhook delivery": {"delivery": "logs-2", "event": "pull_request"},
-		"job done":                   {"job": float64(resp.Job), "kind": "plan", "worker": "worker-0"},
+		"job done":                   {"job": float64(resp.Job), "kind": "plan", "worker": "replica-a/worker-0"},
 	}
 	for line := range strings.Lines(logs.String()) {
 		var rec map[string]any

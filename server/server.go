@@ -87,6 +87,13 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Sandboxed says whether the engine confines runs, for the metrics.
 	Sandboxed bool
+	// Replica names this process among those sharing the store, in job
+	// leases and leadership; "" makes one from the host name and the
+	// process id.
+	Replica string
+	// JobEvents, when the store can say so, wakes idle workers as soon as
+	// another process queues a job; nil leaves them to poll.
+	JobEvents JobListener
 }
 
 // Server is csocbot's webhook server and job runner.
@@ -115,9 +122,11 @@ type Server struct {
 	permissionMemo *memo[vcs.Permission] // by repo and login
 	refusalMemo    *memo[struct{}]       // by pull request and commenter
 
-	wakeup chan struct{}
-	ready  atomic.Bool
-	probe  writeProbe // for readiness
+	wakeup    chan struct{}
+	replica   string      // this process's name in leases
+	jobEvents JobListener // nil: workers poll
+	ready     atomic.Bool
+	probe     writeProbe // for readiness
 
 	// bodySlots bounds how many requests read a body before its signature
 	// is checked (webhook.max_concurrent_reads); see readVerified.
@@ -176,6 +185,10 @@ func New(d Deps) (*Server, error) {
 		auditHeadEvery: auditHeadInterval,
 	}
 	s.metrics = d.Metrics
+	s.replica, s.jobEvents = d.Replica, d.JobEvents
+	if s.replica == "" {
+		s.replica = defaultReplicaName()
+	}
 	d.Metrics.Watch(metrics.Sources{Store: d.Store, SlackFailures: s.slackFailures.Load, Sandboxed: d.Sandboxed})
 	s.prs = pullRequests{gh: d.GitHub}
 	reporters := []workflow.Reporter{githubReporter{s}}
@@ -243,16 +256,25 @@ func (s *Server) Handler() http.Handler {
 // Run deals with the jobs a previous process left running, then runs jobs
 // with cfg.Workers workers until ctx ends, and waits for them to stop: a
 // running apply is let finish, for up to apply.shutdown_grace.
+//
+// With a store several replicas share, the jobs of a replica that stopped
+// are taken over once their lease ends instead (see reclaimExpired): at
+// start, the running jobs may be other replicas' live ones.
 func (s *Server) Run(ctx context.Context) error {
-	// The jobs a stopped process left running are failed, not run again;
-	// each pull request is told in the background, so GitHub being slow
-	// does not delay the start.
-	failed, err := s.recoverAfterRestart(ctx)
-	if err != nil {
-		return err
+	var failed []store.Job
+	if !s.cfg.Store.Shared() {
+		// The jobs a stopped process left running are failed, not run
+		// again; each pull request is told in the background, so GitHub
+		// being slow does not delay the start.
+		var err error
+		if failed, err = s.recoverAfterRestart(ctx); err != nil {
+			return err
+		}
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.reportRecovered(ctx, failed) })
+	wg.Go(func() { s.reclaimExpired(ctx) })
+	wg.Go(func() { s.listenJobs(ctx) })
 	wg.Go(func() { s.learnBotLogin(ctx) })
 	wg.Go(func() { s.cleanDisk(ctx) })
 	wg.Go(func() { s.logAuditHead(ctx) })
@@ -260,7 +282,7 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Go(func() { s.deliverSlack(ctx) })
 	}
 	for i := range max(s.cfg.Workers, 1) {
-		name := fmt.Sprintf("worker-%d", i)
+		name := fmt.Sprintf("%s/worker-%d", s.replica, i)
 		wg.Go(func() { s.work(ctx, name) })
 	}
 	s.ready.Store(true)
@@ -301,7 +323,7 @@ const pollInterval = time.Second
 func (s *Server) work(ctx context.Context, name string) {
 	log := s.log.With("worker", name)
 	for ctx.Err() == nil {
-		job, ok, err := s.store.Claim(ctx, name)
+		job, ok, err := s.store.Claim(ctx, name, s.cfg.Store.Lease)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("could not claim a job", "error", err)
@@ -320,7 +342,7 @@ func (s *Server) work(ctx context.Context, name string) {
 		// A retry waits from when its backoff ended, not from when it
 		// was first queued.
 		s.metrics.JobClaimed(string(job.Kind), time.Since(later(job.CreatedAt, job.RunAfter)))
-		s.runJob(ctx, log, job)
+		s.runJob(ctx, log, name, job)
 	}
 }
 
@@ -342,7 +364,7 @@ func sleep(ctx context.Context, d time.Duration) {
 // runJob runs one claimed job with a context that supersession and the
 // plan timeout can cancel, and records how it ended. A shutdown cancels
 // a plan at once, but lets an apply finish (see graceful).
-func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
+func (s *Server) runJob(ctx context.Context, log *slog.Logger, worker string, job store.Job) {
 	log = log.With("job", job.ID, "kind", job.Kind, "key", job.Key)
 	base := ctx
 	if job.Kind == store.KindApply {
@@ -355,6 +377,7 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job) {
 	s.mu.Lock()
 	s.running[job.ID] = runningJob{key: job.Key, kind: job.Kind, cancel: cancel}
 	s.mu.Unlock()
+	defer s.keepLease(jobCtx, log, worker, job, cancel)()
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, job.ID)

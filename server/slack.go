@@ -321,7 +321,11 @@ func (s *Server) deliverSlack(ctx context.Context) {
 	tick := time.NewTicker(slackPoll)
 	defer tick.Stop()
 	for {
-		s.deliverDue(ctx)
+		// One replica sends, so a pull request's messages keep their
+		// order and its thread is started once.
+		if s.lead(ctx, "slack") {
+			s.deliverDue(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -28,9 +28,37 @@ type Store interface {
 
 	// Claim atomically takes the oldest runnable job (queued, with RunAfter
 	// not in the future) of one of kinds, or of any kind when kinds is empty,
-	// marks it running by worker and counts the attempt. It returns false
-	// when no job is runnable.
-	Claim(ctx context.Context, worker string, kinds ...Kind) (Job, bool, error)
+	// marks it running by worker, leased for lease (see RenewLeases), and
+	// counts the attempt. An apply job is not runnable while another apply
+	// job with the same key runs: a pull request's applies never overlap,
+	// whichever processes claim them. It returns false when no job is
+	// runnable. worker must name one worker of one process: processes
+	// sharing the database use different names.
+	Claim(ctx context.Context, worker string, lease time.Duration, kinds ...Kind) (Job, bool, error)
+
+	// RenewLeases extends to now+lease the leases of the jobs ids that
+	// worker claimed and that are still running, and returns the others
+	// of ids: jobs superseded while they ran, or taken over by
+	// ReclaimExpired after their lease ended. The worker stops those.
+	RenewLeases(ctx context.Context, worker string, lease time.Duration, ids ...int64) (lost []int64, err error)
+
+	// ReclaimExpired deals with the running jobs whose lease has ended:
+	// the process running them died, or lost the database for longer than
+	// a lease. A retry-safe job (see [Kind.RetrySafe]) is queued again at
+	// once, so another process finishes it, unless it has been attempted
+	// [MaxAttempts] times; that one, and every other job, an apply in
+	// particular, is marked failed with [InterruptedMessage]. It returns
+	// the jobs it failed, oldest first, so the server can say so on their
+	// pull requests. Every process sharing a database calls it now and
+	// then; it is safe to call at any time.
+	ReclaimExpired(ctx context.Context) (failed []Job, err error)
+
+	// Lead makes holder the leader of role (such as "slack") until
+	// now+lease when nobody leads it or the leader's lease has ended, or
+	// extends holder's lease when it leads it already, and reports whether
+	// holder leads role now. It lets one process of several do what must
+	// be done once, such as sending the Slack outbox in order.
+	Lead(ctx context.Context, role, holder string, lease time.Duration) (bool, error)
 
 	// Complete marks a running job done. It returns an error wrapping
 	// [ErrNotRunning] when the job is no longer running, for example because
@@ -56,7 +84,8 @@ type Store interface {
 	// RecoverAfterRestart deals with the jobs a previous process left
 	// running. It is meant to be called once at startup, before any worker
 	// claims, and takes every running job for abandoned, so no other process
-	// may be running jobs from the same database. Every one is marked
+	// may be running jobs from the same database: a single replica's
+	// store calls it, replicas sharing a database rely on ReclaimExpired. Every one is marked
 	// failed with [InterruptedMessage], plans too, and returned, oldest
 	// first, so the server can say so on their pull requests: a job the
 	// process was running when it died may be what killed it, and running
@@ -347,7 +376,10 @@ type Job struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Worker    string // the worker that claimed it last
-	LastError string
+	// LeaseUntil is when a running job's lease ends (see
+	// [Store.RenewLeases]); zero for a job that never ran.
+	LeaseUntil time.Time
+	LastError  string
 }
 
 // JobFilter selects jobs for ListJobs. Zero fields select everything.

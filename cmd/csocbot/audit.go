@@ -16,14 +16,13 @@ import (
 
 	"github.com/csocbot/csocbot/config"
 	"github.com/csocbot/csocbot/store"
-	"github.com/csocbot/csocbot/store/sqlite"
 )
 
 // storeNote ends the help of the commands that read the server's store.
-const storeNote = `It opens the store the configuration names (store.path) directly, so run it
-where the server keeps its store, with the server's environment (the
-configuration's secrets must resolve). The store is SQLite in WAL mode: this
-works beside a running server.`
+const storeNote = `It opens the store the configuration names (store.path, or store.url_file for
+PostgreSQL) directly, so run it where the server keeps its store, with the
+server's environment (the configuration's secrets must resolve). With either
+store this works beside a running server.`
 
 // withNote makes fs's usage end with note.
 func withNote(fs *flagSet, note string) {
@@ -37,18 +36,21 @@ func withNote(fs *flagSet, note string) {
 // openStore opens the store of the server configuration at cfgPath, for
 // the operators' commands. Unlike serve, it refuses to create a store: a
 // missing one means the wrong configuration or machine.
-func openStore(ctx context.Context, cfgPath string, stderr io.Writer) (*sqlite.Store, error) {
+func openStore(ctx context.Context, cfgPath string, stderr io.Writer) (store.Store, error) {
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s is not valid:\n%v\n", cfgPath, err)
 		return nil, exitError{code: 1}
 	}
-	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("there is no store at %s (store.path of %s); run this where the server keeps its store, with the server's configuration", cfg.Store.Path, cfgPath)
+	if cfg.Store.Driver == config.StoreSQLite {
+		if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("there is no store at %s (store.path of %s); run this where the server keeps its store, with the server's configuration", cfg.Store.Path, cfgPath)
+		}
 	}
 	// A newer csocbot migrates the store's schema, and says so.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return sqlite.Open(ctx, cfg.Store.Path, sqlite.Options{Logger: log})
+	st, _, err := openConfiguredStore(ctx, cfg, log)
+	return st, err
 }
 
 // requireConfig reports a missing --config.

@@ -20,6 +20,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -52,9 +54,9 @@ type crashServer struct {
 	pr      int
 	head    string
 	dataDir string
-	mark    string        // made when terraform starts applying slowRoot
-	st      *sqlite.Store // the process's store, read alongside
-	waitErr error         // how the process exited, once exited is closed
+	mark    string      // made when terraform starts applying slowRoot
+	st      store.Store // the process's store, read alongside
+	waitErr error       // how the process exited, once exited is closed
 }
 
 // TestServeKilledDuringAnApply kills a real csocbot serve process (kill
@@ -113,6 +115,84 @@ func TestServeKilledDuringAnApply(t *testing.T) {
 // request and apply slowRoot, and returns once terraform is applying.
 func startSlowApply(t *testing.T, takes time.Duration, grace string) *crashServer {
 	t.Helper()
+	e := newServeEnv(t, func(src *gittest.Repo, mark string) {
+		src.Write(slowRoot+"/main.tf", fmt.Sprintf("resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"touch %s && sleep %d\"\n  }\n}\n", mark, int(takes.Seconds())))
+	})
+	extra := ""
+	if grace != "" {
+		extra = "apply:\n  enabled: true\n  requirements: [fresh_plan]\n  shutdown_grace: " + grace + "\n"
+	}
+	s := e.process("data", extra)
+	s.start()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(s.dataDir, "csocbot.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s.st = st
+	s.open()
+	s.waitFor("the plan comment", func() bool { return s.commentSaying("csocbot plan for") != "" })
+	if !strings.Contains(s.commentSaying("csocbot plan for"), "`"+slowRoot+"`") {
+		t.Fatalf("the plan does not list %s:\n%s", slowRoot, s.commentSaying("csocbot plan for"))
+	}
+	s.commentApply("apply", slowRoot)
+	s.waitFor("terraform to be applying", func() bool {
+		_, err := os.Stat(s.mark)
+		return err == nil && s.runState() == store.RunApplying
+	})
+	return s
+}
+
+// buildBinary builds csocbot once for the test binary's tests that run
+// it as a process; TestMain removes it.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "csocbot-test-bin-")
+	if err != nil {
+		return "", err
+	}
+	builtDir.Store(&dir)
+	bin := filepath.Join(dir, "csocbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// builtDir is the folder of the binary buildBinary built, if it did.
+var builtDir atomic.Pointer[string]
+
+func removeBuiltBinary() {
+	if dir := builtDir.Load(); dir != nil {
+		os.RemoveAll(*dir)
+	}
+}
+
+// serveEnv is what real csocbot serve processes run against: the
+// binary, the fake GitHub and the repository behind one HTTPS address
+// (as GitHub Enterprise Server serves them: api_url must be https), and
+// a pull request whose head change adds.
+type serveEnv struct {
+	t      *testing.T
+	work   string
+	bin    string
+	env    []string
+	secret string
+	fake   *fakegithub.Server
+	front  string // the HTTPS address of GitHub and the repository
+	cli    string // the empty terraform CLI configuration
+	repo   string
+	pr     int
+	base   string
+	head   string
+	mark   string // a path change's code may create, to say it ran
+}
+
+// newServeEnv builds csocbot and serves the sample infra repository
+// with a pull request whose head is what change writes (it may use
+// mark) on top of it.
+func newServeEnv(t *testing.T, change func(src *gittest.Repo, mark string)) *serveEnv {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds csocbot and runs it for real")
 	}
@@ -120,23 +200,21 @@ func startSlowApply(t *testing.T, takes time.Duration, grace string) *crashServe
 		t.Skipf("no terraform: %v", err)
 	}
 	work := t.TempDir()
-	bin := filepath.Join(work, "csocbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Skipf("could not build csocbot: %v\n%s", err, out)
+	bin, err := buildBinary()
+	if err != nil {
+		t.Skipf("could not build csocbot: %v", err)
 	}
-	mark := filepath.Join(work, "apply-started")
+	mark := filepath.Join(work, "mark")
 
 	const token, secret = "ghp_crash", "crash-secret"
 	src := gittest.New(t, filepath.Join("..", "..", "testdata", "infra"))
 	base := src.CommitAll("base")
-	src.Git("checkout", "-q", "-b", "slow")
-	src.Write(slowRoot+"/main.tf", fmt.Sprintf("resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"touch %s && sleep %d\"\n  }\n}\n", mark, int(takes.Seconds())))
-	head := src.CommitAll("a slow apply")
+	src.Git("checkout", "-q", "-b", "change")
+	change(src, mark)
+	head := src.CommitAll("the change")
 	src.Git("checkout", "-q", "main")
 	src.Git("update-ref", "refs/pull/2/head", head)
 
-	// GitHub and the repository behind one HTTPS address, as GitHub
-	// Enterprise Server serves them (api_url must be https).
 	gitRoot := t.TempDir()
 	os.Mkdir(filepath.Join(gitRoot, "Codertocat"), 0o755)
 	if err := os.Symlink(filepath.Join(src.Dir, ".git"), filepath.Join(gitRoot, "Codertocat", "Hello-World.git")); err != nil {
@@ -166,16 +244,28 @@ func startSlowApply(t *testing.T, takes time.Duration, grace string) *crashServe
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-
 	key := make([]byte, 32)
 	rand.Read(key)
 	cli := filepath.Join(work, "terraformrc")
 	os.WriteFile(cli, nil, 0o644)
-	addr := freeAddr(t)
-	dataDir := filepath.Join(work, "data")
-	config := filepath.Join(work, "csocbot.yaml")
+	return &serveEnv{
+		t: t, work: work, bin: bin, secret: secret, fake: fake, front: front.URL, cli: cli,
+		repo: repo, pr: pr, base: base, head: head, mark: mark,
+		env: append(os.Environ(), "CSOCBOT_GITHUB_TOKEN="+token, "CSOCBOT_WEBHOOK_SECRET="+secret,
+			"CSOCBOT_PLAN_KEYS=test:"+base64.StdEncoding.EncodeToString(key), "SSL_CERT_FILE="+caFile),
+	}
+}
+
+// process configures, without starting it, a csocbot serve process on
+// a free port with its data under the folder name; extra ends its
+// configuration.
+func (e *serveEnv) process(name, extra string) *crashServer {
+	e.t.Helper()
+	addr := freeAddr(e.t)
+	dataDir := filepath.Join(e.work, name)
+	config := filepath.Join(e.work, name+".yaml")
 	yaml := "listen: " + addr + "\ndata_dir: " + dataDir + "\nworkers: 1\n" + `github:
-  api_url: ` + front.URL + `/api/v3/
+  api_url: ` + e.front + `/api/v3/
   token_env: CSOCBOT_GITHUB_TOKEN
   webhook_secret_env: CSOCBOT_WEBHOOK_SECRET
 repositories:
@@ -184,55 +274,41 @@ repositories:
 sandbox:
   mode: off # what this machine allows is not the point here
 terraform:
-  cli_config_file: ` + cli + `
+  cli_config_file: ` + e.cli + `
 plan_encryption:
   key_env: CSOCBOT_PLAN_KEYS
-apply:
-  enabled: true
-  requirements: [fresh_plan]
-`
-	if grace != "" {
-		yaml += "  shutdown_grace: " + grace + "\n"
+` + extra
+	if !strings.Contains(extra, "apply:") { // apply with the fresh plan only, unless extra says otherwise
+		yaml += "apply:\n  enabled: true\n  requirements: [fresh_plan]\n"
 	}
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	s := &crashServer{
-		t: t, bin: bin, config: config, addr: addr, secret: secret, fake: fake, repo: repo, pr: pr, head: head, dataDir: dataDir, mark: mark,
-		env: append(os.Environ(), "CSOCBOT_GITHUB_TOKEN="+token, "CSOCBOT_WEBHOOK_SECRET="+secret,
-			"CSOCBOT_PLAN_KEYS=test:"+base64.StdEncoding.EncodeToString(key), "SSL_CERT_FILE="+caFile),
+	return &crashServer{
+		t: e.t, bin: e.bin, config: config, env: e.env, addr: addr, secret: e.secret, fake: e.fake,
+		repo: e.repo, pr: e.pr, head: e.head, dataDir: dataDir, mark: e.mark,
 	}
+}
 
-	s.start()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dataDir, "csocbot.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	s.st = st
+// open delivers the pull request's opened webhook.
+func (s *crashServer) open() {
 	s.deliver("pull_request", "open", s.payload("pull_request/opened.payload.json", func(m map[string]any) {
-		m["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = head
+		m["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = s.head
 		m["pull_request"].(map[string]any)["base"].(map[string]any)["ref"] = "main"
 	}))
-	s.waitFor("the plan comment", func() bool { return s.commentSaying("csocbot plan for") != "" })
-	if !strings.Contains(s.commentSaying("csocbot plan for"), "`"+slowRoot+"`") {
-		t.Fatalf("the plan does not list %s:\n%s", slowRoot, s.commentSaying("csocbot plan for"))
-	}
+}
 
-	posted := fake.AddComment(repo, pr, "alice", "csocbot apply -u "+slowRoot)
-	s.deliver("issue_comment", "apply", s.payload("issue_comment/created.payload.json", func(m map[string]any) {
+// commentApply has alice comment `csocbot apply -u unit` and delivers
+// the comment's webhook with delivery id.
+func (s *crashServer) commentApply(id, unit string) {
+	posted := s.fake.AddComment(s.repo, s.pr, "alice", "csocbot apply -u "+unit)
+	s.deliver("issue_comment", id, s.payload("issue_comment/created.payload.json", func(m map[string]any) {
 		m["issue"].(map[string]any)["pull_request"] = map[string]any{"url": "x"}
-		m["issue"].(map[string]any)["number"] = float64(pr)
+		m["issue"].(map[string]any)["number"] = float64(s.pr)
 		c := m["comment"].(map[string]any)
 		c["body"], c["id"] = posted.Body, float64(posted.ID)
 		c["user"].(map[string]any)["login"] = "alice"
 	}))
-	s.waitFor("terraform to be applying", func() bool {
-		_, err := os.Stat(mark)
-		return err == nil && s.runState() == store.RunApplying
-	})
-	return s
 }
 
 // runState is slowRoot's run's state at the head, "" when it has none.

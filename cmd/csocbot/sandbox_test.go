@@ -6,13 +6,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/csocbot/csocbot/internal/pgtest"
 	"github.com/csocbot/csocbot/internal/testtools"
 	"github.com/csocbot/csocbot/planner/sandbox"
 )
 
 func TestMain(m *testing.M) {
-	sandbox.Main() // the test binary stands in for csocbot as the launcher
-	os.Exit(m.Run())
+	sandbox.Main()        // the test binary stands in for csocbot as the launcher
+	code := pgtest.Run(m) // runs the tests, then stops the PostgreSQL they started
+	removeBuiltBinary()
+	os.Exit(code)
 }
 
 func TestPreviewSandboxed(t *testing.T) {

@@ -21,7 +21,6 @@ import (
 	"github.com/csocbot/csocbot/server"
 	"github.com/csocbot/csocbot/server/metrics"
 	"github.com/csocbot/csocbot/server/repocache"
-	"github.com/csocbot/csocbot/store/sqlite"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -120,7 +119,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if len(problems) > 0 {
 		return nil, nil, fmt.Errorf("cannot start (`csocbot serve --check` lists the same):%s", listProblems(problems))
 	}
-	st, err := sqlite.Open(ctx, cfg.Store.Path, sqlite.Options{Logger: log})
+	st, jobEvents, err := openConfiguredStore(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,6 +150,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		Policies: found.policies, LookupBotLogin: found.lookupBotLogin,
 		Credentials: minter, Sealer: sealerOf(cfg), Charts: chartsOf(cfg, found.github.GitToken, log),
 		Slack: slackOf(cfg, log, mets), Metrics: mets, Sandboxed: found.confiner != nil,
+		JobEvents: jobEvents,
 	})
 	if err != nil {
 		return fail(err)

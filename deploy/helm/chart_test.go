@@ -34,6 +34,8 @@ const (
 	exampleDir    = "../gitops-example"
 	configPath    = "/etc/csocbot/config/config.yaml"
 	secretsFolder = "/etc/csocbot/secrets/"
+	// postgresURLFile is where the chart mounts the database URL.
+	postgresURLFile = "/etc/csocbot/postgres/url"
 )
 
 // object is one rendered Kubernetes object.
@@ -130,7 +132,7 @@ func (objs objects) config(t *testing.T) (*config.Config, []byte, error) {
 	objs.get(t, "ConfigMap", &cm)
 	data := []byte(cm.Data["config.yaml"])
 	readFile := func(name string) ([]byte, error) {
-		if strings.HasPrefix(name, secretsFolder) {
+		if strings.HasPrefix(name, secretsFolder) || name == postgresURLFile {
 			return fakeSecret(name), nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
@@ -308,8 +310,11 @@ postgres: {enabled: true, existingSecret: csocbot-db, key: url}
 				if err := yaml.Unmarshal([]byte(cm.Data["config.yaml"]), &cfg); err != nil {
 					t.Fatal(err)
 				}
-				if cfg.Store["driver"] != "postgres" || cfg.Store["url_file"] != "/etc/csocbot/postgres/url" {
+				if cfg.Store["driver"] != "postgres" || cfg.Store["url_file"] != postgresURLFile {
 					t.Errorf("store = %v", cfg.Store)
+				}
+				if c, data, err := objs.config(t); err != nil || c.Store.Driver != "postgres" || !c.Store.Shared() {
+					t.Errorf("csocbot reads the store as %+v (%v) from:\n%s", c, err, data)
 				}
 				var np networkingv1.NetworkPolicy
 				objs.get(t, "NetworkPolicy", &np)

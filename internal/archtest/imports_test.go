@@ -97,7 +97,7 @@ func TestLayers(t *testing.T) {
 
 // concrete are the implementations of the workflows' seams (GitHub, the
 // SQLite store): the command wires them, nothing else imports them.
-var concrete = []string{"notify/github", "store/sqlite"}
+var concrete = []string{"notify/github", "store/sqlite", "store/postgres"}
 
 // TestOnlyTheCommandWiresImplementations checks that outside cmd/ no
 // package's non-test files import a concrete implementation of a seam,

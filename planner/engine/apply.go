@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -64,6 +65,8 @@ type ApplyRequest struct {
 	// UnitEnv is passed to one unit's terraform, by unit path, over Env:
 	// credentials chosen per unit, masked too (as Request.UnitEnv).
 	UnitEnv map[string]map[string]string
+	// Logger, when set, receives the run's progress, as Request.Logger.
+	Logger *slog.Logger
 }
 
 // Applied is the status of a unit whose saved plan was applied.
@@ -91,7 +94,7 @@ func (e *Engine) ApplySaved(ctx context.Context, req ApplyRequest) (*Run, error)
 		env = map[string]string{}
 	}
 	maps.Copy(env, req.Env)
-	st, err := e.newRun(Request{Key: req.Key, Files: req.Files, Root: req.Root, Units: req.Units, TerraformEnv: env, UnitEnv: req.UnitEnv})
+	st, err := e.newRun(Request{Key: req.Key, Files: req.Files, Root: req.Root, Units: req.Units, TerraformEnv: env, UnitEnv: req.UnitEnv, Logger: req.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +123,7 @@ func (e *Engine) ApplySaved(ctx context.Context, req ApplyRequest) (*Run, error)
 		} else {
 			us.result.Status = Applied
 		}
-		e.opts.Logger.Info("applied unit", "unit", us.unit.Path, "status", us.result.Status, "duration", us.result.Duration)
+		st.log.Info("applied unit", "unit", us.unit.Path, "status", us.result.Status, "duration", us.result.Duration)
 		return err
 	})
 	for n, o := range outcomes {

@@ -11,6 +11,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -143,6 +144,9 @@ type Request struct {
 	// dependents are skipped. Pre-plan policies are the gate: a unit they
 	// deny never runs code from the pull request.
 	Gate func(ctx context.Context, u detect.Unit) error
+	// Logger, when set, receives the run's progress instead of
+	// Options.Logger: a server passes one naming its job.
+	Logger *slog.Logger
 }
 
 // ErrBlocked is wrapped by a Gate error that stops a unit.
@@ -263,7 +267,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Run, error) {
 			res.Status, res.Err = Failed, err
 			describeFailure(res, err)
 		}
-		e.opts.Logger.Info("planned unit", "unit", res.Path, "status", res.Status, "duration", res.Duration)
+		st.log.Info("planned unit", "unit", res.Path, "status", res.Status, "duration", res.Duration)
 		return err
 	})
 	for i, o := range outcomes {
@@ -292,7 +296,7 @@ func (e *Engine) newRun(req Request) (*runState, error) {
 	if err := os.WriteFile(runDir+keySuffix, []byte(req.Key), 0o600); err != nil {
 		return nil, fmt.Errorf("record the working directory's key: %w", err)
 	}
-	st := &runState{e: e, req: req, dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
+	st := &runState{e: e, req: req, log: cmp.Or(req.Logger, e.opts.Logger), dir: runDir, units: map[string]*unitState{}, outputs: map[string]*outputsEntry{}}
 	for _, env := range req.UnitEnv {
 		st.secrets = slices.AppendSeq(st.secrets, maps.Values(env))
 	}
@@ -454,6 +458,7 @@ func (e *Engine) CleanWorkDirs(olderThan time.Duration) error {
 type runState struct {
 	e   *Engine
 	req Request
+	log *slog.Logger // the request's, or the engine's
 	dir string
 	// secrets are masked in terraform's output: the values of
 	// Request.UnitEnv and ApplyRequest.Env.

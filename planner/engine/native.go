@@ -37,7 +37,7 @@ func (st *runState) plan(ctx context.Context, us *unitState) error {
 	if err != nil {
 		return err
 	}
-	st.e.opts.Logger.Info("prepared working directory", "unit", us.unit.Path, "duration", time.Since(start))
+	st.log.Info("prepared working directory", "unit", us.unit.Path, "duration", time.Since(start))
 	if ws.skip {
 		us.result.Status, us.result.SkipReason = Skipped, "skip = true in its terragrunt.hcl"
 		return nil
@@ -101,7 +101,7 @@ func (st *runState) runner(dir, unit string) (*tfrun.Runner, error) {
 		CLIConfigFile:  e.opts.CLIConfigFile,
 		Env:            env,
 		Secrets:        st.secrets,
-		Logger:         e.opts.Logger,
+		Logger:         st.log,
 		Sandbox:        e.opts.Sandbox,
 		Writable:       append([]string{e.runDirOf(dir)}, e.opts.Writable...),
 		Observe:        e.opts.ObserveCommand,

@@ -47,7 +47,7 @@ type Apply struct {
 	Credentials  Minter
 	Sealer       Sealer
 	Reporters    []Reporter
-	Logger       *slog.Logger
+	Logger       *slog.Logger // its lines name the run's job (jobLogger); nil discards
 }
 
 // ApplyRequest is one `apply` command.
@@ -85,10 +85,11 @@ type ApplyOutcome struct {
 
 // Run carries out the apply req names and reports it.
 func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error) {
-	log := a.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	// a serves every job at once: this run's copy logs with its job.
+	cp := *a
+	cp.Logger = jobLogger(a.Logger, req.Change)
+	engineLog := engineLogger(a.Logger, cp.Logger)
+	a, log := &cp, cp.Logger
 	c := req.Change
 	chk, err := a.check(ctx, req)
 	if err != nil {
@@ -131,7 +132,7 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		return ApplyOutcome{}, err
 	}
 	start := time.Now()
-	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs})
+	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs, Logger: engineLog})
 	if err != nil && run == nil {
 		return ApplyOutcome{}, err
 	}
@@ -419,7 +420,7 @@ func environ(lines []string) map[string]string {
 
 func (a *Apply) setRunState(ctx context.Context, run store.Run, state store.RunState) {
 	run.State = state
-	if _, err := a.Store.UpsertRun(ctx, run); err != nil && a.Logger != nil {
+	if _, err := a.Store.UpsertRun(ctx, run); err != nil {
 		a.Logger.Warn("could not record a run's state", "unit", run.Unit, "state", state, "error", err)
 	}
 }
@@ -427,7 +428,7 @@ func (a *Apply) setRunState(ctx context.Context, run store.Run, state store.RunS
 // audit appends e; a failure to audit is logged loudly, since the apply
 // itself has happened or is refused either way.
 func (a *Apply) audit(ctx context.Context, e store.AuditEntry) {
-	if _, err := a.Store.AppendAudit(ctx, e); err != nil && a.Logger != nil {
+	if _, err := a.Store.AppendAudit(ctx, e); err != nil {
 		a.Logger.Error("could not append to the audit log", "action", e.Action, "unit", e.Unit, "error", err)
 	}
 }

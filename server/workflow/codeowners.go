@@ -50,8 +50,8 @@ func (a *Apply) codeOwners(ctx context.Context, req ApplyRequest, found *detect.
 	if file == nil {
 		return &ownerFacts{}, nil
 	}
-	if len(file.Errors) > 0 && a.Logger != nil {
-		a.Logger.Warn("CODEOWNERS has lines GitHub rejects; they own nothing", "repo", req.Change.Repo, "file", file.Path, "errors", fmt.Sprint(file.Errors))
+	if len(file.Errors) > 0 {
+		a.Logger.Warn("CODEOWNERS has lines GitHub rejects; they own nothing", "file", file.Path, "errors", fmt.Sprint(file.Errors))
 	}
 	// The pull request's own changes, as GitHub lists them: from where
 	// it left the base branch, not the base's later commits.

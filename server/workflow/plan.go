@@ -50,7 +50,8 @@ type Plan struct {
 	Credentials Minter
 	// Reporters each get every report.
 	Reporters []Reporter
-	// Logger receives progress and warnings; nil discards them.
+	// Logger receives progress and warnings, each line naming the run's
+	// job, repository and pull request (jobLogger); nil discards them.
 	Logger *slog.Logger
 }
 
@@ -98,10 +99,13 @@ type PlanOutcome struct {
 
 // Run plans the change req names and reports the result.
 func (p *Plan) Run(ctx context.Context, req PlanRequest) (PlanOutcome, error) {
-	log := p.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	// p serves every job at once: this run's copy logs with its job.
+	cp := *p
+	cp.Logger = jobLogger(p.Logger, req.Change)
+	// The engine's lines name the job too, unless nobody logs the
+	// workflow and the engine keeps its own logger (preview -v).
+	engineLog := engineLogger(p.Logger, cp.Logger)
+	p, log := &cp, cp.Logger
 	start := time.Now()
 	found, err := req.Detector.DetectIn(ctx, req.Repo, req.Base, req.Head)
 	if err != nil {
@@ -134,6 +138,7 @@ func (p *Plan) Run(ctx context.Context, req PlanRequest) (PlanOutcome, error) {
 		// planned, its dependents skipped.
 		Unevaluated: unevaluated,
 		UnitEnv:     unitEnv,
+		Logger:      engineLog,
 	}
 	var checks *policyCheck
 	if p.Policies != nil && len(units) > 0 {

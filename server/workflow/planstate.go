@@ -114,7 +114,7 @@ func (p *Plan) record(ctx context.Context, e store.AuditEntry) {
 	if p.Audit == nil {
 		return
 	}
-	if _, err := p.Audit.AppendAudit(ctx, e); err != nil && p.Logger != nil {
+	if _, err := p.Audit.AppendAudit(ctx, e); err != nil {
 		p.Logger.Error("could not append to the audit log", "action", e.Action, "unit", e.Unit, "error", err)
 	}
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/csocbot/csocbot/planner/engine"
 	"github.com/csocbot/csocbot/server/credentials"
@@ -22,6 +23,37 @@ type Change struct {
 	HeadRef, BaseRef string
 	// Job is the job running the workflow, for links; 0 for none.
 	Job int64
+}
+
+// jobLogger is l naming c's job, repository and pull request on every
+// line, so that a run's lines can be told apart from the other jobs'
+// running at the same time; what c leaves unset is left out (preview has
+// no job). A nil l discards.
+func jobLogger(l *slog.Logger, c Change) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	var attrs []any
+	if c.Job != 0 {
+		attrs = append(attrs, "job", c.Job)
+	}
+	if c.Repo != "" {
+		attrs = append(attrs, "repo", c.Repo)
+	}
+	if c.PR != 0 {
+		attrs = append(attrs, "pr", c.PR)
+	}
+	return l.With(attrs...)
+}
+
+// engineLogger is the logger a run gives the engine: the run's (jobLog)
+// when the workflow was given a logger (configured), else nil, so that
+// the engine keeps its own.
+func engineLogger(configured, jobLog *slog.Logger) *slog.Logger {
+	if configured == nil {
+		return nil
+	}
+	return jobLog
 }
 
 // Reporter publishes what a workflow has to say about a change. GitHub's

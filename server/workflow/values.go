@@ -45,7 +45,8 @@ type Values struct {
 	Audit Auditor
 	// Reporters each get every report.
 	Reporters []Reporter
-	// Logger receives progress and warnings; nil discards them.
+	// Logger receives progress and warnings, each line naming the run's
+	// job, repository and pull request (jobLogger); nil discards them.
 	Logger *slog.Logger
 }
 
@@ -127,10 +128,10 @@ const ChartHostsSet = "chart_hosts"
 
 // Run checks the change and reports the result.
 func (v *Values) Run(ctx context.Context, req ValuesRequest) (*ValuesOutcome, error) {
-	log := v.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	// v serves every job at once: this run's copy logs with its job.
+	cp := *v
+	cp.Logger = jobLogger(v.Logger, req.Change)
+	v, log := &cp, cp.Logger
 	base, err := req.Repo.Snapshot(ctx, req.Base)
 	if err != nil {
 		return nil, err
@@ -602,7 +603,7 @@ func (v *Values) audit(ctx context.Context, req ValuesRequest, out *ValuesOutcom
 		e := store.AuditEntry{Actor: cmpOr(req.Actor, "csocbot"), Action: "values", Repo: req.Change.Repo, PR: req.Change.PR,
 			HeadSHA: req.Change.HeadSHA, Unit: a.Key, Outcome: outcome,
 			Detail: fmt.Sprintf("%d changed values, %d changed objects", len(a.Changes), len(a.Objects))}
-		if _, err := v.Audit.AppendAudit(ctx, e); err != nil && v.Logger != nil {
+		if _, err := v.Audit.AppendAudit(ctx, e); err != nil {
 			v.Logger.Warn("could not append to the audit log", "error", err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/csocbot/csocbot/store"
 )
@@ -43,7 +44,7 @@ func BenchmarkClaimComplete(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		worker := fmt.Sprintf("worker-%d", workers.Add(1))
 		for pb.Next() {
-			j, ok, err := s.Claim(b.Context(), worker)
+			j, ok, err := s.Claim(b.Context(), worker, time.Minute)
 			if err != nil || !ok {
 				b.Errorf("claim: %v, %v", ok, err)
 				return

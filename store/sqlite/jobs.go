@@ -8,22 +8,28 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/csocbot/csocbot/store"
 )
 
-const jobColumns = `id, kind, key, payload, state, attempts, run_after, created_at, updated_at, worker, last_error`
+const jobColumns = `id, kind, key, payload, state, attempts, run_after, created_at, updated_at, worker, lease_until, last_error`
 
 func scanJob(row scanner) (store.Job, error) {
 	var (
-		j                              store.Job
-		payload                        sql.NullString
-		runAfter, createdAt, updatedAt string
+		j                                          store.Job
+		payload                                    sql.NullString
+		runAfter, createdAt, updatedAt, leaseUntil string
 	)
 	err := row.Scan(&j.ID, &j.Kind, &j.Key, &payload, &j.State, &j.Attempts,
-		&runAfter, &createdAt, &updatedAt, &j.Worker, &j.LastError)
+		&runAfter, &createdAt, &updatedAt, &j.Worker, &leaseUntil, &j.LastError)
 	if err != nil {
 		return store.Job{}, err
+	}
+	if leaseUntil != "" { // '' for a job never leased
+		if j.LeaseUntil, err = parseTime(leaseUntil); err != nil {
+			return store.Job{}, err
+		}
 	}
 	j.Payload = rawJSON(payload)
 	if j.RunAfter, err = parseTime(runAfter); err != nil {
@@ -180,10 +186,15 @@ func recordOne(ctx context.Context, s *Store, tx *sql.Tx, d *pendingDelivery) er
 
 // Claim picks and marks the job in one UPDATE … RETURNING statement, in a
 // transaction that holds the database's write lock (see write); the state
-// guard in the outer WHERE would stop a double claim even without it.
-func (s *Store) Claim(ctx context.Context, worker string, kinds ...store.Kind) (store.Job, bool, error) {
-	_, now := s.clock()
-	args := []any{worker, now, now}
+// guard in the outer WHERE would stop a double claim even without it. The
+// write lock is also what keeps two applies of one key from running: the
+// check that none runs and the claim commit before any other writer reads.
+func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, kinds ...store.Kind) (store.Job, bool, error) {
+	if lease <= 0 {
+		return store.Job{}, false, fmt.Errorf("claiming a job for %s: the lease is %v; it must be positive", worker, lease)
+	}
+	t, now := s.clock()
+	args := []any{worker, formatTime(t.Add(lease)), now, now}
 	var kindFilter string
 	if len(kinds) > 0 {
 		kindFilter = ` AND kind IN (?` + strings.Repeat(`, ?`, len(kinds)-1) + `)`
@@ -194,10 +205,12 @@ func (s *Store) Claim(ctx context.Context, worker string, kinds ...store.Kind) (
 	var j store.Job
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
 		j, err = scanJob(tx.QueryRowContext(ctx, `
-			UPDATE jobs SET state = 'running', worker = ?, attempts = attempts + 1, updated_at = ?
+			UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 			WHERE state = 'queued' AND id = (
-				SELECT id FROM jobs
+				SELECT id FROM jobs AS q
 				WHERE state = 'queued' AND run_after <= ?`+kindFilter+`
+				AND (kind <> 'apply' OR NOT EXISTS (
+					SELECT 1 FROM jobs AS r WHERE r.state = 'running' AND r.kind = 'apply' AND r.key = q.key))
 				ORDER BY id LIMIT 1)
 			RETURNING `+jobColumns, args...))
 		return err

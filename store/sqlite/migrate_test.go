@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/csocbot/csocbot/store"
 )
@@ -19,8 +20,9 @@ import (
 var discard = slog.New(slog.DiscardHandler)
 
 // TestMigrateFromOlderVersion opens databases that an older csocbot left at
-// each earlier schema version, with a job in them, and a run once there
-// are runs (their table has been rebuilt since).
+// each earlier schema version, with a queued job and a running one in them
+// (written in the first version's columns), and a run once there are runs
+// (their table has been rebuilt since).
 func TestMigrateFromOlderVersion(t *testing.T) {
 	latest := len(embeddedMigrations)
 	for from := 1; from < latest; from++ {
@@ -34,8 +36,17 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 			if err := migrate(ctx, db, embeddedMigrations[:from], discard); err != nil {
 				t.Fatal(err)
 			}
-			old := newStore(db, Options{})
-			job := enqueue(t, old, store.NewJob{Kind: store.KindPlan, Key: "o/r#1", Payload: []byte(`{"pr":1}`)})
+			const at = "2025-06-01T12:00:00.000000Z"
+			_, err = db.ExecContext(ctx, `
+				INSERT INTO jobs (id, kind, key, payload, state, attempts, run_after, created_at, updated_at, worker)
+				VALUES (1, 'plan', 'o/r#1', '{"pr":1}', 'queued', 0, ?1, ?1, ?1, ''),
+				       (2, 'apply', 'o/r#1', NULL, 'running', 1, ?1, ?1, ?1, 'old-worker')`, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			atTime := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+			job := store.Job{ID: 1, Kind: store.KindPlan, Key: "o/r#1", Payload: []byte(`{"pr":1}`), State: store.JobQueued,
+				RunAfter: atTime, CreatedAt: atTime, UpdatedAt: atTime}
 			hasRuns := from >= 2 // 0002_runs.sql
 			if hasRuns {
 				_, err := db.ExecContext(ctx, `
@@ -52,12 +63,27 @@ func TestMigrateFromOlderVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			s := openAt(t, path, Options{})
+			// Much later: any lease the running job had would have ended.
+			s := openAt(t, path, Options{Now: func() time.Time { return atTime.Add(24 * time.Hour) }})
 			if got := versions(t, s.db); !slices.Equal(got, seq(latest)) {
 				t.Errorf("migrated to versions %v, want %v", got, seq(latest))
 			}
 			if got, err := s.GetJob(ctx, job.ID); err != nil || !reflect.DeepEqual(got, job) {
 				t.Errorf("job became %+v (%v), was %+v", got, err, job)
+			}
+			// The running job has no lease: RecoverAfterRestart, not
+			// ReclaimExpired, deals with it.
+			if failed, err := s.ReclaimExpired(ctx); len(failed) > 0 || err != nil {
+				t.Errorf("ReclaimExpired failed %+v (%v), a job from before leases", failed, err)
+			}
+			if failed, err := s.RecoverAfterRestart(ctx); err != nil || len(failed) != 1 || failed[0].ID != 2 || !failed[0].LeaseUntil.IsZero() {
+				t.Errorf("RecoverAfterRestart failed %+v (%v), want job 2, never leased", failed, err)
+			}
+			if j, ok, err := s.Claim(ctx, "w", time.Minute); err != nil || !ok || j.ID != job.ID {
+				t.Errorf("claimed %+v, %v (%v), want job %d", j, ok, err, job.ID)
+			}
+			if leads, err := s.Lead(ctx, "slack", "w", time.Minute); !leads || err != nil {
+				t.Errorf("leading: %v, %v", leads, err)
 			}
 			if _, err := s.UpsertRun(ctx, store.Run{Repo: "o/r", PR: 1, HeadSHA: "aaa", Unit: "u", State: store.RunPlanned}); err != nil {
 				t.Error(err)

@@ -165,14 +165,14 @@ func testClaimOrder(t *testing.T, newDB NewDatabase) {
 			}
 			for i, step := range tt.claims {
 				c.advance(step.advance)
-				j, ok, err := s.Claim(t.Context(), "w", step.kinds...)
+				j, ok, err := s.Claim(t.Context(), "w", lease, step.kinds...)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if got := j.Key; got != step.want || ok != (step.want != "") {
 					t.Errorf("claim %d (kinds %v): got %q (ok %v), want %q", i, step.kinds, got, ok, step.want)
 				}
-				if ok && (j.State != store.JobRunning || j.Worker != "w" || j.Attempts != 1 || !j.UpdatedAt.Equal(c.now())) {
+				if ok && (j.State != store.JobRunning || j.Worker != "w" || j.Attempts != 1 || !j.UpdatedAt.Equal(c.now()) || !j.LeaseUntil.Equal(c.now().Add(lease))) {
 					t.Errorf("claim %d: claimed job = %+v", i, j)
 				}
 			}
@@ -215,7 +215,7 @@ func testClaimConcurrent(t *testing.T, newDB NewDatabase) {
 				worker := fmt.Sprintf("worker-%d", w)
 				wg.Go(func() {
 					for {
-						j, ok, err := s.Claim(t.Context(), worker)
+						j, ok, err := s.Claim(t.Context(), worker, lease)
 						if err != nil {
 							t.Error(err)
 							return
@@ -296,12 +296,12 @@ func testFail(t *testing.T, newDB NewDatabase) {
 					t.Fatalf("after attempt %d: %s, run after %v; want queued, run after now+%v", attempt, j.State, j.RunAfter, wait)
 				}
 				c.advance(wait - time.Microsecond)
-				if j, ok, err := s.Claim(t.Context(), "w"); ok || err != nil {
+				if j, ok, err := s.Claim(t.Context(), "w", lease); ok || err != nil {
 					t.Fatalf("claimed %+v (err %v) before the backoff ended", j, err)
 				}
 				c.advance(time.Microsecond)
 			}
-			if _, ok, _ := s.Claim(t.Context(), "w"); ok {
+			if _, ok, _ := s.Claim(t.Context(), "w", lease); ok {
 				t.Error("claimed a failed job")
 			}
 		})
@@ -479,7 +479,7 @@ func testRecoverAfterRestart(t *testing.T, newDB NewDatabase) {
 	if err != nil || len(again) != 0 {
 		t.Errorf("recovering again: %v, %v; want nothing", ids(again), err)
 	}
-	if j, ok, err := s.Claim(ctx, "w", store.KindPlan, store.KindRefreshRepo); ok || err != nil {
+	if j, ok, err := s.Claim(ctx, "w", lease, store.KindPlan, store.KindRefreshRepo); ok || err != nil {
 		t.Errorf("claimed %+v (%v) after the restart; a failed job must not run again", j, err)
 	}
 }
@@ -581,7 +581,7 @@ func testEnqueue(t *testing.T, newDB NewDatabase) {
 				t.Fatal(err)
 			}
 			if j.Kind != tt.job.Kind || j.Key != tt.job.Key || string(j.Payload) != string(tt.job.Payload) ||
-				j.State != store.JobQueued || j.Attempts != 0 || j.Worker != "" || j.LastError != "" {
+				j.State != store.JobQueued || j.Attempts != 0 || j.Worker != "" || !j.LeaseUntil.IsZero() || j.LastError != "" {
 				t.Errorf("enqueued %+v", j)
 			}
 			if want := tt.wantRunAfter.Truncate(time.Microsecond); !j.RunAfter.Equal(want) || j.RunAfter.Location() != time.UTC {

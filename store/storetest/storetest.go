@@ -42,6 +42,13 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"NewJobSupersedesOlderOnes", testNewJobSupersedesOlderOnes},
 		{"RecoverAfterRestart", testRecoverAfterRestart},
 		{"Release", testRelease},
+		{"ClaimLease", testClaimLease},
+		{"NonPositiveLease", testNonPositiveLease},
+		{"RenewLeases", testRenewLeases},
+		{"ReclaimExpired", testReclaimExpired},
+		{"ApplyExclusion", testApplyExclusion},
+		{"ApplyExclusionConcurrent", testApplyExclusionConcurrent},
+		{"Lead", testLead},
 		{"ListJobs", testListJobs},
 		{"CheckWritable", testCheckWritable},
 		{"UpsertRun", testUpsertRun},
@@ -144,10 +151,14 @@ func getJobOrZero(t testing.TB, s store.Store, id int64) store.Job {
 	return j
 }
 
-// claim claims a job that must be there.
+// lease is the lease of the jobs the suite claims; a test moves its clock
+// past it to end one.
+const lease = time.Minute
+
+// claim claims a job that must be there, for lease.
 func claim(t testing.TB, s store.Store, worker string, kinds ...store.Kind) store.Job {
 	t.Helper()
-	j, ok, err := s.Claim(t.Context(), worker, kinds...)
+	j, ok, err := s.Claim(t.Context(), worker, lease, kinds...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +179,8 @@ func ids(jobs []store.Job) []int64 {
 func jobsEqual(a, b store.Job) bool {
 	return a.ID == b.ID && a.Kind == b.Kind && a.Key == b.Key && string(a.Payload) == string(b.Payload) &&
 		a.State == b.State && a.Attempts == b.Attempts && a.RunAfter.Equal(b.RunAfter) &&
-		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Worker == b.Worker && a.LastError == b.LastError
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Worker == b.Worker &&
+		a.LeaseUntil.Equal(b.LeaseUntil) && a.LastError == b.LastError
 }
 
 func runsEqual(a, b store.Run) bool {
