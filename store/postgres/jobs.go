@@ -104,52 +104,69 @@ func (s *Store) Enqueue(ctx context.Context, job store.NewJob) (store.Job, error
 	return j, nil
 }
 
-// RecordDelivery inserts the delivery's row after its job, and gives up
-// both when another process recorded the same delivery meanwhile (the
-// insert waits for that one to commit, then does nothing): it then reads
-// the job that one enqueued.
+// recordDelivery records a new delivery and its job in one statement, so
+// one round trip to the database: the delivery's row takes the job's id
+// from the jobs' sequence, the job is inserted with it, its key's older
+// jobs are superseded, and idle workers are notified. It returns no row
+// when the delivery was recorded before, or by another process meanwhile
+// (the insert waits for that one to commit, then does nothing). The
+// deliveries' foreign key is checked at the end of the statement, once
+// the job is there.
+const recordDelivery = `
+	WITH d AS (
+		INSERT INTO deliveries (id, job_id, received_at)
+		VALUES ($1, nextval(pg_get_serial_sequence('jobs', 'id')), $2)
+		ON CONFLICT (id) DO NOTHING
+		RETURNING job_id),
+	j AS (
+		INSERT INTO jobs (id, kind, key, payload, state, run_after, created_at, updated_at)
+		OVERRIDING SYSTEM VALUE
+		SELECT job_id, $3, $4, $5, 'queued', $6, $2, $2 FROM d
+		RETURNING ` + jobColumns + `),
+	superseded AS (
+		UPDATE jobs SET state = 'superseded', updated_at = $2
+		WHERE $7 <> '' AND key = $4 AND kind = $7 AND id < (SELECT job_id FROM d)
+		AND state IN ('queued', 'running')),
+	notified AS (
+		SELECT pg_notify('` + jobsChannel + `', '') FROM d)
+	SELECT j.* FROM j CROSS JOIN (SELECT count(*) FROM notified) AS n`
+
+// RecordDelivery records a new delivery in one statement (see
+// recordDelivery); for one seen before it reads the job that one
+// enqueued.
 func (s *Store) RecordDelivery(ctx context.Context, deliveryID string, job store.NewJob) (store.Job, bool, error) {
 	if deliveryID == "" {
 		// Recording it would make every later delivery without an id a
 		// duplicate of this one.
 		return store.Job{}, false, errors.New("recording a delivery: no delivery id")
 	}
-	errDuplicate := errors.New("recorded meanwhile")
+	if len(job.Payload) > 0 && !json.Valid(job.Payload) {
+		return store.Job{}, false, fmt.Errorf("recording delivery %s: the payload is not JSON", deliveryID)
+	}
+	now := s.clock()
+	runAfter := now
+	if !job.RunAfter.IsZero() {
+		runAfter = job.RunAfter.UTC().Truncate(time.Microsecond)
+	}
 	for {
-		var (
-			j     store.Job
-			isNew bool
-		)
-		err := s.tx(ctx, func(tx pgx.Tx) error {
-			var err error
-			j, err = scanJob(tx.QueryRow(ctx, `
-				SELECT `+jobColumns+` FROM jobs
-				WHERE id = (SELECT job_id FROM deliveries WHERE id = $1)`, deliveryID))
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return err // seen before, or failed
-			}
-			if j, err = s.insertJob(ctx, tx, job); err != nil {
-				return err
-			}
-			tag, err := tx.Exec(ctx, `
-				INSERT INTO deliveries (id, job_id, received_at) VALUES ($1, $2, $3)
-				ON CONFLICT (id) DO NOTHING`, deliveryID, j.ID, j.CreatedAt)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
-				return errDuplicate // rolls back the job
-			}
-			isNew = true
-			return nil
-		})
+		j, err := scanJob(s.pool.QueryRow(ctx, recordDelivery,
+			deliveryID, now, job.Kind, job.Key, nullJSON(job.Payload), runAfter, job.Supersedes))
+		if err == nil {
+			return j, true, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return store.Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, err)
+		}
+		j, err = scanJob(s.pool.QueryRow(ctx, `
+			SELECT `+jobColumns+` FROM jobs
+			WHERE id = (SELECT job_id FROM deliveries WHERE id = $1)`, deliveryID))
 		switch {
-		case errors.Is(err, errDuplicate):
-			continue
+		case errors.Is(err, pgx.ErrNoRows):
+			continue // pruned in between: a new delivery again
 		case err != nil:
 			return store.Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, err)
 		}
-		return j, isNew, nil
+		return j, false, nil
 	}
 }
 
