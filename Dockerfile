@@ -1,11 +1,12 @@
 # csocbot server image: `docker build -t csocbot .`
 #
-# Stages: build compiles csocbot and csocbot-sandbox; tools downloads and
-# verifies terraform and terragrunt; the final image holds only those
-# binaries, git, ssh, CA certificates and a non-root user.
+# Stages: build compiles csocbot and csocbot-sandbox; terragrunt builds
+# terragrunt from its pinned source; tools downloads and verifies terraform;
+# the final image holds only those binaries, git, ssh, CA certificates and a
+# non-root user.
 #
 # Every version is pinned below. Bump one by editing its ARG (and, for
-# terragrunt, its checksums) in a reviewed pull request; --build-arg works
+# terragrunt, its commit) in a reviewed pull request; --build-arg works
 # for a one-off build. Pin the base images by digest too (FROM
 # golang:1.26.8-bookworm@sha256:...) where your registry policy asks for it.
 ARG GO_VERSION=1.26.8
@@ -18,6 +19,29 @@ COPY go.mod go.sum ./
 RUN go mod download && go mod verify
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/csocbot ./cmd/csocbot-sandbox
+
+# terragrunt is built from its source, at the commit its release tag names,
+# pinned here: git fetches the tag and the build stops unless the tag points
+# at exactly this commit, and go checks every dependency against
+# terragrunt's go.sum and the Go checksum database. Gruntwork's release
+# binaries are checked only by a SHA256SUMS from the same page, so the
+# source build is the one with nothing unverified in it. Bump the version
+# and the commit together, reading the commit off the release page.
+FROM golang:${GO_VERSION}-bookworm AS terragrunt
+ARG TERRAGRUNT_VERSION=0.63.6
+ARG TERRAGRUNT_COMMIT=98b60321ea5d65acb2ae28b492ca71a17171227d
+WORKDIR /src
+RUN set -eu; \
+    git init -q .; \
+    git fetch -q --depth 1 https://github.com/gruntwork-io/terragrunt "refs/tags/v${TERRAGRUNT_VERSION}:refs/tags/v${TERRAGRUNT_VERSION}"; \
+    commit="$(git rev-parse "v${TERRAGRUNT_VERSION}^{commit}")"; \
+    [ "${commit}" = "${TERRAGRUNT_COMMIT}" ] \
+      || { echo "terragrunt v${TERRAGRUNT_VERSION} is commit ${commit}, not the pinned ${TERRAGRUNT_COMMIT}" >&2; exit 1; }; \
+    git checkout -q "${commit}"; \
+    go mod download && go mod verify; \
+    CGO_ENABLED=0 go build -trimpath \
+      -ldflags="-s -w -X github.com/gruntwork-io/go-commons/version.Version=v${TERRAGRUNT_VERSION}" \
+      -o /out/terragrunt .
 
 FROM debian:${DEBIAN_VERSION} AS tools
 RUN apt-get update \
@@ -47,30 +71,6 @@ RUN set -eu; \
     unzip -q "${zip}" terraform; \
     install -m 0755 terraform /usr/local/bin/terraform; \
     rm -rf /dl/*
-# terragrunt: Gruntwork's SHA256SUMS comes from the same release page as the
-# binary, so it proves integrity, not authenticity (newer releases add a
-# SHA256SUMS.gpgsig, but no Gruntwork key fingerprint is pinned here yet).
-# The checksum is pinned here instead, per architecture, copied once from
-# the release's SHA256SUMS and reviewed with the version bump. An empty
-# checksum fails the build: there is no unverified fallback. Fill them with
-#   curl -fsSL https://github.com/gruntwork-io/terragrunt/releases/download/v$V/SHA256SUMS | grep linux_
-# (the raw `terragrunt_linux_amd64` and `terragrunt_linux_arm64` lines).
-ARG TERRAGRUNT_VERSION=0.63.6
-ARG TERRAGRUNT_SHA256_AMD64=
-ARG TERRAGRUNT_SHA256_ARM64=
-RUN set -eu; \
-    arch="$(dpkg --print-architecture)"; \
-    case "${arch}" in \
-      amd64) sum="${TERRAGRUNT_SHA256_AMD64}" ;; \
-      arm64) sum="${TERRAGRUNT_SHA256_ARM64}" ;; \
-      *) echo "no terragrunt checksum for ${arch}" >&2; exit 1 ;; \
-    esac; \
-    [ -n "${sum}" ] || { echo "TERRAGRUNT_SHA256_$(echo "${arch}" | tr a-z A-Z) is empty: pin the sha256 of terragrunt_linux_${arch} ${TERRAGRUNT_VERSION} (see the Dockerfile)" >&2; exit 1; }; \
-    curl -fsSLo terragrunt "https://github.com/gruntwork-io/terragrunt/releases/download/v${TERRAGRUNT_VERSION}/terragrunt_linux_${arch}"; \
-    echo "${sum}  terragrunt" | sha256sum -c -; \
-    install -m 0755 terragrunt /usr/local/bin/terragrunt; \
-    rm -rf /dl/*
-
 FROM debian:${DEBIAN_VERSION}
 # git and openssh-client fetch repositories and module sources; a fixed
 # numeric UID lets Kubernetes' runAsNonRoot check the user.
@@ -80,7 +80,8 @@ RUN apt-get update \
  && groupadd --system --gid 10001 csocbot \
  && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /var/lib/csocbot csocbot
 COPY --from=build /out/csocbot /out/csocbot-sandbox /usr/local/bin/
-COPY --from=tools /usr/local/bin/terraform /usr/local/bin/terragrunt /usr/local/bin/
+COPY --from=tools /usr/local/bin/terraform /usr/local/bin/
+COPY --from=terragrunt /out/terragrunt /usr/local/bin/
 # The bundled Gen3 policy library, for a policies: entry with
 # path: /etc/csocbot/policies/gen3 (csocbot policy test runs its tests).
 COPY --from=build /src/policy/library/*.rego /etc/csocbot/policies/gen3/

@@ -460,6 +460,7 @@ func TestErrors(t *testing.T) {
 		{"postgres url inline", base + "store:\n  driver: postgres\n  url: postgres://u:pw@db/csocbot\n", []string{"config.yaml:8: store.url: secrets are not accepted inline"}},
 		{"postgres with path", base + "store:\n  driver: postgres\n  url_env: TOKEN\n  path: /db/bot.db\n", []string{"config.yaml:9: store.path: is the SQLite file, and the driver is postgres: remove store.path"}},
 		{"sqlite with url", base + "store:\n  url_env: TOKEN\n", []string{"config.yaml:7: store: a database URL is set but the driver is sqlite: set store.driver: postgres, or remove the URL"}},
+		{"lease short", base + "store:\n  lease: 2ns\n", []string{"config.yaml:7: store.lease: expected at least 2s; got 2ns"}},
 		{"lease", base + "store:\n  lease: 0s\n", []string{`config.yaml:7: store.lease: expected a positive duration like 30m or 1h30m; got "0s"`}},
 		{"store driver", base + "store:\n  driver: mysql\n", []string{`config.yaml:7: store.driver: expected sqlite or postgres; got "mysql"`}},
 		{"store path", base + "store:\n  path: ''\n", []string{"config.yaml:7: store.path: expected a path, got an empty string"}},

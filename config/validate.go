@@ -504,6 +504,10 @@ func webURL(apiURL string) string {
 
 func (v *validator) store(r rawStore, dataDir string) Store {
 	st := Store{Driver: StoreSQLite, Lease: v.duration(r.Lease, "store.lease", defaultLease)}
+	if st.Lease < minLease {
+		v.errs.add(r.Lease.Line, "store.lease", "expected at least %s; got %s (the default, %s, suits most sites: a short lease lets a replica that is merely slow lose its jobs)", minLease, st.Lease, defaultLease)
+		st.Lease = defaultLease
+	}
 	if r.Driver.ok() {
 		switch r.Driver.Value {
 		case StoreSQLite:
@@ -544,6 +548,10 @@ func firstLine(ss ...scalar[string]) int {
 // renews in time, and short enough that a dead replica's plan is taken
 // over within a minute.
 const defaultLease = 30 * time.Second
+
+// minLease keeps a lease long enough to be renewed three times over a
+// network (tests use it to see a replica's jobs taken over quickly).
+const minLease = 2 * time.Second
 
 func (v *validator) terraform(r rawTerraform, dataDir string) Terraform {
 	t := Terraform{

@@ -73,6 +73,7 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 		Units:      a.Units,
 		Dirs:       a.Dirs,
 		AfterMerge: a.AfterMerge,
+		Fence:      s.fenceOf(job.ID),
 	})
 	if err != nil {
 		return err

@@ -4,8 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"sync"
@@ -37,49 +38,44 @@ func defaultReplicaName() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// leaseRenewal is how often a running job's lease is renewed: three
-// times a lease, so one slow or failed renewal does not lose the job.
+// leaseRenewal is how often the leases of running jobs are renewed:
+// three times a lease, so one slow or failed renewal does not lose a job.
 func (s *Server) leaseRenewal() time.Duration { return s.cfg.Store.Lease / 3 }
 
-// keepLease renews job's lease while it runs, and calls stop when the
-// job is no longer this worker's: superseded by a newer push seen by
-// another replica, or taken over after this process lost the database
-// for longer than a lease. It returns the function that ends the
-// renewals and waits for them.
-func (s *Server) keepLease(ctx context.Context, log *slog.Logger, worker string, job store.Job, stop context.CancelFunc) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(s.leaseRenewal())
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			lost, err := s.store.RenewLeases(ctx, worker, s.cfg.Store.Lease, job.ID)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Warn("could not renew the job's lease; another replica takes the job over if this lasts a lease", "lease", s.cfg.Store.Lease, "error", err)
-			case slices.Contains(lost, job.ID):
-				log.Info("the job is no longer this worker's (superseded, or taken over by another replica); stopping it")
-				stop()
-				return
-			}
-		}
-	})
-	return func() {
-		cancel()
-		wg.Wait()
-	}
+// leaseState is what this process knows of the lease of a job it runs.
+type leaseState struct {
+	mu      sync.Mutex
+	renewed time.Time // when the last confirmed claim or renewal was asked
+	lost    bool      // the store said the job is no longer this worker's
 }
 
-// reclaimExpired takes over, now and then, the jobs of replicas that
-// stopped: their plans run again here or elsewhere, and their applies
-// are reported interrupted on their pull requests.
-func (s *Server) reclaimExpired(ctx context.Context) {
-	tick := time.NewTicker(s.cfg.Store.Lease / 2)
+func newLeaseState(claimed time.Time) *leaseState { return &leaseState{renewed: claimed} }
+
+// errLeaseLapsed is why an apply stops starting units.
+var errLeaseLapsed = errors.New("csocbot could not renew its claim on this apply in the store in time, so another csocbot replica may take the pull request's applies over; it started no further unit. Check the state, then plan again and apply the new plan")
+
+// fence reports whether an apply may start another unit: not once the
+// store said the job is gone, nor once two thirds of a lease passed
+// since the last renewal the store confirmed (other replicas take a job
+// over only after the whole lease).
+func (l *leaseState) fence(lease time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost || time.Since(l.renewed) > lease*2/3 {
+		return errLeaseLapsed
+	}
+	return nil
+}
+
+// keepLeases renews the leases of the jobs this process runs and then,
+// while the server runs (run not ended), takes over the jobs of stopped
+// replicas, in that order on each tick, and only after a renewal that
+// worked: this process never takes its own live jobs for a dead
+// replica's. It runs until ctx ends, which Run lets happen only once its
+// workers have stopped, so leases stay renewed while a shutdown lets an
+// apply finish and records it.
+func (s *Server) keepLeases(ctx, run context.Context) {
+	tick := time.NewTicker(s.leaseRenewal())
 	defer tick.Stop()
 	for {
 		select {
@@ -87,25 +83,94 @@ func (s *Server) reclaimExpired(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		failed, err := s.store.ReclaimExpired(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("could not take over the jobs of stopped replicas", "error", err)
-			}
-			continue
+		if s.renewLeases(ctx) && run.Err() == nil {
+			s.reclaimExpired(run)
 		}
-		if len(failed) > 0 {
-			s.reportRecovered(ctx, failed)
-		}
-		s.wake() // requeued plans
 	}
 }
 
+// renewLeases renews the leases of the running jobs, worker by worker,
+// and stops those the store says are no longer theirs: a plan is
+// cancelled; an apply is let finish, since stopping terraform in the
+// middle of an apply is worse than finishing it, but starts no further
+// unit (see leaseState.fence). It reports whether every renewal worked.
+func (s *Server) renewLeases(ctx context.Context) bool {
+	byWorker := map[string][]int64{}
+	s.mu.Lock()
+	running := maps.Clone(s.running)
+	s.mu.Unlock()
+	for id, r := range running {
+		byWorker[r.worker] = append(byWorker[r.worker], id)
+	}
+	ok := true
+	for worker, ids := range byWorker {
+		asked := time.Now()
+		rctx, cancel := context.WithTimeout(ctx, s.cfg.Store.Lease/6)
+		lost, err := s.store.RenewLeases(rctx, worker, s.cfg.Store.Lease, ids...)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("could not renew the leases of running jobs; another replica takes them over if this lasts a lease", "worker", worker, "lease", s.cfg.Store.Lease, "error", err)
+			}
+			ok = false
+			continue
+		}
+		for _, id := range ids {
+			r := running[id]
+			r.lease.mu.Lock()
+			if slices.Contains(lost, id) {
+				r.lease.lost = true
+			} else {
+				r.lease.renewed = asked
+			}
+			r.lease.mu.Unlock()
+			switch {
+			case !slices.Contains(lost, id):
+			case r.kind == store.KindApply:
+				s.log.Error("an apply's claim lapsed while it ran (csocbot lost its store for longer than a lease): it finishes the units under way and starts no other; another replica may have reported it interrupted", "job", id, "key", r.key)
+			default:
+				s.log.Info("the job is no longer this worker's (superseded, or taken over by another replica); stopping it", "job", id, "key", r.key)
+				r.cancel()
+			}
+		}
+	}
+	return ok
+}
+
+// fenceOf is the fence of job id, which this process runs.
+func (s *Server) fenceOf(id int64) func() error {
+	s.mu.Lock()
+	r, ok := s.running[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return func() error { return r.lease.fence(s.cfg.Store.Lease) }
+}
+
+// reclaimExpired takes over the jobs of replicas that stopped: their
+// plans run again here or elsewhere, and their applies are reported
+// interrupted on their pull requests.
+func (s *Server) reclaimExpired(ctx context.Context) {
+	failed, err := s.store.ReclaimExpired(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("could not take over the jobs of stopped replicas", "error", err)
+		}
+		return
+	}
+	if len(failed) > 0 {
+		s.reportRecovered(ctx, failed)
+	}
+	s.wake() // requeued plans
+}
+
 // lead reports whether this replica leads role now, asking the store to
-// take or extend the role's lease; a store error counts as not leading,
-// so two replicas never both act while the store is unreachable.
-func (s *Server) lead(ctx context.Context, role string) bool {
-	ok, err := s.store.Lead(ctx, role, s.replica, s.cfg.Store.Lease)
+// take or extend the role's lease for lease; a store error counts as not
+// leading, so two replicas never both act while the store is
+// unreachable.
+func (s *Server) lead(ctx context.Context, role string, lease time.Duration) bool {
+	ok, err := s.store.Lead(ctx, role, s.replica, lease)
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("could not tell which replica leads "+role, "error", err)
 	}

@@ -98,7 +98,7 @@ func (s *Server) releaseOnShutdown(ctx context.Context, log *slog.Logger, job st
 	// its own.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	released, err := s.store.Release(ctx, job.ID)
+	released, err := s.store.Release(ctx, job.ID, job.Worker)
 	switch {
 	case errors.Is(err, store.ErrNotRunning):
 		log.Info("job stopped by shutdown was already superseded")
@@ -122,7 +122,7 @@ func (s *Server) interruptOnShutdown(ctx context.Context, log *slog.Logger, job 
 	// The units first: a failed job is not looked at again at the next
 	// start, a running one is.
 	known := s.interruptApply(ctx, job)
-	if _, err := s.store.Fail(ctx, job.ID, fmt.Errorf("stopped by a shutdown after apply.shutdown_grace (%s): %w", s.cfg.Apply.ShutdownGrace, cause)); err != nil {
+	if _, err := s.store.Fail(ctx, job.ID, job.Worker, fmt.Errorf("stopped by a shutdown after apply.shutdown_grace (%s): %w", s.cfg.Apply.ShutdownGrace, cause)); err != nil {
 		log.Error("could not record the interrupted apply; the next start reports it", "error", err)
 		return
 	}

@@ -271,9 +271,17 @@ func (s *Server) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	// Leases are renewed until the workers have stopped, past ctx's end,
+	// while a shutdown lets an apply finish.
+	leaseCtx, stopLeases := context.WithCancel(context.WithoutCancel(ctx))
+	var leases sync.WaitGroup
+	leases.Go(func() { s.keepLeases(leaseCtx, ctx) })
+	defer func() {
+		stopLeases()
+		leases.Wait()
+	}()
 	var wg sync.WaitGroup
 	wg.Go(func() { s.reportRecovered(ctx, failed) })
-	wg.Go(func() { s.reclaimExpired(ctx) })
 	wg.Go(func() { s.listenJobs(ctx) })
 	wg.Go(func() { s.learnBotLogin(ctx) })
 	wg.Go(func() { s.cleanDisk(ctx) })
@@ -323,6 +331,7 @@ const pollInterval = time.Second
 func (s *Server) work(ctx context.Context, name string) {
 	log := s.log.With("worker", name)
 	for ctx.Err() == nil {
+		claimed := time.Now() // the lease runs from before the claim
 		job, ok, err := s.store.Claim(ctx, name, s.cfg.Store.Lease)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -342,7 +351,7 @@ func (s *Server) work(ctx context.Context, name string) {
 		// A retry waits from when its backoff ended, not from when it
 		// was first queued.
 		s.metrics.JobClaimed(string(job.Kind), time.Since(later(job.CreatedAt, job.RunAfter)))
-		s.runJob(ctx, log, name, job)
+		s.runJob(ctx, log, job, newLeaseState(claimed))
 	}
 }
 
@@ -364,7 +373,7 @@ func sleep(ctx context.Context, d time.Duration) {
 // runJob runs one claimed job with a context that supersession and the
 // plan timeout can cancel, and records how it ended. A shutdown cancels
 // a plan at once, but lets an apply finish (see graceful).
-func (s *Server) runJob(ctx context.Context, log *slog.Logger, worker string, job store.Job) {
+func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job, lease *leaseState) {
 	log = log.With("job", job.ID, "kind", job.Kind, "key", job.Key)
 	base := ctx
 	if job.Kind == store.KindApply {
@@ -375,9 +384,8 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, worker string, jo
 	jobCtx, cancel := context.WithTimeout(base, s.cfg.Plan.Timeout)
 	defer cancel()
 	s.mu.Lock()
-	s.running[job.ID] = runningJob{key: job.Key, kind: job.Kind, cancel: cancel}
+	s.running[job.ID] = runningJob{key: job.Key, kind: job.Kind, worker: job.Worker, cancel: cancel, lease: lease}
 	s.mu.Unlock()
-	defer s.keepLease(jobCtx, log, worker, job, cancel)()
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, job.ID)
@@ -392,8 +400,14 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, worker string, jo
 	case err == nil:
 		// Recorded even if a shutdown began meanwhile: a done job left
 		// running would be reported as a crash at the next start.
-		err = s.store.Complete(context.WithoutCancel(ctx), job.ID)
-		if errors.Is(err, store.ErrNotRunning) {
+		err = s.store.Complete(context.WithoutCancel(ctx), job.ID, job.Worker)
+		switch {
+		case errors.Is(err, store.ErrNotRunning) && job.Kind == store.KindApply:
+			// Its claim lapsed while it ran: its outcome is on the pull
+			// request and in the audit log all the same.
+			log.Error("the apply finished after its claim in the store lapsed; another replica may have reported it interrupted before this outcome", "error", err)
+			err = nil
+		case errors.Is(err, store.ErrNotRunning):
 			err = nil // superseded while it finished
 		}
 		if err != nil {
@@ -415,7 +429,7 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, worker string, jo
 		// recorded all the same.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
 		defer cancel()
-		after, ferr := s.store.Fail(ctx, job.ID, err)
+		after, ferr := s.store.Fail(ctx, job.ID, job.Worker, err)
 		if errors.Is(ferr, store.ErrNotRunning) {
 			outcome = "superseded"
 			log.Info("job superseded", "error", err)
@@ -493,7 +507,9 @@ func (s *Server) dispatch(ctx context.Context, job store.Job) error {
 type runningJob struct {
 	key    string
 	kind   store.Kind
+	worker string
 	cancel context.CancelFunc
+	lease  *leaseState
 }
 
 // cancelSuperseded cancels the jobs of kind this process runs that newer

@@ -316,16 +316,39 @@ func (s *Server) slackChannels(e slack.Event) []string {
 // retries come due on their own.
 const slackPoll = 5 * time.Second
 
+// One replica sends the outbox at a time, so a pull request's messages
+// keep their order and its thread is started once: it leads the "slack"
+// role for slackLeadership from before each message, and gives each
+// message at most slackDeliveryTimeout, so its leadership never ends
+// while it sends. A leader that dies is replaced a leadership later; one
+// that stops cleanly resigns.
+const (
+	slackLeadership      = 2 * time.Minute
+	slackDeliveryTimeout = 45 * time.Second
+)
+
+// leadsSlack reports whether this process sends the outbox now: the only
+// process of an unshared store always does.
+func (s *Server) leadsSlack(ctx context.Context) bool {
+	return !s.cfg.Store.Shared() || s.lead(ctx, "slack", slackLeadership)
+}
+
 // deliverSlack sends the outbox's due messages until ctx ends.
 func (s *Server) deliverSlack(ctx context.Context) {
 	tick := time.NewTicker(slackPoll)
 	defer tick.Stop()
+	if s.cfg.Store.Shared() {
+		defer func() {
+			// Another replica takes the outbox over at once.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := s.store.Resign(ctx, "slack", s.replica); err != nil {
+				s.log.Warn("could not give up sending the Slack outbox; another replica takes it over after a while", "error", err)
+			}
+		}()
+	}
 	for {
-		// One replica sends, so a pull request's messages keep their
-		// order and its thread is started once.
-		if s.lead(ctx, "slack") {
-			s.deliverDue(ctx)
-		}
+		s.deliverDue(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -335,7 +358,12 @@ func (s *Server) deliverSlack(ctx context.Context) {
 	}
 }
 
+// deliverDue sends the due messages of the outbox, if this replica leads
+// the sending (see slackLeadership).
 func (s *Server) deliverDue(ctx context.Context) {
+	if !s.leadsSlack(ctx) {
+		return
+	}
 	due, err := s.store.DueSlackDeliveries(ctx, time.Now(), 50)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -343,11 +371,13 @@ func (s *Server) deliverDue(ctx context.Context) {
 		}
 		return
 	}
-	for _, d := range due {
-		if ctx.Err() != nil {
+	for i, d := range due {
+		if ctx.Err() != nil || i > 0 && !s.leadsSlack(ctx) {
 			return
 		}
-		err := s.deliverOne(ctx, d)
+		dctx, cancel := context.WithTimeout(ctx, slackDeliveryTimeout)
+		err := s.deliverOne(dctx, d)
+		cancel()
 		switch {
 		case err == nil:
 		case errors.Is(err, slack.ErrSecret):

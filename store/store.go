@@ -60,26 +60,36 @@ type Store interface {
 	// be done once, such as sending the Slack outbox in order.
 	Lead(ctx context.Context, role, holder string, lease time.Duration) (bool, error)
 
-	// Complete marks a running job done. It returns an error wrapping
-	// [ErrNotRunning] when the job is no longer running, for example because
-	// a newer job superseded it while it ran (see [NewJob.Supersedes]).
-	Complete(ctx context.Context, id int64) error
+	// Resign gives role up when holder leads it, so that another process
+	// leads it at once rather than a lease later (a replica stopping
+	// cleanly); it does nothing otherwise.
+	Resign(ctx context.Context, role, holder string) error
+
+	// Complete marks a job worker runs done. It returns an error wrapping
+	// [ErrNotRunning] when the job is no longer running for worker: a
+	// newer job superseded it while it ran (see [NewJob.Supersedes]), or
+	// its lease ended and ReclaimExpired took it (it may run for another
+	// worker by now). Complete, Fail and Release are fenced by worker so
+	// that a worker that lost its job never records over its new owner.
+	Complete(ctx context.Context, id int64, worker string) error
 
 	// Fail records that a running job failed with cause. A job whose kind is
 	// safe to run again (plan, refresh_repo) is queued again after a backoff
 	// that doubles with each attempt (see [Backoff]), until it has been
 	// attempted [MaxAttempts] times; every other job, an apply in
 	// particular, fails at once. It returns the job as it is now, queued or
-	// failed, or an error wrapping [ErrNotRunning].
-	Fail(ctx context.Context, id int64, cause error) (Job, error)
+	// failed, or an error wrapping [ErrNotRunning] when the job is no
+	// longer running for worker (see Complete). The cause is kept as
+	// text, made valid UTF-8 without NUL bytes.
+	Fail(ctx context.Context, id int64, worker string, cause error) (Job, error)
 
 	// Release puts a running job back in the queue, without counting the
 	// attempt, when its kind is safe to run again: the server stopped it
 	// while shutting down cleanly, so the job neither failed nor crashed
 	// anything. It returns false, leaving the job running for
 	// RecoverAfterRestart, for the other kinds, or an error wrapping
-	// [ErrNotRunning].
-	Release(ctx context.Context, id int64) (bool, error)
+	// [ErrNotRunning] when the job is no longer running for worker.
+	Release(ctx context.Context, id int64, worker string) (bool, error)
 
 	// RecoverAfterRestart deals with the jobs a previous process left
 	// running. It is meant to be called once at startup, before any worker

@@ -186,6 +186,7 @@ type serveEnv struct {
 	base   string
 	head   string
 	mark   string // a path change's code may create, to say it ran
+	src    *gittest.Repo
 }
 
 // newServeEnv builds csocbot and serves the sample infra repository
@@ -250,7 +251,7 @@ func newServeEnv(t *testing.T, change func(src *gittest.Repo, mark string)) *ser
 	os.WriteFile(cli, nil, 0o644)
 	return &serveEnv{
 		t: t, work: work, bin: bin, secret: secret, fake: fake, front: front.URL, cli: cli,
-		repo: repo, pr: pr, base: base, head: head, mark: mark,
+		repo: repo, pr: pr, base: base, head: head, mark: mark, src: src,
 		env: append(os.Environ(), "CSOCBOT_GITHUB_TOKEN="+token, "CSOCBOT_WEBHOOK_SECRET="+secret,
 			"CSOCBOT_PLAN_KEYS=test:"+base64.StdEncoding.EncodeToString(key), "SSL_CERT_FILE="+caFile),
 	}
@@ -290,11 +291,33 @@ plan_encryption:
 	}
 }
 
+// push commits what change writes on top of the pull request's head,
+// makes it the head on GitHub, and returns it; push delivers nothing.
+func (e *serveEnv) push(change func(src *gittest.Repo)) string {
+	e.src.Git("checkout", "-q", e.head)
+	change(e.src)
+	head := e.src.CommitAll("a push")
+	e.src.Git("checkout", "-q", "main")
+	e.src.Git("update-ref", "refs/pull/2/head", head)
+	e.fake.EditPullRequest(e.repo, e.pr, func(m map[string]any) { m["head"].(map[string]any)["sha"] = head })
+	e.head = head
+	return head
+}
+
 // open delivers the pull request's opened webhook.
 func (s *crashServer) open() {
 	s.deliver("pull_request", "open", s.payload("pull_request/opened.payload.json", func(m map[string]any) {
 		m["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = s.head
 		m["pull_request"].(map[string]any)["base"].(map[string]any)["ref"] = "main"
+	}))
+}
+
+// synchronize delivers the webhook of a push of head, with delivery id.
+func (s *crashServer) synchronize(id, head string) {
+	s.deliver("pull_request", id, s.payload("pull_request/synchronize.payload.json", func(m map[string]any) {
+		m["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = head
+		m["pull_request"].(map[string]any)["base"].(map[string]any)["ref"] = "main"
+		m["after"] = head
 	}))
 }
 

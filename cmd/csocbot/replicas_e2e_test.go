@@ -81,10 +81,11 @@ func (r *replicas) countComments(part string) int {
 	return n
 }
 
-// settled waits until no job of the pull request is queued or running.
-func (r *replicas) settled(t *testing.T) {
+// settled waits, while p runs, until no job of the pull request is
+// queued or running.
+func (r *replicas) settled(t *testing.T, p *crashServer) {
 	t.Helper()
-	r.procs[0].waitFor("the jobs to finish", func() bool {
+	p.waitFor("the jobs to finish", func() bool {
 		for _, j := range append(r.jobs(t, store.KindPlan), r.jobs(t, store.KindApply)...) {
 			if j.State == store.JobQueued || j.State == store.JobRunning {
 				return false
@@ -110,7 +111,7 @@ func TestReplicasRunAWebhookOnce(t *testing.T) {
 	}
 	wg.Wait()
 	r.procs[0].waitFor("the plan comment", func() bool { return r.countComments("csocbot plan for") > 0 })
-	r.settled(t)
+	r.settled(t, r.procs[0])
 	if n := len(r.jobs(t, store.KindPlan)); n != 1 {
 		t.Errorf("%d plan jobs for one delivery, want 1", n)
 	}
@@ -133,7 +134,7 @@ func TestReplicasApplyOnce(t *testing.T) {
 	}
 	r.procs[0].open()
 	r.procs[0].waitFor("the plan comment", func() bool { return r.countComments("csocbot plan for") > 0 })
-	r.settled(t)
+	r.settled(t, r.procs[0])
 
 	var wg sync.WaitGroup
 	for i, p := range r.procs {
@@ -209,9 +210,66 @@ resource "terraform_data" "uses" {
 	if !strings.Contains(plan, "`"+unit+"`") {
 		t.Errorf("the plan does not list %s:\n%s", unit, plan)
 	}
-	r.settled(t)
+	r.settled(t, second)
 	jobs := r.jobs(t, store.KindPlan)
 	if len(jobs) != 1 || jobs[0].State != store.JobDone || jobs[0].Attempts != 2 {
 		t.Errorf("plan jobs = %+v, want one done after 2 attempts", jobs)
+	}
+}
+
+// TestReplicaStopsASupersededPlan pushes to a pull request, through one
+// replica, while another plans its previous head: the other stops its
+// stale plan at its next lease renewal, and the new head is planned.
+func TestReplicaStopsASupersededPlan(t *testing.T) {
+	hung, released := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	stateSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(hung)
+			<-req.Context().Done() // until the plan is stopped
+			close(released)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"version":4,"terraform_version":"1.5.0","serial":1,"lineage":"l","outputs":{"vpc_id":{"value":"vpc-1","type":"string"}},"resources":[]}`)
+	}))
+	t.Cleanup(stateSrv.Close)
+	const unit = "terraform/reads-state"
+	r := startReplicas(t, 2, func(src *gittest.Repo, mark string) {
+		src.Write(unit+"/main.tf", `data "terraform_remote_state" "net" {
+  backend = "http"
+  config = { address = "`+stateSrv.URL+`/state" }
+}
+
+resource "terraform_data" "uses" {
+  input = data.terraform_remote_state.net.outputs.vpc_id
+}
+`)
+	})
+	planning, other := r.procs[0], r.procs[1]
+	planning.start()
+	planning.open()
+	select {
+	case <-hung:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the first replica never started planning:\n%s", planning.stderr)
+	}
+	other.start()
+	head := r.env.push(func(src *gittest.Repo) { src.Append(unit+"/main.tf", "# pushed\n") })
+	other.synchronize("push", head)
+
+	select {
+	case <-released:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the superseded plan still runs 30 s after the push:\n%s", planning.stderr)
+	}
+	other.waitFor("the new head's plan status", func() bool {
+		st, ok := newestStatus(r.env.fake.Statuses(r.env.repo, head), "csocbot/plan")
+		return ok && st.State == "success"
+	})
+	if !strings.Contains(planning.stderr.String(), "no longer this worker") {
+		t.Errorf("the planning replica does not say why it stopped:\n%s", planning.stderr)
 	}
 }

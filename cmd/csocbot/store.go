@@ -18,7 +18,10 @@ import (
 func openConfiguredStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, server.JobListener, error) {
 	switch cfg.Store.Driver {
 	case config.StorePostgres:
-		st, err := postgres.Open(ctx, cfg.Store.URL.Reveal(), postgres.Options{Logger: log})
+		// Each worker may hold a connection while its job's lease is
+		// renewed and intake records deliveries: room for all of them.
+		conns := int32(2*max(cfg.Workers, 1) + 4)
+		st, err := postgres.Open(ctx, cfg.Store.URL.Reveal(), postgres.Options{Logger: log, MaxConns: conns})
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w; check store.url_file or store.url_env, and that the database accepts csocbot's connections", err)
 		}

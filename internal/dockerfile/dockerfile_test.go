@@ -102,6 +102,10 @@ var (
 	versionArg   = regexp.MustCompile(`^\w+_VERSION$`)
 	shellCommand = regexp.MustCompile(`&&|\|\||;`)
 	pipedInstall = regexp.MustCompile(`(curl|wget)[^;&]*\|\s*(ba)?sh\b`)
+	gitFetch     = regexp.MustCompile(`\bgit (fetch|clone)\b`)
+	// pinnedCommit is a comparison of the fetched commit with a pinned
+	// *_COMMIT argument that stops the build when they differ.
+	pinnedCommit = regexp.MustCompile(`\[ "\$\{\w+\}" = "\$\{\w+_COMMIT\}" \]\s*\|\|\s*\{.*?exit 1`)
 	// hashicorpKey is the check that gpgv's good signature comes from
 	// HashiCorp's release key, by its primary key's fingerprint.
 	hashicorpKey = regexp.MustCompile(`VALIDSIG \.\* C874011F0AB405110D02105534365D9472D7468F\b`)
@@ -203,6 +207,9 @@ func checkInstruction(in instruction, add func(string, ...any)) {
 		if pipedInstall.MatchString(in.args) {
 			add("line %d: pipes a download into a shell", in.line)
 		}
+		if gitFetch.MatchString(in.args) && !pinnedCommit.MatchString(in.args) {
+			add("line %d: fetches source with git without checking the commit it got against a pinned one", in.line)
+		}
 		if strings.Contains(in.args, "releases.hashicorp.com") && !hashicorpKey.MatchString(in.args) {
 			add("line %d: HashiCorp download not checked against the pinned key fingerprint", in.line)
 		}
@@ -297,7 +304,8 @@ func TestProblems(t *testing.T) {
 		{"untagged base", "FROM golang:${GO_VERSION}-bookworm AS build", "FROM golang AS build", "FROM golang is not pinned"},
 		{"unpinned version", "ARG TERRAFORM_VERSION=1.11.4", "ARG TERRAFORM_VERSION=1.11", `TERRAFORM_VERSION="1.11" is not a pinned`},
 		{"no terragrunt version", "ARG TERRAGRUNT_VERSION=0.63.6", "ARG TG=0.63.6", "no ARG TERRAGRUNT_VERSION"},
-		{"unverified download", "echo \"${sum}  terragrunt\" | sha256sum -c -; \\", "true; \\", "downloads without a later sha256sum"},
+		{"unverified download", "unzip -q \"${zip}\" terraform; \\", "unzip -q \"${zip}\" terraform; curl -fsSLo x https://example.com/x; \\", "downloads without a later sha256sum"},
+		{"unchecked source", "[ \"${commit}\" = \"${TERRAGRUNT_COMMIT}\" ]", "true", "without checking the commit"},
 		{"no fingerprint", " C874011F0AB405110D02105534365D9472D7468F\\$\" gpgv.status", "\" gpgv.status", "pinned key fingerprint"},
 		{"piped installer", "RUN set -eu; \\\n    arch", "RUN curl -fsSL https://example.com/i | sh; sha256sum -c x; \\\n    arch", "pipes a download into a shell"},
 		{"root user", "USER 10001:10001", "USER root", `runs as "root"`},

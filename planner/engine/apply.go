@@ -67,6 +67,11 @@ type ApplyRequest struct {
 	UnitEnv map[string]map[string]string
 	// Logger, when set, receives the run's progress, as Request.Logger.
 	Logger *slog.Logger
+	// Gate, when set, is asked before each unit's apply starts; an error
+	// fails the unit without running anything of it, and its dependents
+	// are skipped. A server whose claim on the job may have lapsed stops
+	// starting units this way, letting those under way finish.
+	Gate func(ctx context.Context, u detect.Unit) error
 }
 
 // Applied is the status of a unit whose saved plan was applied.
@@ -112,7 +117,13 @@ func (e *Engine) ApplySaved(ctx context.Context, req ApplyRequest) (*Run, error)
 	outcomes := schedule(ctx, nodes, e.opts.Parallelism, func(ctx context.Context, n int) error {
 		start := time.Now()
 		us := st.units[req.Units[order[n]].Path]
-		err := st.applySaved(ctx, us, req.Plans)
+		var err error
+		if req.Gate != nil {
+			err = req.Gate(ctx, us.unit)
+		}
+		if err == nil {
+			err = st.applySaved(ctx, us, req.Plans)
+		}
 		us.result.Duration = time.Since(start)
 		if err != nil {
 			us.result.Status, us.result.Err = Failed, err

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"maps"
 	"os"
@@ -319,5 +320,37 @@ func TestDependencyOrder(t *testing.T) {
 	units[2].Dependencies = []string{"irsa"}
 	if _, err := dependencyOrder(units); err == nil || !strings.Contains(err.Error(), "eks → vpc → irsa → eks") {
 		t.Errorf("cycle: %v", err)
+	}
+}
+
+// A gate that refuses a unit fails it before anything of it runs and
+// skips its dependents; independent units are applied.
+func TestApplySavedGateStopsUnits(t *testing.T) {
+	f := newFixture(t)
+	f.touchAll()
+	ctx := context.Background()
+	units := []string{prod + "vpc", prod + "eks", prod + "s3-data"}
+	run := f.plan(ctx, units...)
+	plans := f.saved(run, units...)
+	errLost := errors.New("csocbot lost touch with its store")
+	applied := f.applySaved(ctx, run, plans, func(r *ApplyRequest) {
+		r.Gate = func(_ context.Context, u detect.Unit) error {
+			if u.Path == prod+"vpc" {
+				return errLost
+			}
+			return nil
+		}
+	}, units...)
+	if r := f.result(applied, prod+"vpc"); r.Status != Failed || !errors.Is(r.Err, errLost) {
+		t.Errorf("vpc: %s %v; want failed by the gate", r.Status, r.Err)
+	}
+	if f.stateOf(prod+"vpc") != "" {
+		t.Error("vpc has state: terraform ran")
+	}
+	if r := f.result(applied, prod+"eks"); r.Status != Skipped {
+		t.Errorf("eks: %s; want skipped", r.Status)
+	}
+	if r := f.result(applied, prod+"s3-data"); r.Status != Applied {
+		t.Errorf("s3-data: %s %v; want applied", r.Status, r.Err)
 	}
 }

@@ -71,6 +71,12 @@ type ApplyRequest struct {
 	// after_merge): the base is then the merge commit's first parent, not
 	// Base, and approved and mergeable are left to branch protection.
 	AfterMerge bool
+	// Fence, when set, is asked before each unit's apply starts: an
+	// error fails the unit unstarted (its dependents are skipped) and
+	// lets the units under way finish. A server whose claim on the job
+	// may have lapsed stops this way before another replica could take
+	// the pull request's applies over.
+	Fence func() error
 }
 
 // ApplyOutcome is what an apply did.
@@ -132,7 +138,7 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		return ApplyOutcome{}, err
 	}
 	start := time.Now()
-	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs, Logger: engineLog})
+	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs, Logger: engineLog, Gate: fenceGate(req.Fence)})
 	if err != nil && run == nil {
 		return ApplyOutcome{}, err
 	}
@@ -519,4 +525,12 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// fenceGate is the engine's gate for an apply's fence; nil without one.
+func fenceGate(fence func() error) func(context.Context, detect.Unit) error {
+	if fence == nil {
+		return nil
+	}
+	return func(context.Context, detect.Unit) error { return fence() }
 }

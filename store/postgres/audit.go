@@ -36,6 +36,10 @@ const auditLock = 0x63736f6361756474 // "csocaudt"
 // holder committed. seq's primary key would refuse a second entry with the
 // same number even without the lock.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	// Cleaned before it is hashed, so that the entry as stored verifies.
+	for _, f := range []*string{&e.Actor, &e.Action, &e.Repo, &e.HeadSHA, &e.Unit, &e.PlanSHA256, &e.RoleARN, &e.Outcome, &e.Detail} {
+		*f = store.CleanText(*f)
+	}
 	var err error
 	switch {
 	case e.Actor == "":

@@ -63,6 +63,27 @@ func nullJSON(v []byte) *string {
 	return &s
 }
 
+// jobKeyLockClass is the first key of the advisory locks lockKey takes,
+// the hash of a job key being the second. PostgreSQL keeps the two-key
+// locks apart from the one-key (bigint) locks the audit log and the
+// migrations take (auditLock, migrationLock), so none of these collide;
+// two job keys may share a hash, which only makes them wait for each
+// other.
+const jobKeyLockClass = 0x63736f63 // "csoc"
+
+// lockKey takes the advisory lock of a job key until tx ends. Every
+// transaction that adds a job superseding others of its key takes it
+// first: under read committed, two of them would otherwise each miss the
+// other's uncommitted job, and both jobs would stay active. It is a
+// statement of its own, so that the supersede, a later statement, reads
+// what the previous holder committed.
+func lockKey(ctx context.Context, tx pgx.Tx, key string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, int32(jobKeyLockClass), key); err != nil {
+		return fmt.Errorf("waiting for the lock of job key %s: %w", key, err)
+	}
+	return nil
+}
+
 func (s *Store) insertJob(ctx context.Context, tx pgx.Tx, job store.NewJob) (store.Job, error) {
 	if len(job.Payload) > 0 && !json.Valid(job.Payload) {
 		return store.Job{}, errors.New("the payload is not JSON")
@@ -71,6 +92,11 @@ func (s *Store) insertJob(ctx context.Context, tx pgx.Tx, job store.NewJob) (sto
 	runAfter := now
 	if !job.RunAfter.IsZero() {
 		runAfter = job.RunAfter.UTC().Truncate(time.Microsecond)
+	}
+	if job.Supersedes != "" {
+		if err := lockKey(ctx, tx, job.Key); err != nil {
+			return store.Job{}, err
+		}
 	}
 	j, err := scanJob(tx.QueryRow(ctx, `
 		INSERT INTO jobs (kind, key, payload, state, run_after, created_at, updated_at)
@@ -83,7 +109,7 @@ func (s *Store) insertJob(ctx context.Context, tx pgx.Tx, job store.NewJob) (sto
 	if job.Supersedes != "" {
 		_, err = tx.Exec(ctx, `
 			UPDATE jobs SET state = 'superseded', updated_at = $1
-			WHERE key = $2 AND kind = $3 AND id < $4 AND state IN ('queued', 'running')`,
+			WHERE key = $2 AND kind = $3 AND id <> $4 AND state IN ('queued', 'running')`,
 			now, job.Key, job.Supersedes, j.ID)
 		if err != nil {
 			return store.Job{}, err
@@ -106,12 +132,12 @@ func (s *Store) Enqueue(ctx context.Context, job store.NewJob) (store.Job, error
 
 // recordDelivery records a new delivery and its job in one statement, so
 // one round trip to the database: the delivery's row takes the job's id
-// from the jobs' sequence, the job is inserted with it, its key's older
-// jobs are superseded, and idle workers are notified. It returns no row
-// when the delivery was recorded before, or by another process meanwhile
-// (the insert waits for that one to commit, then does nothing). The
-// deliveries' foreign key is checked at the end of the statement, once
-// the job is there.
+// from the jobs' sequence, the job is inserted with it, its key's other
+// active jobs are superseded (after lockKey, see RecordDelivery), and
+// idle workers are notified. It returns no row when the delivery was
+// recorded before, or by another process meanwhile (the insert waits for
+// that one to commit, then does nothing). The deliveries' foreign key is
+// checked at the end of the statement, once the job is there.
 const recordDelivery = `
 	WITH d AS (
 		INSERT INTO deliveries (id, job_id, received_at)
@@ -125,14 +151,15 @@ const recordDelivery = `
 		RETURNING ` + jobColumns + `),
 	superseded AS (
 		UPDATE jobs SET state = 'superseded', updated_at = $2
-		WHERE $7 <> '' AND key = $4 AND kind = $7 AND id < (SELECT job_id FROM d)
+		WHERE $7 <> '' AND key = $4 AND kind = $7 AND id <> (SELECT job_id FROM d)
 		AND state IN ('queued', 'running')),
 	notified AS (
 		SELECT pg_notify('` + jobsChannel + `', '') FROM d)
 	SELECT j.* FROM j CROSS JOIN (SELECT count(*) FROM notified) AS n`
 
 // RecordDelivery records a new delivery in one statement (see
-// recordDelivery); for one seen before it reads the job that one
+// recordDelivery), preceded, in the same transaction, by lockKey when the
+// job supersedes others; for one seen before it reads the job that one
 // enqueued.
 func (s *Store) RecordDelivery(ctx context.Context, deliveryID string, job store.NewJob) (store.Job, bool, error) {
 	if deliveryID == "" {
@@ -149,8 +176,22 @@ func (s *Store) RecordDelivery(ctx context.Context, deliveryID string, job store
 		runAfter = job.RunAfter.UTC().Truncate(time.Microsecond)
 	}
 	for {
-		j, err := scanJob(s.pool.QueryRow(ctx, recordDelivery,
-			deliveryID, now, job.Kind, job.Key, nullJSON(job.Payload), runAfter, job.Supersedes))
+		args := []any{deliveryID, now, job.Kind, job.Key, nullJSON(job.Payload), runAfter, job.Supersedes}
+		var (
+			j   store.Job
+			err error
+		)
+		if job.Supersedes == "" {
+			j, err = scanJob(s.pool.QueryRow(ctx, recordDelivery, args...))
+		} else {
+			err = s.tx(ctx, func(tx pgx.Tx) (err error) {
+				if err := lockKey(ctx, tx, job.Key); err != nil {
+					return err
+				}
+				j, err = scanJob(tx.QueryRow(ctx, recordDelivery, args...))
+				return err
+			})
+		}
 		if err == nil {
 			return j, true, nil
 		}
@@ -225,11 +266,14 @@ func kindStrings(kinds []store.Kind) []string {
 	return out
 }
 
-// running locks a job's row and reads its kind and attempts, or explains
-// why it is not running.
-func running(ctx context.Context, tx pgx.Tx, id int64) (kind store.Kind, attempts int, err error) {
-	var state store.JobState
-	err = tx.QueryRow(ctx, `SELECT kind, state, attempts FROM jobs WHERE id = $1 FOR UPDATE`, id).Scan(&kind, &state, &attempts)
+// running locks a job's row and reads its kind and attempts when worker
+// runs it, or explains why it is not running for worker.
+func running(ctx context.Context, tx pgx.Tx, id int64, worker string) (kind store.Kind, attempts int, err error) {
+	var (
+		state store.JobState
+		owner string
+	)
+	err = tx.QueryRow(ctx, `SELECT kind, state, attempts, worker FROM jobs WHERE id = $1 FOR UPDATE`, id).Scan(&kind, &state, &attempts, &owner)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return "", 0, store.ErrNotFound
@@ -237,13 +281,15 @@ func running(ctx context.Context, tx pgx.Tx, id int64) (kind store.Kind, attempt
 		return "", 0, err
 	case state != store.JobRunning:
 		return "", 0, fmt.Errorf("%w: it is %s", store.ErrNotRunning, state)
+	case owner != worker:
+		return "", 0, fmt.Errorf("%w: it runs for another worker now: its lease ended and it was taken over", store.ErrNotRunning)
 	}
 	return kind, attempts, nil
 }
 
-func (s *Store) Complete(ctx context.Context, id int64) error {
+func (s *Store) Complete(ctx context.Context, id int64, worker string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, _, err := running(ctx, tx, id); err != nil {
+		if _, _, err := running(ctx, tx, id, worker); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'done', updated_at = $1 WHERE id = $2`, s.clock(), id)
@@ -255,14 +301,14 @@ func (s *Store) Complete(ctx context.Context, id int64) error {
 	return nil
 }
 
-func (s *Store) Fail(ctx context.Context, id int64, cause error) (store.Job, error) {
+func (s *Store) Fail(ctx context.Context, id int64, worker string, cause error) (store.Job, error) {
 	var lastError string
 	if cause != nil {
-		lastError = cause.Error()
+		lastError = store.CleanText(cause.Error())
 	}
 	var j store.Job
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		kind, attempts, err := running(ctx, tx, id)
+		kind, attempts, err := running(ctx, tx, id, worker)
 		if err != nil {
 			return err
 		}
@@ -287,10 +333,10 @@ func (s *Store) Fail(ctx context.Context, id int64, cause error) (store.Job, err
 	return j, nil
 }
 
-func (s *Store) Release(ctx context.Context, id int64) (bool, error) {
+func (s *Store) Release(ctx context.Context, id int64, worker string) (bool, error) {
 	var released bool
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		kind, _, err := running(ctx, tx, id)
+		kind, _, err := running(ctx, tx, id, worker)
 		if err != nil || !kind.RetrySafe() {
 			return err
 		}
@@ -419,6 +465,13 @@ func (s *Store) Lead(ctx context.Context, role, holder string, lease time.Durati
 		return false, fmt.Errorf("leading %s as %s: %w", role, holder, err)
 	}
 	return true, nil
+}
+
+func (s *Store) Resign(ctx context.Context, role, holder string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM leaders WHERE role = $1 AND holder = $2`, role, holder); err != nil {
+		return fmt.Errorf("resigning %s as %s: %w", role, holder, err)
+	}
+	return nil
 }
 
 func (s *Store) GetJob(ctx context.Context, id int64) (store.Job, error) {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,26 +22,30 @@ const listenAppName = "csocbot-listen-jobs"
 // once instead of at their next poll. It holds one connection of its own,
 // listening on the csocbot_jobs channel, and calls queued for every
 // notification, and once each time it starts listening, since jobs queued
-// while it was not listening notified nobody. When the connection drops it
-// reconnects, waiting longer after each failure, up to 30s. queued runs on
-// ListenJobs's goroutine and should not block.
+// while it was not listening notified nobody. When it cannot connect, or
+// the connection drops, it tries again, waiting longer after each failure,
+// up to 30s, whether it ever listened or not: the database may come up
+// after csocbot, and workers poll meanwhile. It logs a warning for the
+// first failure of each run of failures, not for every attempt. queued
+// runs on ListenJobs's goroutine and should not block.
 //
-// It returns nil when ctx ends, and an error only when it cannot listen
-// at all the first time (the database refuses the connection).
+// It returns only when ctx ends, and then nil.
 func (s *Store) ListenJobs(ctx context.Context, queued func()) error {
 	backoff := listenFirstBackoff
-	for first := true; ; first = false {
+	failing := false // since the last time it listened
+	for {
 		listened, err := s.listen(ctx, queued)
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			return nil
-		case first && !listened:
-			return s.redact(fmt.Errorf("listening for queued jobs: %w", err))
-		case listened:
-			backoff = listenFirstBackoff
 		}
-		s.log.WarnContext(ctx, "store: lost the connection listening for queued jobs; reconnecting",
-			"error", s.redact(err), "retry_in", backoff)
+		if listened {
+			backoff, failing = listenFirstBackoff, false
+		}
+		if !failing {
+			failing = true
+			s.log.WarnContext(ctx, "store: cannot listen for queued jobs; retrying until it can, while workers poll",
+				"error", s.redact(err), "retry_in", backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

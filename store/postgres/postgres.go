@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -38,13 +39,22 @@ type Options struct {
 	// Now is the store's clock; nil means time.Now. Tests set it.
 	Now func() time.Time
 	// MaxConns bounds the connections the store opens; 0 leaves pgxpool's
-	// default (the larger of 4 and the number of CPUs).
+	// default (the larger of 4 and the number of CPUs). A server should
+	// set at least 2×workers+4, so that its workers' queries and lease
+	// renewals, and the webhooks, ReclaimExpired, leadership and the Slack
+	// outbox, never wait for a connection. ListenJobs's own connection is
+	// not counted.
 	MaxConns int32
 }
 
 // Open connects to the PostgreSQL database at url (a postgres:// URL or a
 // key=value connection string) and migrates its schema to the newest
-// version. The errors it returns never contain the URL's password.
+// version. Its connections are read committed whatever the server's
+// default, give up connecting after connect_timeout (10s when the URL sets
+// none, or 0), and send TCP keep-alives, so that a database gone without
+// closing them is noticed in about a minute. It warns through
+// Options.Logger when this host's clock and the database's differ by more
+// than 2s. The errors it returns never contain the URL's password.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	redact := redactor(url)
 	cfg, err := pgxpool.ParseConfig(url)
@@ -52,6 +62,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, redact(fmt.Errorf("the PostgreSQL URL is not valid: %w", err))
 	}
 	redact = redactor(url, cfg.ConnConfig.Password)
+	configure(&cfg.ConnConfig.Config)
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
@@ -70,7 +81,67 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, redact(fmt.Errorf("opening the PostgreSQL store %s: %w", describe(cfg.ConnConfig), err))
 	}
+	if err := s.checkClock(ctx); err != nil {
+		pool.Close()
+		return nil, redact(fmt.Errorf("opening the PostgreSQL store %s: reading the database's clock: %w", describe(cfg.ConnConfig), err))
+	}
 	return s, nil
+}
+
+// The connection settings configure applies.
+const (
+	defaultConnectTimeout = 10 * time.Second
+	// A connection whose peer stopped answering is closed after
+	// keepAliveIdle of silence and keepAliveCount unanswered probes
+	// keepAliveInterval apart.
+	keepAliveIdle     = 30 * time.Second
+	keepAliveInterval = 10 * time.Second
+	keepAliveCount    = 3
+)
+
+// configure sets what the store relies on, whatever the server's defaults:
+// single statements, outside the transactions of tx, are written for read
+// committed too; and a connection attempt, or a connection, to a database
+// that stopped answering must fail rather than hang.
+func configure(cfg *pgconn.Config) {
+	cfg.RuntimeParams["default_transaction_isolation"] = "read committed"
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	d := &net.Dialer{
+		Timeout: cfg.ConnectTimeout,
+		KeepAliveConfig: net.KeepAliveConfig{
+			Enable: true, Idle: keepAliveIdle, Interval: keepAliveInterval, Count: keepAliveCount,
+		},
+	}
+	cfg.DialFunc = d.DialContext
+}
+
+// maxClockSkew is how far this host's clock may be from the database's
+// before Open warns.
+const maxClockSkew = 2 * time.Second
+
+// checkClock warns when the store's clock is more than maxClockSkew from
+// the database's. It compares the database's clock_timestamp() with the
+// middle of the round trip that read it.
+func (s *Store) checkClock(ctx context.Context) error {
+	before := s.now()
+	var db time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&db); err != nil {
+		return err
+	}
+	after := s.now()
+	skew := before.Add(after.Sub(before) / 2).Sub(db)
+	if skew.Abs() <= maxClockSkew {
+		return nil
+	}
+	way := "ahead of"
+	if skew < 0 {
+		way = "behind"
+	}
+	s.log.WarnContext(ctx, fmt.Sprintf("store: this host's clock is %v %s the database's; job leases and leadership compare times written by different replicas, so keep clocks in sync (NTP)",
+		skew.Abs().Round(time.Second), way), "skew", skew)
+	return nil
 }
 
 // describe names the database cfg connects to, without its password.

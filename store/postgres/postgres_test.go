@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -167,7 +169,7 @@ func TestListenJobs(t *testing.T) {
 	if _, _, err := other.Claim(t.Context(), "w", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Complete(t.Context(), j.ID); err != nil {
+	if err := other.Complete(t.Context(), j.ID, "w"); err != nil {
 		t.Fatal(err)
 	}
 	quiet("for a claim and a completion")
@@ -251,11 +253,11 @@ func TestNotifyOnQueue(t *testing.T) {
 		}, true},
 		{"Claim", func() error { claimOne(); return nil }, false},
 		{"Release", func() error {
-			_, err := s.Release(ctx, 1)
+			_, err := s.Release(ctx, 1, "w")
 			return err
 		}, true},
 		{"Fail, queued again", func() error {
-			_, err := s.Fail(ctx, claimOne().ID, errors.New("boom"))
+			_, err := s.Fail(ctx, claimOne().ID, "w", errors.New("boom"))
 			return err
 		}, true},
 		{"RecordDelivery, new", func() error {
@@ -271,7 +273,7 @@ func TestNotifyOnQueue(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			_, err = s.Fail(ctx, j.ID, errors.New("boom"))
+			_, err = s.Fail(ctx, j.ID, "w", errors.New("boom"))
 			return err
 		}, false},
 		{"ReclaimExpired, queued again", func() error {
@@ -340,14 +342,62 @@ func TestOneRunningApplyIndex(t *testing.T) {
 	}
 }
 
-// TestListenJobsUnreachable checks that ListenJobs says so at once when it
-// cannot listen at all, rather than retry a configuration that never works.
+// TestListenJobsUnreachable checks that ListenJobs keeps trying when it
+// cannot listen from the start, warning once, not at every attempt, and
+// listens once the database is there.
 func TestListenJobsUnreachable(t *testing.T) {
-	s := open(t, pgtest.NewDatabase(t))
-	s.connConfig = s.connConfig.Copy()
-	s.connConfig.Database = "nosuchdb"
-	err := s.ListenJobs(t.Context(), func() { t.Error("queued called without a connection") })
-	if err == nil || !strings.Contains(err.Error(), "nosuchdb") {
-		t.Fatalf("ListenJobs on a missing database: %v, want an error naming it", err)
+	var logs syncBuffer
+	s, err := Open(t.Context(), pgtest.NewDatabase(t), Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer s.Close()
+	late := s.connConfig.Database + "_late"
+	s.connConfig = s.connConfig.Copy()
+	s.connConfig.Database = late
+
+	ctx, cancel := context.WithCancel(t.Context())
+	woken := make(chan struct{}, 10)
+	done := make(chan error, 1)
+	go func() { done <- s.ListenJobs(ctx, func() { woken <- struct{}{} }) }()
+	time.Sleep(4 * listenFirstBackoff) // a few attempts
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), late) {
+		t.Errorf("%d warnings, want one naming %s:\n%s", n, late, logs.String())
+	}
+
+	if _, err := s.pool.Exec(t.Context(), `CREATE DATABASE `+pgx.Identifier{late}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := s.pool.Exec(context.WithoutCancel(t.Context()), `DROP DATABASE `+pgx.Identifier{late}.Sanitize()+` WITH (FORCE)`); err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-woken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ListenJobs did not listen once the database was there")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("ListenJobs returned %v when its context ended, want nil", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer a logger writes to while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

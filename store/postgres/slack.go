@@ -37,7 +37,7 @@ func (s *Store) SaveSlackThread(ctx context.Context, th store.SlackThread) error
 			INSERT INTO slack_threads (repo, pr, channel, channel_id, ts, state, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (repo, pr, channel) DO UPDATE SET
 				channel_id = excluded.channel_id, ts = excluded.ts, state = excluded.state, updated_at = excluded.updated_at`,
-			th.Repo, th.PR, th.Channel, th.ChannelID, th.TS, th.State, s.clock())
+			th.Repo, th.PR, th.Channel, store.CleanText(th.ChannelID), store.CleanText(th.TS), store.CleanText(th.State), s.clock())
 	}
 	if err != nil {
 		return fmt.Errorf("saving the Slack thread of %s#%d in %s: %w", th.Repo, th.PR, th.Channel, err)
@@ -143,7 +143,7 @@ func (s *Store) RetrySlackDelivery(ctx context.Context, id int64, next time.Time
 			RETURNING id
 		)
 		SELECT EXISTS (SELECT 1 FROM retried), EXISTS (SELECT 1 FROM slack_deliveries WHERE id = $3)`,
-		utcMicros(next), lastError, id).Scan(&updated, &exists)
+		utcMicros(next), store.CleanText(lastError), id).Scan(&updated, &exists)
 	switch {
 	case err != nil:
 	case !updated && exists:

@@ -31,6 +31,10 @@ func scanAudit(row scanner) (store.AuditEntry, error) {
 // write), so no other append comes between; seq's primary key would refuse
 // a second entry with the same number even without it.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	// Cleaned before it is hashed, so that the entry as stored verifies.
+	for _, f := range []*string{&e.Actor, &e.Action, &e.Repo, &e.HeadSHA, &e.Unit, &e.PlanSHA256, &e.RoleARN, &e.Outcome, &e.Detail} {
+		*f = store.CleanText(*f)
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &e.PrevHash)
 		switch {

@@ -49,7 +49,7 @@ func BenchmarkClaimComplete(b *testing.B) {
 				b.Errorf("claim: %v, %v", ok, err)
 				return
 			}
-			if err := s.Complete(b.Context(), j.ID); err != nil {
+			if err := s.Complete(b.Context(), j.ID, worker); err != nil {
 				b.Error(err)
 				return
 			}

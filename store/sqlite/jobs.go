@@ -60,7 +60,7 @@ func (s *Store) insertJob(ctx context.Context, tx *sql.Tx, job store.NewJob) (st
 	}
 	_, err = tx.ExecContext(ctx, `
 		UPDATE jobs SET state = 'superseded', updated_at = ?
-		WHERE key = ? AND kind = ? AND id < ? AND state IN ('queued', 'running')`,
+		WHERE key = ? AND kind = ? AND id <> ? AND state IN ('queued', 'running')`,
 		now, job.Key, job.Supersedes, j.ID)
 	return j, err
 }
@@ -224,11 +224,14 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, k
 	return j, true, nil
 }
 
-// running reads the kind and attempts of a job, or explains why it is not
-// running.
-func running(ctx context.Context, tx *sql.Tx, id int64) (kind store.Kind, attempts int, err error) {
-	var state store.JobState
-	err = tx.QueryRowContext(ctx, `SELECT kind, state, attempts FROM jobs WHERE id = ?`, id).Scan(&kind, &state, &attempts)
+// running reads the kind and attempts of a job worker runs, or explains
+// why it is not running for worker.
+func running(ctx context.Context, tx *sql.Tx, id int64, worker string) (kind store.Kind, attempts int, err error) {
+	var (
+		state store.JobState
+		owner string
+	)
+	err = tx.QueryRowContext(ctx, `SELECT kind, state, attempts, worker FROM jobs WHERE id = ?`, id).Scan(&kind, &state, &attempts, &owner)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", 0, store.ErrNotFound
@@ -236,13 +239,15 @@ func running(ctx context.Context, tx *sql.Tx, id int64) (kind store.Kind, attemp
 		return "", 0, err
 	case state != store.JobRunning:
 		return "", 0, fmt.Errorf("%w: it is %s", store.ErrNotRunning, state)
+	case owner != worker:
+		return "", 0, fmt.Errorf("%w: it runs for another worker now: its lease ended and it was taken over", store.ErrNotRunning)
 	}
 	return kind, attempts, nil
 }
 
-func (s *Store) Complete(ctx context.Context, id int64) error {
+func (s *Store) Complete(ctx context.Context, id int64, worker string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, _, err := running(ctx, tx, id); err != nil {
+		if _, _, err := running(ctx, tx, id, worker); err != nil {
 			return err
 		}
 		_, now := s.clock()
@@ -255,14 +260,14 @@ func (s *Store) Complete(ctx context.Context, id int64) error {
 	return nil
 }
 
-func (s *Store) Fail(ctx context.Context, id int64, cause error) (store.Job, error) {
+func (s *Store) Fail(ctx context.Context, id int64, worker string, cause error) (store.Job, error) {
 	var lastError string
 	if cause != nil {
-		lastError = cause.Error()
+		lastError = store.CleanText(cause.Error())
 	}
 	var j store.Job
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		kind, attempts, err := running(ctx, tx, id)
+		kind, attempts, err := running(ctx, tx, id, worker)
 		if err != nil {
 			return err
 		}
@@ -283,10 +288,10 @@ func (s *Store) Fail(ctx context.Context, id int64, cause error) (store.Job, err
 	return j, nil
 }
 
-func (s *Store) Release(ctx context.Context, id int64) (bool, error) {
+func (s *Store) Release(ctx context.Context, id int64, worker string) (bool, error) {
 	var released bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		kind, _, err := running(ctx, tx, id)
+		kind, _, err := running(ctx, tx, id, worker)
 		if err != nil || !kind.RetrySafe() {
 			return err
 		}

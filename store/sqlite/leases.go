@@ -98,6 +98,17 @@ func (s *Store) ReclaimExpired(ctx context.Context) ([]store.Job, error) {
 // Lead takes or extends the lease in one upsert, whose update applies only
 // when holder leads already or the lease has ended; it returns no row when
 // another holder leads.
+func (s *Store) Resign(ctx context.Context, role, holder string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM leaders WHERE role = ? AND holder = ?`, role, holder)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("resigning %s as %s: %w", role, holder, err)
+	}
+	return nil
+}
+
 func (s *Store) Lead(ctx context.Context, role, holder string, lease time.Duration) (bool, error) {
 	if lease <= 0 {
 		return false, fmt.Errorf("leading %s as %s: the lease is %v; it must be positive", role, holder, lease)

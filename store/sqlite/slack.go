@@ -41,7 +41,7 @@ func (s *Store) SaveSlackThread(ctx context.Context, th store.SlackThread) error
 				INSERT INTO slack_threads (repo, pr, channel, channel_id, ts, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (repo, pr, channel) DO UPDATE SET
 					channel_id = excluded.channel_id, ts = excluded.ts, state = excluded.state, updated_at = excluded.updated_at`,
-				th.Repo, th.PR, th.Channel, th.ChannelID, th.TS, th.State, now)
+				th.Repo, th.PR, th.Channel, store.CleanText(th.ChannelID), store.CleanText(th.TS), store.CleanText(th.State), now)
 			return err
 		})
 	}
@@ -151,7 +151,7 @@ func (s *Store) RetrySlackDelivery(ctx context.Context, id int64, next time.Time
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE slack_deliveries SET attempts = attempts + 1, next_attempt = ?, last_error = ?
-			WHERE id = ? AND delivered_at IS NULL`, formatTime(next), lastError, id)
+			WHERE id = ? AND delivered_at IS NULL`, formatTime(next), store.CleanText(lastError), id)
 		if err != nil {
 			return err
 		}

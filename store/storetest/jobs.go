@@ -226,7 +226,7 @@ func testClaimConcurrent(t *testing.T, newDB NewDatabase) {
 						mu.Lock()
 						claimedBy[j.ID] = append(claimedBy[j.ID], worker)
 						mu.Unlock()
-						if err := s.Complete(t.Context(), j.ID); err != nil {
+						if err := s.Complete(t.Context(), j.ID, worker); err != nil {
 							t.Error(err)
 							return
 						}
@@ -278,7 +278,7 @@ func testFail(t *testing.T, newDB NewDatabase) {
 					t.Fatalf("attempt %d claimed %+v", attempt, j)
 				}
 				cause := fmt.Errorf("attempt %d: github is down", attempt)
-				j, err := s.Fail(t.Context(), id, cause)
+				j, err := s.Fail(t.Context(), id, "w", cause)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -318,7 +318,7 @@ func testFinishNotRunning(t *testing.T, newDB NewDatabase) {
 	claim(t, s, "w") // done
 	claim(t, s, "w") // superseded
 	newer := enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: "k", Supersedes: store.KindPlan})
-	if err := s.Complete(ctx, done.ID); err != nil {
+	if err := s.Complete(ctx, done.ID, "w"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -335,10 +335,10 @@ func testFinishNotRunning(t *testing.T, newDB NewDatabase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := getJobOrZero(t, s, tt.id)
-			if err := s.Complete(ctx, tt.id); !errors.Is(err, tt.want) {
+			if err := s.Complete(ctx, tt.id, "w"); !errors.Is(err, tt.want) {
 				t.Errorf("Complete: %v, want %v", err, tt.want)
 			}
-			if _, err := s.Fail(ctx, tt.id, errors.New("boom")); !errors.Is(err, tt.want) {
+			if _, err := s.Fail(ctx, tt.id, "w", errors.New("boom")); !errors.Is(err, tt.want) {
 				t.Errorf("Fail: %v, want %v", err, tt.want)
 			}
 			if after := getJobOrZero(t, s, tt.id); after.State != before.State || after.LastError != before.LastError {
@@ -356,7 +356,7 @@ func testSupersede(t *testing.T, newDB NewDatabase) {
 	const key = "o/r#7"
 	done := enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: key})
 	claim(t, s, "w")
-	if err := s.Complete(ctx, done.ID); err != nil {
+	if err := s.Complete(ctx, done.ID, "w"); err != nil {
 		t.Fatal(err)
 	}
 	running := enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: key})
@@ -430,13 +430,13 @@ func testRecoverAfterRestart(t *testing.T, newDB NewDatabase) {
 				t.Fatalf("%s: claimed job %d, want %d", tt.name, j.ID, id)
 			}
 			if a < tt.attempts {
-				if _, err := s.Fail(ctx, id, errors.New("flaky")); err != nil {
+				if _, err := s.Fail(ctx, id, "w", errors.New("flaky")); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		if tt.finish {
-			if err := s.Complete(ctx, id); err != nil {
+			if err := s.Complete(ctx, id, "w"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -492,19 +492,19 @@ func testRelease(t *testing.T, newDB NewDatabase) {
 	ctx := t.Context()
 	plan := enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: "o/r#1"})
 	claim(t, s, "w", store.KindPlan)
-	if ok, err := s.Release(ctx, plan.ID); !ok || err != nil {
+	if ok, err := s.Release(ctx, plan.ID, "w"); !ok || err != nil {
 		t.Fatalf("Release(plan) = %v, %v; want true", ok, err)
 	}
 	if j := getJob(t, s, plan.ID); j.State != store.JobQueued || j.Attempts != 0 {
 		t.Errorf("released plan is %s after %d attempts, want queued after 0", j.State, j.Attempts)
 	}
-	if _, err := s.Release(ctx, plan.ID); !errors.Is(err, store.ErrNotRunning) {
+	if _, err := s.Release(ctx, plan.ID, "w"); !errors.Is(err, store.ErrNotRunning) {
 		t.Errorf("releasing a queued job: %v, want ErrNotRunning", err)
 	}
 
 	cmd := enqueue(t, s, store.NewJob{Kind: store.KindCommentCommand, Key: "o/r#1"})
 	claim(t, s, "w", store.KindCommentCommand)
-	if ok, err := s.Release(ctx, cmd.ID); ok || err != nil {
+	if ok, err := s.Release(ctx, cmd.ID, "w"); ok || err != nil {
 		t.Fatalf("Release(comment command) = %v, %v; want false", ok, err)
 	}
 	if j := getJob(t, s, cmd.ID); j.State != store.JobRunning {

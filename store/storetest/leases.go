@@ -100,7 +100,7 @@ func testRenewLeases(t *testing.T, newDB NewDatabase) {
 		claim(t, s, w)
 	}
 	enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: "superseded", Supersedes: store.KindPlan})
-	if err := s.Complete(ctx, completed.ID); err != nil {
+	if err := s.Complete(ctx, completed.ID, "w"); err != nil {
 		t.Fatal(err)
 	}
 	c.advance(lease/2 + time.Microsecond) // past reclaimed's lease only
@@ -142,7 +142,7 @@ func testReclaimExpired(t *testing.T, newDB NewDatabase) {
 	maxed := enqueue(t, a, store.NewJob{Kind: store.KindRefreshRepo, Key: "maxed"})
 	for range store.MaxAttempts - 1 {
 		claim(t, a, "a-1")
-		if _, err := a.Fail(ctx, maxed.ID, fmt.Errorf("flaky")); err != nil {
+		if _, err := a.Fail(ctx, maxed.ID, "a-1", fmt.Errorf("flaky")); err != nil {
 			t.Fatal(err)
 		}
 		c.advance(time.Hour) // past the backoff
@@ -164,7 +164,7 @@ func testReclaimExpired(t *testing.T, newDB NewDatabase) {
 	for range 6 { // maxed to done, oldest first
 		claim(t, a, "a-1")
 	}
-	if err := a.Complete(ctx, jobs["done"].ID); err != nil {
+	if err := a.Complete(ctx, jobs["done"].ID, "a-1"); err != nil {
 		t.Fatal(err)
 	}
 	start := c.now()
@@ -251,16 +251,23 @@ func testApplyExclusion(t *testing.T, newDB NewDatabase) {
 		{store: 1, complete: "apply 1"},
 		{store: 1, want: "apply 2"},
 	}
-	claimed := map[string]int64{}
+	type claimedJob struct {
+		id     int64
+		worker string
+	}
+	claimed := map[string]claimedJob{}
 	for i, step := range steps {
 		s := stores[step.store]
 		if step.complete != "" {
-			if err := s.Complete(t.Context(), claimed[step.complete]); err != nil {
+			// Any process records what the worker that claimed it did.
+			c := claimed[step.complete]
+			if err := s.Complete(t.Context(), c.id, c.worker); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		j, ok, err := s.Claim(t.Context(), fmt.Sprintf("w%d", step.store), lease, step.kinds...)
+		worker := fmt.Sprintf("w%d", step.store)
+		j, ok, err := s.Claim(t.Context(), worker, lease, step.kinds...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +275,7 @@ func testApplyExclusion(t *testing.T, newDB NewDatabase) {
 			t.Fatalf("step %d: claimed %q (%v), want %q", i, got, ok, step.want)
 		}
 		if ok {
-			claimed[step.want] = j.ID
+			claimed[step.want] = claimedJob{j.ID, worker}
 		}
 	}
 }
@@ -297,7 +304,8 @@ func testApplyExclusionConcurrent(t *testing.T, newDB NewDatabase) {
 		s := stores[w%len(stores)]
 		wg.Go(func() {
 			for remaining() > 0 && !t.Failed() {
-				j, ok, err := s.Claim(t.Context(), fmt.Sprintf("worker-%d", w), lease, store.KindApply)
+				worker := fmt.Sprintf("worker-%d", w)
+				j, ok, err := s.Claim(t.Context(), worker, lease, store.KindApply)
 				if err != nil {
 					t.Error(err)
 					return
@@ -315,7 +323,7 @@ func testApplyExclusionConcurrent(t *testing.T, newDB NewDatabase) {
 				if len(running) != 1 {
 					t.Errorf("applies %v of one pull request run at once", ids(running))
 				}
-				if err := s.Complete(t.Context(), j.ID); err != nil {
+				if err := s.Complete(t.Context(), j.ID, worker); err != nil {
 					t.Error(err)
 					return
 				}
@@ -362,6 +370,23 @@ func testLead(t *testing.T, newDB NewDatabase) {
 		}
 		if leads != step.want {
 			t.Errorf("step %d: %s leads %s at +%v: %v, want %v", i, step.holder, step.role, step.at, leads, step.want)
+		}
+	}
+	// b leads slack until 3 leases. a resigning changes nothing; b
+	// resigning lets a lead at once.
+	for _, step := range []struct {
+		resign string
+		want   bool // a leads after it
+	}{{"a", false}, {"b", true}} {
+		if err := stores[step.resign].Resign(t.Context(), "slack", step.resign); err != nil {
+			t.Fatal(err)
+		}
+		leads, err := stores["a"].Lead(t.Context(), "slack", "a", lease)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if leads != step.want {
+			t.Errorf("after %s resigned, a leads: %v, want %v", step.resign, leads, step.want)
 		}
 	}
 }

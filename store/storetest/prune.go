@@ -35,7 +35,7 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 	finish := func(kind store.Kind) store.Job {
 		t.Helper()
 		j := claim(t, s, "w", kind)
-		if err := s.Complete(ctx, j.ID); err != nil {
+		if err := s.Complete(ctx, j.ID, "w"); err != nil {
 			t.Fatal(err)
 		}
 		return j
@@ -91,7 +91,7 @@ func testPrune(t *testing.T, newDB NewDatabase) {
 	finish(store.KindNotice)
 	failedJob := enqueue(t, s, store.NewJob{Kind: store.KindApply, Key: "failed"})
 	claim(t, s, "w", store.KindApply)
-	if _, err := s.Fail(ctx, failedJob.ID, errors.New("boom")); err != nil {
+	if _, err := s.Fail(ctx, failedJob.ID, "w", errors.New("boom")); err != nil {
 		t.Fatal(err)
 	}
 	supersededJob := enqueue(t, s, store.NewJob{Kind: store.KindPlan, Key: "superseded"})
