@@ -76,6 +76,11 @@ func (s *Server) cleanOnce(ctx context.Context) {
 	if err := s.repos.Maintain(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("could not collect the garbage of the repository mirrors", "error", err)
 	}
+	// The store is every replica's: one prunes it, once per interval.
+	if s.cfg.Store.Shared() && !s.lead(ctx, "prune", s.cfg.Cleanup.Interval) {
+		s.log.Debug("cleaned the disk; another replica prunes the store", "duration", time.Since(start))
+		return
+	}
 	pruned, err := s.store.Prune(ctx, start.Add(-s.cfg.Cleanup.KeepRecords))
 	switch {
 	case err != nil && ctx.Err() == nil:

@@ -44,9 +44,18 @@ func (s *Server) leaseRenewal() time.Duration { return s.cfg.Store.Lease / 3 }
 
 // leaseState is what this process knows of the lease of a job it runs.
 type leaseState struct {
-	mu      sync.Mutex
-	renewed time.Time // when the last confirmed claim or renewal was asked
-	lost    bool      // the store said the job is no longer this worker's
+	mu       sync.Mutex
+	renewed  time.Time // when the last confirmed claim or renewal was asked
+	lost     bool      // the store said the job is no longer this worker's
+	finished bool      // the work is over; its end is being recorded
+}
+
+// finish says the job's work is over: the lease is still renewed while
+// its end is recorded, but the job has nothing left to stop.
+func (l *leaseState) finish() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.finished = true
 }
 
 func newLeaseState(claimed time.Time) *leaseState { return &leaseState{renewed: claimed} }
@@ -123,9 +132,10 @@ func (s *Server) renewLeases(ctx context.Context) bool {
 			} else {
 				r.lease.renewed = asked
 			}
+			finished := r.lease.finished
 			r.lease.mu.Unlock()
 			switch {
-			case !slices.Contains(lost, id):
+			case !slices.Contains(lost, id) || finished:
 			case r.kind == store.KindApply:
 				s.log.Error("an apply's claim lapsed while it ran (csocbot lost its store for longer than a lease): it finishes the units under way and starts no other; another replica may have reported it interrupted", "job", id, "key", r.key)
 			default:

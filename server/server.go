@@ -396,6 +396,7 @@ func (s *Server) runJob(ctx context.Context, log *slog.Logger, job store.Job, le
 	outcome := "done"
 	defer func() { s.metrics.RunFinished(string(job.Kind), outcome, time.Since(start)) }()
 	err := s.dispatch(jobCtx, job)
+	lease.finish()
 	switch {
 	case err == nil:
 		// Recorded even if a shutdown began meanwhile: a done job left
