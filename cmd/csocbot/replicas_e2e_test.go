@@ -162,53 +162,19 @@ func TestReplicasApplyOnce(t *testing.T) {
 // while terraform plans: the other replica takes the plan over once the
 // lease ends, and the pull request gets its plan.
 func TestReplicaKilledMidPlan(t *testing.T) {
-	// terraform_remote_state reads its state from stateSrv during the
-	// plan: the first read hangs, holding the first replica's plan, and
-	// the next ones answer at once.
-	var mu sync.Mutex
-	reads := 0
-	started := make(chan struct{})
-	stateSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		mu.Lock()
-		reads++
-		first := reads == 1
-		mu.Unlock()
-		if first {
-			close(started)
-			<-req.Context().Done() // until the replica dies
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"version":4,"terraform_version":"1.5.0","serial":1,"lineage":"l","outputs":{"vpc_id":{"value":"vpc-1","type":"string"}},"resources":[]}`)
-	}))
-	t.Cleanup(stateSrv.Close)
-	const unit = "terraform/reads-state"
-	r := startReplicas(t, 2, func(src *gittest.Repo, mark string) {
-		src.Write(unit+"/main.tf", `data "terraform_remote_state" "net" {
-  backend = "http"
-  config = { address = "`+stateSrv.URL+`/state" }
-}
-
-resource "terraform_data" "uses" {
-  input = data.terraform_remote_state.net.outputs.vpc_id
-}
-`)
-	})
+	state := newStateServer(t)
+	r := startReplicas(t, 2, func(src *gittest.Repo, mark string) { src.Write(stateUnit+"/main.tf", state.config()) })
 	first, second := r.procs[0], r.procs[1]
 	first.start()
 	first.open()
-	select {
-	case <-started:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the first replica never started planning:\n%s", first.stderr)
-	}
+	state.waitHung(first)
 	second.start()
 	first.kill()
 
 	second.waitFor("the plan comment", func() bool { return r.countComments("csocbot plan for") > 0 })
 	plan := second.commentSaying("csocbot plan for")
-	if !strings.Contains(plan, "`"+unit+"`") {
-		t.Errorf("the plan does not list %s:\n%s", unit, plan)
+	if !strings.Contains(plan, "`"+stateUnit+"`") {
+		t.Errorf("the plan does not list %s:\n%s", stateUnit, plan)
 	}
 	r.settled(t, second)
 	jobs := r.jobs(t, store.KindPlan)
@@ -221,47 +187,18 @@ resource "terraform_data" "uses" {
 // replica, while another plans its previous head: the other stops its
 // stale plan at its next lease renewal, and the new head is planned.
 func TestReplicaStopsASupersededPlan(t *testing.T) {
-	hung, released := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	stateSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		first := false
-		once.Do(func() { first = true })
-		if first {
-			close(hung)
-			<-req.Context().Done() // until the plan is stopped
-			close(released)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"version":4,"terraform_version":"1.5.0","serial":1,"lineage":"l","outputs":{"vpc_id":{"value":"vpc-1","type":"string"}},"resources":[]}`)
-	}))
-	t.Cleanup(stateSrv.Close)
-	const unit = "terraform/reads-state"
-	r := startReplicas(t, 2, func(src *gittest.Repo, mark string) {
-		src.Write(unit+"/main.tf", `data "terraform_remote_state" "net" {
-  backend = "http"
-  config = { address = "`+stateSrv.URL+`/state" }
-}
-
-resource "terraform_data" "uses" {
-  input = data.terraform_remote_state.net.outputs.vpc_id
-}
-`)
-	})
+	state := newStateServer(t)
+	r := startReplicas(t, 2, func(src *gittest.Repo, mark string) { src.Write(stateUnit+"/main.tf", state.config()) })
 	planning, other := r.procs[0], r.procs[1]
 	planning.start()
 	planning.open()
-	select {
-	case <-hung:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the first replica never started planning:\n%s", planning.stderr)
-	}
+	state.waitHung(planning)
 	other.start()
-	head := r.env.push(func(src *gittest.Repo) { src.Append(unit+"/main.tf", "# pushed\n") })
+	head := r.env.push(func(src *gittest.Repo) { src.Append(stateUnit+"/main.tf", "# pushed\n") })
 	other.synchronize("push", head)
 
 	select {
-	case <-released:
+	case <-state.released:
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the superseded plan still runs 30 s after the push:\n%s", planning.stderr)
 	}
@@ -271,5 +208,61 @@ resource "terraform_data" "uses" {
 	})
 	if !strings.Contains(planning.stderr.String(), "no longer this worker") {
 		t.Errorf("the planning replica does not say why it stopped:\n%s", planning.stderr)
+	}
+}
+
+// stateUnit is a plain root whose plan reads a stateServer.
+const stateUnit = "terraform/reads-state"
+
+// stateServer serves the state a unit's terraform_remote_state reads
+// during its plan: the first read hangs until the plan is stopped (its
+// replica killed, or the plan cancelled), holding that plan; the next
+// ones answer at once.
+type stateServer struct {
+	url      string
+	hung     chan struct{} // closed when the first read arrives
+	released chan struct{} // closed when the first read's plan stopped
+}
+
+func newStateServer(t *testing.T) *stateServer {
+	s := &stateServer{hung: make(chan struct{}), released: make(chan struct{})}
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(s.hung)
+			<-req.Context().Done()
+			close(s.released)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"version":4,"terraform_version":"1.5.0","serial":1,"lineage":"l","outputs":{"vpc_id":{"value":"vpc-1","type":"string"}},"resources":[]}`)
+	}))
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+// config is stateUnit's main.tf.
+func (s *stateServer) config() string {
+	return `data "terraform_remote_state" "net" {
+  backend = "http"
+  config = { address = "` + s.url + `/state" }
+}
+
+resource "terraform_data" "uses" {
+  input = data.terraform_remote_state.net.outputs.vpc_id
+}
+`
+}
+
+// waitHung waits until p's plan holds the first read.
+func (s *stateServer) waitHung(p *crashServer) {
+	p.t.Helper()
+	select {
+	case <-s.hung:
+	case <-time.After(2 * time.Minute):
+		p.t.Fatalf("the replica never started planning:\n%s", p.stderr)
 	}
 }
