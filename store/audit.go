@@ -159,3 +159,30 @@ func VerifyAudit(entries []AuditEntry) error {
 	}
 	return nil
 }
+
+// AuditPage is how many entries [WalkAudit] asks for at a time: a store
+// holds no query open while fn runs, and no more than a page in memory.
+const AuditPage = 1000
+
+// WalkAudit calls fn on each entry of the audit log in Seq order, reading
+// it a page at a time with page, which returns at most limit entries after
+// the entry numbered after, in Seq order. It stops at fn's first error and
+// returns it. Stores implement [Store.AuditChain] with it.
+func WalkAudit(page func(after int64, limit int) ([]AuditEntry, error), fn func(AuditEntry) error) error {
+	var after int64
+	for {
+		entries, err := page(after, AuditPage)
+		if err != nil {
+			return fmt.Errorf("reading the audit log after entry %d: %w", after, err)
+		}
+		for _, e := range entries {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(entries) < AuditPage {
+			return nil
+		}
+		after = entries[len(entries)-1].Seq
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,42 @@ func TestAuditVerifierHead(t *testing.T) {
 	}
 	if seq, hash := v.Head(); seq != 1 || hash != e.Hash {
 		t.Errorf("head %d %q, want 1 %q", seq, hash, e.Hash)
+	}
+}
+
+// TestWalkAudit walks logs of several lengths around the page size, and
+// checks that a page's error is explained and fn's is returned as it is.
+func TestWalkAudit(t *testing.T) {
+	for _, n := range []int{0, 1, AuditPage, AuditPage + 1, 2*AuditPage + 1} {
+		var reads int
+		page := func(after int64, limit int) ([]AuditEntry, error) {
+			reads++
+			var out []AuditEntry
+			for seq := after + 1; seq <= int64(n) && len(out) < limit; seq++ {
+				out = append(out, AuditEntry{Seq: seq})
+			}
+			return out, nil
+		}
+		var next int64 = 1
+		err := WalkAudit(page, func(e AuditEntry) error {
+			if e.Seq != next {
+				return fmt.Errorf("entry %d, want %d", e.Seq, next)
+			}
+			next++
+			return nil
+		})
+		if err != nil || next != int64(n)+1 || reads != n/AuditPage+1 {
+			t.Errorf("%d entries: walked to %d in %d reads (%v)", n, next-1, reads, err)
+		}
+	}
+
+	failing := func(after int64, limit int) ([]AuditEntry, error) { return nil, errors.New("boom") }
+	if err := WalkAudit(failing, func(AuditEntry) error { return nil }); err == nil || err.Error() != "reading the audit log after entry 0: boom" {
+		t.Errorf("a failing read gave %v", err)
+	}
+	stop := errors.New("stop")
+	one := func(after int64, limit int) ([]AuditEntry, error) { return []AuditEntry{{Seq: 1}}, nil }
+	if err := WalkAudit(one, func(AuditEntry) error { return stop }); err != stop {
+		t.Errorf("fn's error became %v", err)
 	}
 }

@@ -36,17 +36,9 @@ const auditLock = 0x63736f6361756474 // "csocaudt"
 // holder committed. seq's primary key would refuse a second entry with the
 // same number even without the lock.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
-	// Cleaned before it is hashed, so that the entry as stored verifies.
-	for _, f := range []*string{&e.Actor, &e.Action, &e.Repo, &e.HeadSHA, &e.Unit, &e.PlanSHA256, &e.RoleARN, &e.Outcome, &e.Detail} {
-		*f = store.CleanText(*f)
-	}
-	var err error
-	switch {
-	case e.Actor == "":
-		err = errors.New("no actor")
-	case e.Action == "":
-		err = errors.New("no action")
-	default:
+	e = e.Cleaned()
+	err := e.Validate()
+	if err == nil {
 		err = s.tx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
 				return fmt.Errorf("waiting for the audit log's lock: %w", err)
@@ -114,26 +106,9 @@ func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEn
 	return entries, nil
 }
 
-// auditPage is how many entries AuditChain reads per query: it holds no
-// query open while fn runs, and no more than a page in memory.
-const auditPage = 1000
-
 func (s *Store) AuditChain(ctx context.Context, fn func(store.AuditEntry) error) error {
-	var after int64
-	for {
-		page, err := collectAll(ctx, s.pool, scanAudit, `
-			SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, auditPage)
-		if err != nil {
-			return fmt.Errorf("reading the audit log after entry %d: %w", after, err)
-		}
-		for _, e := range page {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		if len(page) < auditPage {
-			return nil
-		}
-		after = page[len(page)-1].Seq
-	}
+	return store.WalkAudit(func(after int64, limit int) ([]store.AuditEntry, error) {
+		return collectAll(ctx, s.pool, scanAudit, `
+			SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	}, fn)
 }

@@ -106,7 +106,7 @@ func TestAuditTamperEvidence(t *testing.T) {
 // page whole, in order.
 func TestAuditChainPages(t *testing.T) {
 	t.Parallel()
-	const n = 2*auditPage + 1
+	const n = 2*store.AuditPage + 1
 	s := openAuditStore(t, n)
 	var v store.AuditVerifier
 	if err := s.AuditChain(t.Context(), v.Add); err != nil {

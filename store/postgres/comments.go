@@ -10,10 +10,8 @@ import (
 )
 
 func (s *Store) RecordComment(ctx context.Context, c store.Comment) error {
-	var err error
-	if !commentKinds[c.Kind] {
-		err = fmt.Errorf("unknown comment kind %q", c.Kind)
-	} else {
+	err := c.Validate()
+	if err == nil {
 		_, err = s.pool.Exec(ctx, `
 			INSERT INTO comments (comment_id, repo, pr, kind, head_sha, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6)

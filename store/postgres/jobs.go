@@ -85,8 +85,8 @@ func lockKey(ctx context.Context, tx pgx.Tx, key string) error {
 }
 
 func (s *Store) insertJob(ctx context.Context, tx pgx.Tx, job store.NewJob) (store.Job, error) {
-	if len(job.Payload) > 0 && !json.Valid(job.Payload) {
-		return store.Job{}, errors.New("the payload is not JSON")
+	if err := job.Validate(); err != nil {
+		return store.Job{}, err
 	}
 	now := s.clock()
 	runAfter := now
@@ -167,8 +167,8 @@ func (s *Store) RecordDelivery(ctx context.Context, deliveryID string, job store
 		// duplicate of this one.
 		return store.Job{}, false, errors.New("recording a delivery: no delivery id")
 	}
-	if len(job.Payload) > 0 && !json.Valid(job.Payload) {
-		return store.Job{}, false, fmt.Errorf("recording delivery %s: the payload is not JSON", deliveryID)
+	if err := job.Validate(); err != nil {
+		return store.Job{}, false, fmt.Errorf("recording delivery %s: %w", deliveryID, err)
 	}
 	now := s.clock()
 	runAfter := now
@@ -222,8 +222,8 @@ const claimAttempts = 10
 // fails the second's update, and that one tries again, now seeing the
 // first's apply running.
 func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, kinds ...store.Kind) (store.Job, bool, error) {
-	if lease <= 0 {
-		return store.Job{}, false, fmt.Errorf("claiming a job for %s: the lease is %v; it must be positive", worker, lease)
+	if err := store.CheckLease(lease); err != nil {
+		return store.Job{}, false, fmt.Errorf("claiming a job for %s: %w", worker, err)
 	}
 	var kindFilter string
 	if len(kinds) > 0 {
@@ -371,8 +371,8 @@ func (s *Store) RecoverAfterRestart(ctx context.Context) ([]store.Job, error) {
 }
 
 func (s *Store) RenewLeases(ctx context.Context, worker string, lease time.Duration, ids ...int64) ([]int64, error) {
-	if lease <= 0 {
-		return nil, fmt.Errorf("renewing the leases of %s: the lease is %v; it must be positive", worker, lease)
+	if err := store.CheckLease(lease); err != nil {
+		return nil, fmt.Errorf("renewing the leases of %s: %w", worker, err)
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -449,8 +449,8 @@ func (s *Store) ReclaimExpired(ctx context.Context) ([]store.Job, error) {
 // another holder leads. PostgreSQL's upsert is atomic, so two processes
 // taking over an ended lease at once cannot both win.
 func (s *Store) Lead(ctx context.Context, role, holder string, lease time.Duration) (bool, error) {
-	if lease <= 0 {
-		return false, fmt.Errorf("leading %s as %s: the lease is %v; it must be positive", role, holder, lease)
+	if err := store.CheckLease(lease); err != nil {
+		return false, fmt.Errorf("leading %s as %s: %w", role, holder, err)
 	}
 	now := s.clock()
 	err := s.pool.QueryRow(ctx, `

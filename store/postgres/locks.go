@@ -33,7 +33,7 @@ func (s *Store) TryLock(ctx context.Context, l store.Lock) (store.Lock, bool, er
 		out   store.Lock
 		taken bool
 	)
-	err := checkLock(l)
+	err := l.Validate()
 	if err == nil {
 		err = s.tx(ctx, func(tx pgx.Tx) error {
 			now := s.clock()
@@ -65,23 +65,9 @@ func (s *Store) TryLock(ctx context.Context, l store.Lock) (store.Lock, bool, er
 		})
 	}
 	if err != nil {
-		return store.Lock{}, false, fmt.Errorf("locking %s for %s#%d: %w", lockName(l.Unit, l.Workspace), l.Repo, l.PR, err)
+		return store.Lock{}, false, fmt.Errorf("locking %s for %s#%d: %w", l.Name(), l.Repo, l.PR, err)
 	}
 	return out, taken, nil
-}
-
-// checkLock says what a lock lacks; the table's checks would refuse it
-// too, less readably.
-func checkLock(l store.Lock) error {
-	switch {
-	case l.Repo == "":
-		return errors.New("no repository")
-	case l.Unit == "":
-		return errors.New("no unit")
-	case l.PR <= 0:
-		return fmt.Errorf("pull request number %d", l.PR)
-	}
-	return nil
 }
 
 func (s *Store) Unlock(ctx context.Context, repo string, pr int, units ...string) ([]store.Lock, error) {
@@ -108,7 +94,7 @@ func (s *Store) ForceUnlock(ctx context.Context, repo, unit, workspace string) (
 	case errors.Is(err, pgx.ErrNoRows):
 		return store.Lock{}, false, nil
 	case err != nil:
-		return store.Lock{}, false, fmt.Errorf("releasing the lock of %s in %s: %w", lockName(unit, workspace), repo, err)
+		return store.Lock{}, false, fmt.Errorf("releasing the lock of %s in %s: %w", store.Lock{Unit: unit, Workspace: workspace}.Name(), repo, err)
 	}
 	return l, true, nil
 }
@@ -127,13 +113,4 @@ func (s *Store) Locks(ctx context.Context, repo string) ([]store.Lock, error) {
 		return nil, fmt.Errorf("listing the locks in %s: %w", repo, err)
 	}
 	return locks, nil
-}
-
-// lockName names a unit's lock in errors: the unit, and its workspace
-// unless it is the default one.
-func lockName(unit, workspace string) string {
-	if workspace == "" {
-		return unit
-	}
-	return unit + " (workspace " + workspace + ")"
 }

@@ -4,69 +4,20 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/csocbot/csocbot/store/internal/migrations"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // embeddedMigrations is the schema's history, oldest first.
-var embeddedMigrations = mustLoadMigrations(migrationFiles, "migrations")
-
-// migration is one step of the schema's history, from a file named
-// NNNN_description.sql whose number is its version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func mustLoadMigrations(fsys fs.FS, dir string) []migration {
-	ms, err := loadMigrations(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return ms
-}
-
-// loadMigrations reads the .sql files in dir, which must be numbered 1, 2, 3
-// and so on with no gaps.
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
-	if err != nil {
-		return nil, err
-	}
-	// fs.Glob sorts names, and the numbers are zero-padded.
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name is not NNNN_description.sql", name)
-		}
-		if v != len(ms)+1 {
-			return nil, fmt.Errorf("migration %s: version %d, want %d", name, v, len(ms)+1)
-		}
-		text, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(text)})
-	}
-	if len(ms) == 0 {
-		return nil, fmt.Errorf("no migrations in %s", dir)
-	}
-	return ms, nil
-}
+var embeddedMigrations = migrations.MustLoad(migrationFiles, "migrations")
 
 // migrationLock is the pg_advisory_xact_lock key migrations hold, so that
 // replicas starting together on a new database migrate it once: the
@@ -77,9 +28,9 @@ const migrationLock = 0x63736f63626f74 // "csocbot"
 // in its own transaction with its row in schema_migrations, so that a
 // process stopped partway leaves the schema at one version or the next and
 // never in between. It logs each migration it applies to log.
-func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration, log *slog.Logger) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migrations.Migration, log *slog.Logger) error {
 	for {
-		var applied *migration
+		var applied *migrations.Migration
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			var err error
 			applied, err = migrateOne(ctx, tx, ms)
@@ -91,13 +42,13 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration, log *slog.
 		if applied == nil {
 			return nil
 		}
-		log.InfoContext(ctx, "store: migrated database schema", "version", applied.version, "migration", applied.name)
+		log.InfoContext(ctx, "store: migrated database schema", "version", applied.Version, "migration", applied.Name)
 	}
 }
 
 // migrateOne applies the first migration the database has not had, under
 // the migration lock, and returns it, or nil when there is none.
-func migrateOne(ctx context.Context, tx pgx.Tx, ms []migration) (*migration, error) {
+func migrateOne(ctx context.Context, tx pgx.Tx, ms []migrations.Migration) (*migrations.Migration, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 		return nil, fmt.Errorf("waiting for the migration lock: %w", err)
 	}
@@ -113,7 +64,7 @@ func migrateOne(ctx context.Context, tx pgx.Tx, ms []migration) (*migration, err
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return nil, fmt.Errorf("reading the schema version: %w", err)
 	}
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	switch {
 	case current > latest:
 		return nil, fmt.Errorf("the database's schema is at version %d, newer than this csocbot's %d; run a newer csocbot", current, latest)
@@ -122,13 +73,13 @@ func migrateOne(ctx context.Context, tx pgx.Tx, ms []migration) (*migration, err
 	}
 	m := ms[current]
 	// The simple protocol runs a file of several statements.
-	if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-		return nil, fmt.Errorf("migration %s: %w", m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return nil, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.version, m.name, time.Now().UTC())
+		m.Version, m.Name, time.Now().UTC())
 	if err != nil {
-		return nil, fmt.Errorf("migration %s: %w", m.name, err)
+		return nil, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	return &m, nil
 }

@@ -16,13 +16,8 @@ func (s *Store) SavePlanFile(ctx context.Context, f store.PlanFile) error {
 	if len(f.LockFile) > 0 {
 		lockFile = f.LockFile
 	}
-	var err error
-	switch {
-	case len(f.Plan) == 0:
-		err = errors.New("the plan file is empty")
-	case f.SHA256 == "":
-		err = errors.New("no SHA-256 of the plan file")
-	default:
+	err := f.Validate()
+	if err == nil {
 		_, err = s.pool.Exec(ctx, `
 			INSERT INTO plan_files (repo, pr, head_sha, base_sha, unit, sha256, plan, lock_file, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

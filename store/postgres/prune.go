@@ -81,10 +81,7 @@ func (s *Store) Prune(ctx context.Context, olderThan time.Time) (store.PruneCoun
 		if err != nil {
 			return n, fmt.Errorf("pruning pull requests untouched since %s: %w", when, err)
 		}
-		n.Runs += got.Runs
-		n.Comments += got.Comments
-		n.PolicyApprovals += got.PolicyApprovals
-		n.PlanFiles += got.PlanFiles
+		n.Add(got)
 	}
 	return n, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,17 +11,6 @@ import (
 
 	"github.com/csocbot/csocbot/store"
 )
-
-// runStates are the states a run may be in; the runs table's check lists
-// the same.
-var runStates = map[store.RunState]bool{
-	store.RunPlanned: true, store.RunNoChanges: true, store.RunFailed: true, store.RunSkipped: true, store.RunBlocked: true,
-	store.RunApplying: true, store.RunApplied: true, store.RunApplyFailed: true, store.RunInterrupted: true,
-}
-
-// commentKinds are the kinds a comment may have; the comments table's
-// check lists the same.
-var commentKinds = map[store.CommentKind]bool{store.CommentPlan: true, store.CommentHelp: true, store.CommentError: true}
 
 const runColumns = `id, repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, mocked_from, created_at, updated_at`
 
@@ -46,7 +34,7 @@ func scanRun(row pgx.CollectableRow) (store.Run, error) {
 }
 
 func (s *Store) UpsertRun(ctx context.Context, run store.Run) (store.Run, error) {
-	err := checkRun(run)
+	err := run.Validate()
 	var r store.Run
 	if err == nil {
 		now := s.clock()
@@ -69,19 +57,6 @@ func (s *Store) UpsertRun(ctx context.Context, run store.Run) (store.Run, error)
 		return store.Run{}, fmt.Errorf("recording the run of %s at %s#%d@%s: %w", run.Unit, run.Repo, run.PR, run.HeadSHA, err)
 	}
 	return r, nil
-}
-
-// checkRun says what the store cannot record of run.
-func checkRun(run store.Run) error {
-	switch {
-	case !runStates[run.State]:
-		return fmt.Errorf("unknown run state %q", run.State)
-	case len(run.Summary) > 0 && !json.Valid(run.Summary):
-		return errors.New("the summary is not JSON")
-	case len(run.Policy) > 0 && !json.Valid(run.Policy):
-		return errors.New("the policy results are not JSON")
-	}
-	return nil
 }
 
 func (s *Store) Runs(ctx context.Context, repo string, pr int, headSHA string) ([]store.Run, error) {

@@ -28,10 +28,7 @@ func (s *Store) SlackThread(ctx context.Context, repo string, pr int, channel st
 }
 
 func (s *Store) SaveSlackThread(ctx context.Context, th store.SlackThread) error {
-	err := checkSlackTarget(th.Repo, th.PR, th.Channel)
-	if err == nil && th.TS == "" {
-		err = errors.New("no message timestamp (TS)")
-	}
+	err := th.Validate()
 	if err == nil {
 		_, err = s.pool.Exec(ctx, `
 			INSERT INTO slack_threads (repo, pr, channel, channel_id, ts, state, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -41,21 +38,6 @@ func (s *Store) SaveSlackThread(ctx context.Context, th store.SlackThread) error
 	}
 	if err != nil {
 		return fmt.Errorf("saving the Slack thread of %s#%d in %s: %w", th.Repo, th.PR, th.Channel, err)
-	}
-	return nil
-}
-
-// checkSlackTarget says what is missing from the pull request and channel
-// a thread or a delivery is for; the table's checks would refuse them too,
-// less readably.
-func checkSlackTarget(repo string, pr int, channel string) error {
-	switch {
-	case repo == "":
-		return errors.New("no repository")
-	case pr <= 0:
-		return fmt.Errorf("pull request number %d", pr)
-	case channel == "":
-		return errors.New("no channel")
 	}
 	return nil
 }
@@ -81,10 +63,7 @@ func scanSlackDelivery(row pgx.CollectableRow) (store.SlackDelivery, error) {
 }
 
 func (s *Store) EnqueueSlack(ctx context.Context, d store.SlackDelivery) (store.SlackDelivery, error) {
-	err := checkSlackTarget(d.Repo, d.PR, d.Channel)
-	if err == nil && !json.Valid(d.Event) {
-		err = errors.New("the event is not JSON")
-	}
+	err := d.Validate()
 	var out store.SlackDelivery
 	if err == nil {
 		now := s.clock()

@@ -31,11 +31,12 @@ func scanAudit(row scanner) (store.AuditEntry, error) {
 // write), so no other append comes between; seq's primary key would refuse
 // a second entry with the same number even without it.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
-	// Cleaned before it is hashed, so that the entry as stored verifies.
-	for _, f := range []*string{&e.Actor, &e.Action, &e.Repo, &e.HeadSHA, &e.Unit, &e.PlanSHA256, &e.RoleARN, &e.Outcome, &e.Detail} {
-		*f = store.CleanText(*f)
-	}
+	e = e.Cleaned()
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Refused before SQLite would, in words a user reads.
+		if err := e.Validate(); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &e.PrevHash)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -91,26 +92,11 @@ func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEn
 	return entries, nil
 }
 
-// auditPage is how many entries AuditChain reads per query: it holds no
-// read transaction open while fn runs, and no more than a page in memory.
-const auditPage = 1000
-
+// AuditChain reads a page per query (see store.WalkAudit), so that it
+// holds no read transaction open while fn runs.
 func (s *Store) AuditChain(ctx context.Context, fn func(store.AuditEntry) error) error {
-	var after int64
-	for {
-		page, err := queryAll(ctx, s.db, scanAudit, `
-			SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, auditPage)
-		if err != nil {
-			return fmt.Errorf("reading the audit log after entry %d: %w", after, err)
-		}
-		for _, e := range page {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		if len(page) < auditPage {
-			return nil
-		}
-		after = page[len(page)-1].Seq
-	}
+	return store.WalkAudit(func(after int64, limit int) ([]store.AuditEntry, error) {
+		return queryAll(ctx, s.db, scanAudit, `
+			SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	}, fn)
 }

@@ -112,7 +112,7 @@ func verify(ctx context.Context, s *Store) error {
 // page whole, in order.
 func TestAuditChainPages(t *testing.T) {
 	s, _ := openTemp(t, Options{})
-	const n = 2*auditPage + 1
+	const n = 2*store.AuditPage + 1
 	appendAudit(t, s, n)
 	var v store.AuditVerifier
 	if err := s.AuditChain(t.Context(), v.Add); err != nil {

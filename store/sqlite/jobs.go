@@ -45,6 +45,9 @@ func scanJob(row scanner) (store.Job, error) {
 }
 
 func (s *Store) insertJob(ctx context.Context, tx *sql.Tx, job store.NewJob) (store.Job, error) {
+	if err := job.Validate(); err != nil {
+		return store.Job{}, err
+	}
 	_, now := s.clock()
 	runAfter := now
 	if !job.RunAfter.IsZero() {
@@ -190,8 +193,8 @@ func recordOne(ctx context.Context, s *Store, tx *sql.Tx, d *pendingDelivery) er
 // write lock is also what keeps two applies of one key from running: the
 // check that none runs and the claim commit before any other writer reads.
 func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, kinds ...store.Kind) (store.Job, bool, error) {
-	if lease <= 0 {
-		return store.Job{}, false, fmt.Errorf("claiming a job for %s: the lease is %v; it must be positive", worker, lease)
+	if err := store.CheckLease(lease); err != nil {
+		return store.Job{}, false, fmt.Errorf("claiming a job for %s: %w", worker, err)
 	}
 	t, now := s.clock()
 	args := []any{worker, formatTime(t.Add(lease)), now, now}

@@ -16,8 +16,8 @@ import (
 const reclaimedMessage = "its worker's lease ended (the process stopped or lost the database); queued again"
 
 func (s *Store) RenewLeases(ctx context.Context, worker string, lease time.Duration, ids ...int64) ([]int64, error) {
-	if lease <= 0 {
-		return nil, fmt.Errorf("renewing the leases of %s: the lease is %v; it must be positive", worker, lease)
+	if err := store.CheckLease(lease); err != nil {
+		return nil, fmt.Errorf("renewing the leases of %s: %w", worker, err)
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -110,8 +110,8 @@ func (s *Store) Resign(ctx context.Context, role, holder string) error {
 }
 
 func (s *Store) Lead(ctx context.Context, role, holder string, lease time.Duration) (bool, error) {
-	if lease <= 0 {
-		return false, fmt.Errorf("leading %s as %s: the lease is %v; it must be positive", role, holder, lease)
+	if err := store.CheckLease(lease); err != nil {
+		return false, fmt.Errorf("leading %s as %s: %w", role, holder, err)
 	}
 	var leads bool
 	err := s.write(ctx, func(tx *sql.Tx) error {

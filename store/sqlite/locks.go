@@ -37,6 +37,10 @@ func (s *Store) TryLock(ctx context.Context, l store.Lock) (store.Lock, bool, er
 		taken bool
 	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Refused before SQLite would, in words a user reads.
+		if err := l.Validate(); err != nil {
+			return err
+		}
 		_, now := s.clock()
 		var err error
 		out, err = scanLock(tx.QueryRowContext(ctx, `
@@ -61,7 +65,7 @@ func (s *Store) TryLock(ctx context.Context, l store.Lock) (store.Lock, bool, er
 		return err
 	})
 	if err != nil {
-		return store.Lock{}, false, fmt.Errorf("locking %s for %s#%d: %w", lockName(l.Unit, l.Workspace), l.Repo, l.PR, err)
+		return store.Lock{}, false, fmt.Errorf("locking %s for %s#%d: %w", l.Name(), l.Repo, l.PR, err)
 	}
 	return out, taken, nil
 }
@@ -104,7 +108,7 @@ func (s *Store) ForceUnlock(ctx context.Context, repo, unit, workspace string) (
 	case errors.Is(err, sql.ErrNoRows):
 		return store.Lock{}, false, nil
 	case err != nil:
-		return store.Lock{}, false, fmt.Errorf("releasing the lock of %s in %s: %w", lockName(unit, workspace), repo, err)
+		return store.Lock{}, false, fmt.Errorf("releasing the lock of %s in %s: %w", store.Lock{Unit: unit, Workspace: workspace}.Name(), repo, err)
 	}
 	return l, true, nil
 }
@@ -123,13 +127,4 @@ func (s *Store) Locks(ctx context.Context, repo string) ([]store.Lock, error) {
 		return nil, fmt.Errorf("listing the locks in %s: %w", repo, err)
 	}
 	return locks, nil
-}
-
-// lockName names a unit's lock in errors: the unit, and its workspace
-// unless it is the default one.
-func lockName(unit, workspace string) string {
-	if workspace == "" {
-		return unit
-	}
-	return unit + " (workspace " + workspace + ")"
 }

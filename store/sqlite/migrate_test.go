@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/csocbot/csocbot/store"
+	"github.com/csocbot/csocbot/store/internal/migrations"
 )
 
 // discard is a logger for the tests that call migrate.
@@ -26,7 +27,7 @@ var discard = slog.New(slog.DiscardHandler)
 func TestMigrateFromOlderVersion(t *testing.T) {
 	latest := len(embeddedMigrations)
 	for from := 1; from < latest; from++ {
-		t.Run(embeddedMigrations[from-1].name, func(t *testing.T) {
+		t.Run(embeddedMigrations[from-1].Name, func(t *testing.T) {
 			ctx := t.Context()
 			path := filepath.Join(t.TempDir(), "csocbot.db")
 			db, err := sql.Open("sqlite", dsn(path))
@@ -120,8 +121,8 @@ func TestOpenLogsMigrations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "csocbot.db")
 	s := openAt(t, path, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	for _, m := range embeddedMigrations {
-		if !strings.Contains(buf.String(), "migration="+m.name) {
-			t.Errorf("no log of migration %s in:\n%s", m.name, buf.String())
+		if !strings.Contains(buf.String(), "migration="+m.Name) {
+			t.Errorf("no log of migration %s in:\n%s", m.Name, buf.String())
 		}
 	}
 	if err := s.Close(); err != nil {
@@ -188,7 +189,7 @@ func TestMigrationIsAtomic(t *testing.T) {
 		"m/0001_one.sql": {Data: []byte(`CREATE TABLE one (a INTEGER);`)},
 		"m/0002_two.sql": {Data: []byte(`CREATE TABLE two (a INTEGER); INSERT INTO one VALUES (1); CREATE TABLE broken (`)},
 	}
-	ms, err := loadMigrations(fsys, "m")
+	ms, err := migrations.Load(fsys, "m")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,47 +214,6 @@ func TestMigrationIsAtomic(t *testing.T) {
 	}
 	if tables != 0 || rows != 0 {
 		t.Errorf("the failed migration left table two (%d) or rows in one (%d)", tables, rows)
-	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	file := &fstest.MapFile{Data: []byte(`SELECT 1;`)}
-	tests := []struct {
-		name    string
-		files   []string
-		want    []int
-		wantErr string
-	}{
-		{name: "in order", files: []string{"0002_b.sql", "0001_a.sql", "0010_c.txt"}, want: []int{1, 2}},
-		{name: "gap", files: []string{"0001_a.sql", "0003_c.sql"}, wantErr: "version 3, want 2"},
-		{name: "same version twice", files: []string{"0001_a.sql", "0001_b.sql"}, wantErr: "version 1, want 2"},
-		{name: "not numbered", files: []string{"0001_a.sql", "extra.sql"}, wantErr: "not NNNN_description.sql"},
-		{name: "none", files: []string{"README"}, wantErr: "no migrations"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fsys := fstest.MapFS{}
-			for _, f := range tt.files {
-				fsys["m/"+f] = file
-			}
-			ms, err := loadMigrations(fsys, "m")
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("error %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []int
-			for _, m := range ms {
-				got = append(got, m.version)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("versions %v, want %v", got, tt.want)
-			}
-		})
 	}
 }
 

@@ -16,6 +16,10 @@ func (s *Store) SavePlanFile(ctx context.Context, f store.PlanFile) error {
 		lockFile = f.LockFile
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Refused before SQLite would, in words a user reads.
+		if err := f.Validate(); err != nil {
+			return err
+		}
 		_, now := s.clock()
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO plan_files (repo, pr, head_sha, base_sha, unit, sha256, plan, lock_file, created_at)

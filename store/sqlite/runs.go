@@ -39,6 +39,10 @@ func scanRun(row scanner) (store.Run, error) {
 func (s *Store) UpsertRun(ctx context.Context, run store.Run) (store.Run, error) {
 	var r store.Run
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		// Refused before SQLite would, in words a user reads.
+		if err := run.Validate(); err != nil {
+			return err
+		}
 		_, now := s.clock()
 		r, err = scanRun(tx.QueryRowContext(ctx, `
 			INSERT INTO runs (repo, pr, head_sha, unit, state, plan_path, plan_sha256, summary, policy, mocked_from, created_at, updated_at)
@@ -88,6 +92,10 @@ func (s *Store) LatestRuns(ctx context.Context, repo string, pr int) ([]store.Ru
 
 func (s *Store) RecordComment(ctx context.Context, c store.Comment) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Refused before SQLite would, in words a user reads.
+		if err := c.Validate(); err != nil {
+			return err
+		}
 		_, now := s.clock()
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO comments (comment_id, repo, pr, kind, head_sha, created_at)
