@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/csocbot/csocbot/notify/vcs"
+	"github.com/csocbot/csocbot/planner/gitrepo"
 	"github.com/csocbot/csocbot/server/workflow"
 	"github.com/csocbot/csocbot/store"
 )
@@ -51,22 +52,27 @@ func (s *Server) runApply(ctx context.Context, job store.Job) error {
 	// in this process or another (see store.Store.Claim): two apply
 	// comments given together would otherwise both find its plans
 	// unapplied and apply them twice.
-	baseSHA, err := s.repos.Fetch(ctx, a.Repo, s.cfg.GitHub.CloneURL(a.Repo), a.BaseRef, []int{a.PR})
-	if err != nil {
-		return fmt.Errorf("fetch %s: %w", a.Repo, err)
-	}
-	g, err := s.repos.Open(a.Repo)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
 	root := filepath.Join(s.cfg.DataDir, "checkouts", filepath.FromSlash(a.Repo))
+	var g *gitrepo.Repo
+	defer func() {
+		if g != nil {
+			g.Close()
+		}
+	}()
+	fetch := func(ctx context.Context) (workflow.ApplySource, error) {
+		baseSHA, err := s.repos.Fetch(ctx, a.Repo, s.cfg.GitHub.CloneURL(a.Repo), a.BaseRef, []int{a.PR})
+		if err != nil {
+			return workflow.ApplySource{}, fmt.Errorf("fetch %s: %w", a.Repo, err)
+		}
+		if g, err = s.repos.Open(a.Repo); err != nil {
+			return workflow.ApplySource{}, err
+		}
+		return workflow.ApplySource{Repo: g, Detector: s.detector(a.Repo, g, root), Base: baseSHA}, nil
+	}
 	out, err := s.apply.Run(ctx, workflow.ApplyRequest{
 		Change:     workflow.Change{Repo: a.Repo, PR: a.PR, HeadSHA: a.HeadSHA, BaseRef: a.BaseRef, Job: job.ID},
 		Actor:      a.Actor,
-		Repo:       g,
-		Detector:   s.detector(a.Repo, g, root),
-		Base:       baseSHA,
+		Fetch:      fetch,
 		Head:       a.HeadSHA,
 		Root:       root,
 		Key:        workPrefix(a.Repo, a.PR) + "apply-" + a.HeadSHA,

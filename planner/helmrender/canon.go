@@ -3,6 +3,7 @@ package helmrender
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	yamlv2 "go.yaml.in/yaml/v2"
@@ -98,4 +99,15 @@ func jsonNumber(f float64) (any, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// toYAML is Helm's toYaml template function (sigs.k8s.io/yaml.Marshal,
+// the final newline cut, "" on error) through canonicalYAML: charts call
+// it on large parts of their values in every render.
+func toYAML(v any) string {
+	data, err := canonicalYAML(v)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(data), "\n")
 }

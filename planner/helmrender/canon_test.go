@@ -3,9 +3,12 @@ package helmrender
 import (
 	"bytes"
 	"context"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
+	"helm.sh/helm/v4/pkg/chart/common"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"sigs.k8s.io/yaml"
 )
@@ -95,4 +98,53 @@ func FuzzCanonicalYAML(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(checkCanonical)
+}
+
+// helmToYAML is Helm's toYaml template function.
+func helmToYAML(v any) string {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(data), "\n")
+}
+
+// TestToYAML checks toYAML against Helm's toYaml on every table and list
+// of the values a gen3 render sees, and on values of other types.
+func TestToYAML(t *testing.T) {
+	r, _ := gen3Renderer()
+	p, err := r.NewRun().prepare(context.Background(), gen3Source, gen3Values(t), gen3Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		if got, want := toYAML(v), helmToYAML(v); got != want {
+			t.Fatalf("toYAML(%#v) = %q, Helm's %q", v, got, want)
+		}
+		n++
+		switch v := v.(type) {
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		case common.Values:
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(p.top)
+	for _, v := range []any{nil, 1, int64(-2), 1.5, math.NaN(), "a: b", []string{"x"}, map[string]string{"k": "v"},
+		map[string]any{"n": 3, "f": 1e21, "s": "\xff", "l": []any{true, nil, map[string]any{}}}, common.Values{"a": 1.0}} {
+		walk(v)
+	}
+	if n < 1000 {
+		t.Fatalf("checked %d values, want the whole of the render values", n)
+	}
 }

@@ -2,6 +2,8 @@ package helmrender
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -81,30 +83,32 @@ func (run *Run) Compare(ctx context.Context, before, after *Side) ([]ObjectChang
 			run.log.DebugContext(ctx, "rendering whole charts: the render without unchanged subcharts failed", "chart", describe(after.Source), "error", err)
 		}
 	}
-	var objs [2][]Object
+	var objs [2][]lazyObject
 	// A side that failed already is not rendered; the other is, so the
 	// caller can show what went wrong at each.
 	for i, p := range sides {
 		if p == nil {
 			continue
 		}
-		m, err := run.execute(ctx, p)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		objs[i] = m.Objects
+		objs[i], errs[i] = run.executeDocs(ctx, p)
 	}
 	if errs[0] != nil || errs[1] != nil {
 		return nil, &CompareError{Base: errs[0], Head: errs[1]}
 	}
-	return DiffObjects(objs[0], objs[1]), nil
+	changes, errs := diffDocs(objs[0], objs[1])
+	for i, err := range errs {
+		if err != nil {
+			errs[i] = fmt.Errorf("render chart %s: %w", describe(sides[i].src), err)
+			return nil, &CompareError{Base: errs[0], Head: errs[1]}
+		}
+	}
+	return changes, nil
 }
 
 // comparePruned renders both sides without the subcharts in prune, and
 // puts them back.
 func (run *Run) comparePruned(ctx context.Context, sides [2]*prepared, prune map[string]bool) ([]ObjectChange, error) {
-	var objs [2][]Object
+	var objs [2][]lazyObject
 	for i, p := range sides {
 		all := p.c.Dependencies()
 		var kept []*chart.Chart
@@ -114,14 +118,15 @@ func (run *Run) comparePruned(ctx context.Context, sides [2]*prepared, prune map
 			}
 		}
 		p.c.SetDependencies(kept...)
-		m, err := run.execute(ctx, p)
+		var err error
+		objs[i], err = run.executeDocs(ctx, p)
 		p.c.SetDependencies(all...)
 		if err != nil {
 			return nil, err
 		}
-		objs[i] = m.Objects
 	}
-	return DiffObjects(objs[0], objs[1]), nil
+	changes, errs := diffDocs(objs[0], objs[1])
+	return changes, errors.Join(errs[0], errs[1])
 }
 
 // prunable returns the subcharts (by name or alias) that can be left out

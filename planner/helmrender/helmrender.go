@@ -15,13 +15,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"text/template"
 	"time"
 
 	"helm.sh/helm/v4/pkg/chart/common"
 	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/loader/archive"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	depsutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
 )
 
@@ -108,6 +108,7 @@ type Run struct {
 	charts  memo[*chart.Chart] // parsed, never processed: copy before use
 	docs    docCache
 	scans   templateScans
+	merged  mergeCache
 }
 
 // NewRun starts a Run with an empty cache.
@@ -177,7 +178,7 @@ func (run *Run) prepare(ctx context.Context, src ChartSource, values map[string]
 		}
 	}
 	p.top, err = guarded(ctx, func() (common.Values, error) {
-		if err := depsutil.ProcessDependencies(c, values); err != nil {
+		if err := processDependencies(run.log, c, values, &run.merged); err != nil {
 			return nil, fmt.Errorf("process dependencies: %w", err)
 		}
 		opts := common.ReleaseOptions{Name: rel.Name, Namespace: rel.Namespace, Revision: 1, IsInstall: true}
@@ -204,17 +205,30 @@ func usesImports(c *chart.Chart) bool {
 
 // execute runs the template engine on a prepared chart.
 func (run *Run) execute(ctx context.Context, p *prepared) (Manifests, error) {
+	docs, err := run.executeDocs(ctx, p)
+	if err != nil {
+		return Manifests{}, err
+	}
+	objs, err := objectsOf(docs)
+	if err != nil {
+		return Manifests{}, fmt.Errorf("render chart %s: %w", describe(p.src), err)
+	}
+	return Manifests{Objects: objs, Chart: chartName(p.c), Commit: p.rev}, nil
+}
+
+// executeDocs is execute with the objects' YAML not written yet.
+func (run *Run) executeDocs(ctx context.Context, p *prepared) ([]lazyObject, error) {
 	start := time.Now()
 	out, err := run.templates(ctx, p)
 	if err != nil {
-		return Manifests{}, fmt.Errorf("render chart %s: %w", describe(p.src), err)
+		return nil, fmt.Errorf("render chart %s: %w", describe(p.src), err)
 	}
-	objs, err := parseObjects(out, p.rel.Namespace, &run.docs)
+	objs, err := parseDocs(out, p.rel.Namespace, &run.docs)
 	if err != nil {
-		return Manifests{}, fmt.Errorf("render chart %s: %w", describe(p.src), err)
+		return nil, fmt.Errorf("render chart %s: %w", describe(p.src), err)
 	}
 	run.log.DebugContext(ctx, "rendered chart", "chart", describe(p.src), "revision", p.rev, "objects", len(objs), "duration", time.Since(start))
-	return Manifests{Objects: objs, Chart: chartName(p.c), Commit: p.rev}, nil
+	return objs, nil
 }
 
 // templates renders the templates of a prepared chart, by file.
@@ -286,8 +300,13 @@ func describe(src ChartSource) string {
 	return strings.TrimSpace(src.RepoURL + " " + src.Revision)
 }
 
-// renderFuncs are the template functions of every render.
-var renderFuncs = TemplateFuncs()
+// renderFuncs are the template functions of every render, with a faster
+// toYaml of the same output.
+var renderFuncs = func() template.FuncMap {
+	f := TemplateFuncs()
+	f["toYaml"] = toYAML
+	return f
+}()
 
 // Defaults returns the chart's default values, each subchart's under its
 // name, as Helm coalesces them before the user's values: what a values

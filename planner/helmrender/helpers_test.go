@@ -46,3 +46,12 @@ func gen3Values(t testing.TB) map[string]any {
 	}
 	return v
 }
+
+// parseObjects is parseDocs with the objects' YAML written.
+func parseObjects(rendered map[string]string, namespace string, cache *docCache) ([]Object, error) {
+	lazy, err := parseDocs(rendered, namespace, cache)
+	if err != nil {
+		return nil, err
+	}
+	return objectsOf(lazy)
+}

@@ -1,6 +1,7 @@
 package helmrender
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -128,4 +129,64 @@ func FuzzParseObjects(f *testing.F) {
 		}
 		_ = DiffObjects(objs, nil)
 	})
+}
+
+// TestDiffDocs checks diffDocs against DiffObjects of whole parses, with
+// the documents parsed through one cache (shared between the sides and
+// with a render in another namespace) and through none.
+func TestDiffDocs(t *testing.T) {
+	cm := func(name, val string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  k: " + val + "\n"
+	}
+	base := map[string]string{
+		"t/templates/a.yaml": cm("same", "1") + "---\n" + cm("changed", "1") + "---\n" + cm("removed", "1"),
+		"t/templates/b.yaml": cm("twice", "1") + "---\n" + cm("twice-same", "1"),
+		"t/templates/c.yaml": cm("twice", "x") + "---\n" + cm("twice-same", "y") + "---\nkind: Secret\napiVersion: v1\nmetadata: {name: s}\ndata: {p: cGFzcw==}\n",
+	}
+	head := map[string]string{
+		"t/templates/a.yaml": cm("same", "1") + "---\n" + cm("changed", "2") + "---\n" + cm("added", "1"),
+		"t/templates/b.yaml": cm("twice", "2") + "---\n" + cm("twice-same", "1"),
+		"t/templates/c.yaml": cm("twice", "x") + "---\n" + cm("twice-same", "y") + "---\nkind: Secret\napiVersion: v1\nmetadata: {name: s}\ndata: {p: b3RoZXI=}\n",
+	}
+	bo, err := parseObjects(base, "ns", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ho, err := parseObjects(head, "ns", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DiffObjects(bo, ho)
+	if len(want) != 4 {
+		t.Fatalf("%d changes, want changed, removed, added and twice: %+v", len(want), want)
+	}
+	for name, cache := range map[string]*docCache{"cache": {maxBytes: docCacheBytes}, "no cache": nil} {
+		t.Run(name, func(t *testing.T) {
+			// The cache holds documents, whatever the release namespace.
+			other, err := parseDocs(head, "other", cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range other {
+				if o.obj.Namespace != "other" {
+					t.Fatalf("%+v in namespace %q, want other", o.obj, o.obj.Namespace)
+				}
+			}
+			bd, err := parseDocs(base, "ns", cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hd, err := parseDocs(head, "ns", cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, errs := diffDocs(bd, hd)
+			if errs[0] != nil || errs[1] != nil {
+				t.Fatal(errs)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("diffDocs = %+v\nwant %+v", got, want)
+			}
+		})
+	}
 }

@@ -55,15 +55,16 @@ type ApplyRequest struct {
 	Change Change
 	// Actor is who gave the command.
 	Actor string
-	// Repo reads the revisions, Detector works out the units and their
-	// dependencies at Head (the revision the plans were made of), as
-	// for the plan.
-	Repo     *gitrepo.Repo
-	Detector *detect.Detector
-	Base     string // the base branch's latest commit
-	Head     string
-	Root     string
-	Key      string
+	// Fetch brings the repository up to date and returns what reads it.
+	// Run calls it first and, while it runs, reads what the checks need
+	// of the pull request beside the repository; nil when the request is
+	// refused before anything is read.
+	Fetch func(ctx context.Context) (ApplySource, error)
+	// ApplySource is what Fetch returned, once it did.
+	ApplySource
+	Head string
+	Root string
+	Key  string
 	// Units and Dirs narrow the units, as for plan; with neither, every
 	// unit with a saved plan at the head is applied.
 	Units, Dirs []string
@@ -77,6 +78,15 @@ type ApplyRequest struct {
 	// may have lapsed stops this way before another replica could take
 	// the pull request's applies over.
 	Fence func() error
+}
+
+// ApplySource is the repository an apply reads, once fetched: Repo reads
+// the revisions, Detector works out the units and their dependencies at
+// the head (the revision the plans were made of), as for the plan.
+type ApplySource struct {
+	Repo     *gitrepo.Repo
+	Detector *detect.Detector
+	Base     string // the base branch's latest commit
 }
 
 // ApplyOutcome is what an apply did.
@@ -97,7 +107,7 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 	engineLog := engineLogger(a.Logger, cp.Logger)
 	a, log := &cp, cp.Logger
 	c := req.Change
-	chk, err := a.check(ctx, req)
+	chk, err := a.check(ctx, &req)
 	if err != nil {
 		return ApplyOutcome{}, err
 	}
@@ -129,20 +139,21 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 		paths = append(paths, u.Path)
 	}
 	started := &ApplyReport{Actor: req.Actor, Units: paths, Roles: roles}
-	if err := report(ctx, a.Reporters, Report{Change: c, Statuses: statuses, Apply: started}); err != nil {
-		log.Warn("could not report the start of an apply", "error", err)
-	}
-
-	snap, err := req.Repo.Snapshot(ctx, req.Head)
-	if err != nil {
-		return ApplyOutcome{}, err
-	}
-	start := time.Now()
-	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs, Logger: engineLog, Gate: fenceGate(req.Fence)})
+	// The start is reported while the units apply (a status per unit is
+	// a request to GitHub each), and waited for before anything else is
+	// reported, so that it never overwrites a result.
+	startReported := make(chan struct{})
+	go func() {
+		defer close(startReported)
+		if err := report(ctx, a.Reporters, Report{Change: c, Statuses: statuses, Apply: started}); err != nil {
+			log.Warn("could not report the start of an apply", "error", err)
+		}
+	}()
+	run, err := a.applySaved(ctx, req, units, plans, envs, engineLog)
+	<-startReported
 	if err != nil && run == nil {
 		return ApplyOutcome{}, err
 	}
-	log.Info("applied", "units", len(units), "duration", time.Since(start))
 	// What was applied is recorded even when ctx ended meanwhile (a
 	// shutdown's grace): an apply left unrecorded could be applied again.
 	// Units cut off mid-apply (cut) stay applying, for the caller to
@@ -180,6 +191,20 @@ func (a *Apply) Run(ctx context.Context, req ApplyRequest) (ApplyOutcome, error)
 	return ApplyOutcome{Run: run, Complete: err == nil && chk.complete(run)}, errors.Join(err, report(ctx, a.Reporters, rep))
 }
 
+// applySaved applies the units' saved plans at the head.
+func (a *Apply) applySaved(ctx context.Context, req ApplyRequest, units []detect.Unit, plans map[string]engine.SavedPlan, envs map[string]map[string]string, engineLog *slog.Logger) (*engine.Run, error) {
+	snap, err := req.Repo.Snapshot(ctx, req.Head)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	run, err := a.Engine.ApplySaved(ctx, engine.ApplyRequest{Key: req.Key, Files: snap, Root: req.Root, Units: units, Plans: plans, UnitEnv: envs, Logger: engineLog, Gate: fenceGate(req.Fence)})
+	if run != nil {
+		a.Logger.Info("applied", "units", len(units), "duration", time.Since(start))
+	}
+	return run, err
+}
+
 // recordTimeout bounds recording an apply's results once its context
 // has ended.
 const recordTimeout = 30 * time.Second
@@ -197,37 +222,44 @@ type checked struct {
 	broken   bool
 }
 
-// check works out the units to apply and their saved plans, and every
+// check fetches the repository (req.Fetch, which fills req.ApplySource)
+// and works out the units to apply and their saved plans, and every
 // reason not to apply at all.
-func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
+func (a *Apply) check(ctx context.Context, req *ApplyRequest) (checked, error) {
+	// The fetch is a round trip to the forge, and so are the pull
+	// request's reads that do not need it: they overlap. Their results
+	// are taken in the order the checks have always been made, so that
+	// the same failure or refusal wins.
+	fetched := make(chan error, 1)
+	var src ApplySource
+	go func() {
+		var err error
+		if req.Fetch != nil {
+			src, err = req.Fetch(ctx)
+		}
+		fetched <- err
+	}()
+	reads := a.readPullRequest(ctx, *req)
+	if err := <-fetched; err != nil {
+		return checked{}, err
+	}
+	req.ApplySource = src
 	c := req.Change
-	if !a.Config.Apply.Enabled {
-		return checked{refused: []string{"`apply` is not enabled on this server (apply.enabled in its configuration)"}}, nil
+	if len(reads.refused) > 0 || reads.err != nil {
+		return checked{refused: reads.refused}, reads.err
 	}
-	if a.Sealer == nil {
-		return checked{refused: []string{"this server keeps no plan files to apply: its configuration has no plan_encryption key"}}, nil
-	}
-	pr, err := a.PullRequests.PullRequest(ctx, c.Repo, c.PR)
-	if err != nil {
-		return checked{}, fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)
-	}
-	if why := pullRequestState(req, pr); why != "" {
-		return checked{refused: []string{why}}, nil
-	}
-	if pr.HeadSHA != c.HeadSHA {
-		return checked{refused: []string{fmt.Sprintf("the pull request's head moved to `%s` while the command waited; plan again", short(pr.HeadSHA))}}, nil
-	}
+	pr := reads.pr
+	var err error
 	if req.AfterMerge {
 		if req.Base, err = mergedOnto(req.Repo, pr.MergeCommitSHA); err != nil {
 			return checked{refused: []string{err.Error()}}, nil
 		}
 	}
-	runs, err := a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
-	if err != nil {
-		return checked{}, err
+	if reads.runsErr != nil {
+		return checked{}, reads.runsErr
 	}
 	facts := applyFacts{Author: pr.Author, HeadSHA: c.HeadSHA, Mergeable: pr.Mergeable, Runs: map[string]store.Run{}, Dependencies: map[string][]string{}}
-	for _, r := range runs {
+	for _, r := range reads.runs {
 		facts.Runs[r.Unit] = r
 	}
 	found, err := req.Detector.DetectIn(ctx, req.Repo, req.Base, req.Head)
@@ -237,14 +269,16 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 	for _, u := range found.Units {
 		facts.Dependencies[u.Path] = u.Dependencies
 	}
-	if facts.Approvals, err = a.PullRequests.Approvals(ctx, c.Repo, c.PR); err != nil {
-		return checked{}, fmt.Errorf("read the reviews of %s#%d: %w", c.Repo, c.PR, err)
+	if reads.approvalsErr != nil {
+		return checked{}, reads.approvalsErr
 	}
+	facts.Approvals = reads.approvals
 	if a.Policies != nil {
 		facts.PolicySets = a.Policies.Sets()
-		if facts.PolicyApprovals, err = ApprovalsAt(ctx, a.Store, c.Repo, c.PR, c.HeadSHA); err != nil {
-			return checked{}, err
+		if reads.policyErr != nil {
+			return checked{}, reads.policyErr
 		}
+		facts.PolicyApprovals = reads.policyApprovals
 	}
 	mb, err := req.Repo.MergeBase(req.Base, c.HeadSHA)
 	facts.Undiverged = err == nil && mb == req.Base
@@ -280,10 +314,10 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 	for _, u := range units {
 		applying[u.Path] = true
 	}
-	locks, err := a.Store.Locks(ctx, c.Repo)
-	if err != nil {
-		return checked{}, err
+	if reads.locksErr != nil {
+		return checked{}, reads.locksErr
 	}
+	locks := reads.locks
 	plans := map[string]engine.SavedPlan{}
 	files := map[string]store.PlanFile{}
 	facts.PlannedAt = map[string]time.Time{}
@@ -296,8 +330,8 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 			return checked{}, err
 		}
 	}
-	rules := a.rules(req, units)
-	if facts.Owners, err = a.codeOwners(ctx, req, found, units, rules, facts); err != nil {
+	rules := a.rules(*req, units)
+	if facts.Owners, err = a.codeOwners(ctx, *req, found, units, rules, facts); err != nil {
 		return checked{}, err
 	}
 	for _, u := range units {
@@ -325,6 +359,58 @@ func (a *Apply) check(ctx context.Context, req ApplyRequest) (checked, error) {
 		}
 	}
 	return checked{units: units, plans: plans, runs: facts.Runs, refused: refused, affected: unitPaths(found.Units), broken: len(found.Errors) > 0}, nil
+}
+
+// pullRequestReads are what check reads of the pull request beside the
+// repository, each with its error, for check to take in its order.
+type pullRequestReads struct {
+	// refused or err end the checks; the rest is then not read.
+	refused []string
+	err     error
+
+	pr              PullRequest
+	runs            []store.Run
+	runsErr         error
+	approvals       []Approval
+	approvalsErr    error
+	policyApprovals map[string][]string
+	policyErr       error
+	locks           []store.Lock
+	locksErr        error
+}
+
+// readPullRequest reads what the checks need of the pull request that
+// the repository does not hold: whether apply may run at all, the pull
+// request, its runs at the head, its approvals and the repository's
+// locks.
+func (a *Apply) readPullRequest(ctx context.Context, req ApplyRequest) pullRequestReads {
+	c := req.Change
+	if !a.Config.Apply.Enabled {
+		return pullRequestReads{refused: []string{"`apply` is not enabled on this server (apply.enabled in its configuration)"}}
+	}
+	if a.Sealer == nil {
+		return pullRequestReads{refused: []string{"this server keeps no plan files to apply: its configuration has no plan_encryption key"}}
+	}
+	pr, err := a.PullRequests.PullRequest(ctx, c.Repo, c.PR)
+	if err != nil {
+		return pullRequestReads{err: fmt.Errorf("read pull request %s#%d: %w", c.Repo, c.PR, err)}
+	}
+	if why := pullRequestState(req, pr); why != "" {
+		return pullRequestReads{refused: []string{why}}
+	}
+	if pr.HeadSHA != c.HeadSHA {
+		return pullRequestReads{refused: []string{fmt.Sprintf("the pull request's head moved to `%s` while the command waited; plan again", short(pr.HeadSHA))}}
+	}
+	r := pullRequestReads{pr: pr}
+	r.runs, r.runsErr = a.Store.Runs(ctx, c.Repo, c.PR, c.HeadSHA)
+	if r.approvals, r.approvalsErr = a.PullRequests.Approvals(ctx, c.Repo, c.PR); r.approvalsErr != nil {
+		r.approvalsErr = fmt.Errorf("read the reviews of %s#%d: %w", c.Repo, c.PR, r.approvalsErr)
+	}
+	if a.Policies != nil {
+		r.policyApprovals, r.policyErr = ApprovalsAt(ctx, a.Store, c.Repo, c.PR, c.HeadSHA)
+	}
+	r.locks, r.locksErr = a.Store.Locks(ctx, c.Repo)
+	return r
 }
 
 // mayApply reports whether actor may apply under rule.
