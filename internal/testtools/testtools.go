@@ -3,7 +3,8 @@
 // shared folder (../shared, present on developer machines and in CI) or
 // where an environment variable points. Tests that need a tool skip, naming
 // what is missing, when it is in neither place: the project's tests pass on
-// a clone without ../shared.
+// a clone without ../shared. It also holds the small helpers several
+// packages' tests share, such as SyncBuffer.
 package testtools
 
 import (

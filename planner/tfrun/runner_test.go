@@ -1,17 +1,17 @@
 package tfrun
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+
+	"github.com/csocbot/csocbot/internal/testtools"
 )
 
 // TestEnvironmentDoesNotLeak applies a configuration whose provisioner
@@ -144,7 +144,7 @@ func TestCloseRemovesPrivateHome(t *testing.T) {
 }
 
 func TestLoggerGetsOutputLines(t *testing.T) {
-	var logs syncBuffer
+	var logs testtools.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r, dir := initRunner(t, `resource "terraform_data" "x" {}`, Options{Logger: logger, Name: "live/dev"})
 	mustPlan(t, t.Context(), r, dir)
@@ -172,22 +172,4 @@ func TestOutputLimit(t *testing.T) {
 	if !strings.Contains(e.Stderr, "bytes omitted") || len(e.Stderr) > 2*64+100 {
 		t.Errorf("stderr not bounded to 2×64 bytes:\n%s", e.Stderr)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package repocache
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -12,11 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/csocbot/csocbot/internal/gittest"
+	"github.com/csocbot/csocbot/internal/testtools"
 )
 
 const testToken = "ghs_s3cr3tT0kenForTests"
@@ -100,28 +99,11 @@ func (s *source) gitStdin(input string, args ...string) string {
 
 // testCache returns a cache in a fresh directory that logs into the test's
 // output and into logs, for checking that the token is never logged.
-func testCache(t testing.TB, token string) (*Cache, *syncBuffer) {
+func testCache(t testing.TB, token string) (*Cache, *testtools.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testtools.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return New(t.TempDir(), func(context.Context) (string, error) { return token, nil }, logger), logs
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // mirrorGit runs git on a mirror of the cache.

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/csocbot/csocbot/internal/pgtest"
+	"github.com/csocbot/csocbot/internal/testtools"
 )
 
 // TestConfigure checks the connection settings Open applies over the
@@ -84,7 +85,7 @@ func TestClockSkewWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.offset), func(t *testing.T) {
-			var logs syncBuffer
+			var logs testtools.SyncBuffer
 			s, err := Open(t.Context(), url, Options{
 				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 				Now:    func() time.Time { return time.Now().Add(tt.offset) },

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/csocbot/csocbot/internal/pgtest"
+	"github.com/csocbot/csocbot/internal/testtools"
 	"github.com/csocbot/csocbot/store"
 )
 
@@ -346,7 +346,7 @@ func TestOneRunningApplyIndex(t *testing.T) {
 // cannot listen from the start, warning once, not at every attempt, and
 // listens once the database is there.
 func TestListenJobsUnreachable(t *testing.T) {
-	var logs syncBuffer
+	var logs testtools.SyncBuffer
 	s, err := Open(t.Context(), pgtest.NewDatabase(t), Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -382,22 +382,4 @@ func TestListenJobsUnreachable(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("ListenJobs returned %v when its context ended, want nil", err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer a logger writes to while a test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
